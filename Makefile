@@ -1,0 +1,97 @@
+# ocsp-proxy: build, test, run and install. `make help` lists the targets.
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+BUILD       ?= build
+CC          ?= cc
+CFLAGS      ?= -O2 -g
+SAN         ?=
+
+# The handler links libcrypto and hiredis only: libcurl is dlopen()ed on a miss
+# (lib/fetch.c) and the journal is spoken to directly (lib/log.c), so a cache
+# hit never pays for loading them.
+PKG_CORE    := libcrypto hiredis
+PKG_CFLAGS  := $(shell pkg-config --cflags libcrypto hiredis libcurl libsystemd 2>/dev/null)
+LIBS_CORE   := $(shell pkg-config --libs $(PKG_CORE) 2>/dev/null)
+LIBS_SYSTEMD:= $(shell pkg-config --libs libsystemd 2>/dev/null)
+
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+	-Wstrict-prototypes -Wmissing-prototypes -Wno-deprecated-declarations \
+	-Ilib $(PKG_CFLAGS) $(SAN) -MMD -MP
+override LDFLAGS += $(SAN)
+
+LIB_SRC     := $(wildcard lib/*.c)
+LIB_OBJ     := $(LIB_SRC:%.c=$(BUILD)/%.o)
+HANDLER_SRC := $(wildcard handler/*.c)
+HANDLER_OBJ := $(HANDLER_SRC:%.c=$(BUILD)/%.o)
+SCHED_SRC   := $(wildcard scheduler/*.c)
+SCHED_OBJ   := $(SCHED_SRC:%.c=$(BUILD)/%.o)
+CTL_SRC     := $(wildcard ctl/*.c)
+CTL_OBJ     := $(CTL_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC    := $(wildcard tests/unit/test_*.c)
+UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+PROGRAMS    := $(BUILD)/ocsp-proxy-handler
+ifneq ($(SCHED_SRC),)
+PROGRAMS    += $(BUILD)/ocsp-proxy-scheduler
+endif
+ifneq ($(CTL_SRC),)
+PROGRAMS    += $(BUILD)/ocsp-proxyctl
+endif
+
+.PHONY: all check unit run install uninstall clean deps help fuzz bench
+all: $(PROGRAMS)
+
+$(BUILD)/libocspproxy.a: $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# Handler objects see handler/ headers; the scheduler and ctl see theirs.
+$(BUILD)/handler/%.o: override CFLAGS += -Ihandler
+
+$(BUILD)/ocsp-proxy-handler: $(HANDLER_OBJ) $(BUILD)/libocspproxy.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) -ldl
+
+$(BUILD)/ocsp-proxy-scheduler: $(SCHED_OBJ) $(BUILD)/libocspproxy.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_SYSTEMD) -ldl
+
+$(BUILD)/ocsp-proxyctl: $(CTL_OBJ) $(BUILD)/libocspproxy.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) -ldl
+
+# Unit tests link the library and, where they test handler code, its objects
+# (all but main.o).
+HANDLER_LIBOBJ := $(filter-out $(BUILD)/handler/main.o,$(HANDLER_OBJ))
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(HANDLER_LIBOBJ) $(BUILD)/libocspproxy.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ihandler -Itests/unit $(LDFLAGS) -o $@ $^ $(LIBS_CORE) -ldl
+
+unit: $(UNIT_BIN)
+
+deps:
+	@scripts/deps.sh
+
+check: deps all unit
+	@tests/run
+
+run: deps all
+	@scripts/run-local.sh
+
+install: all
+	@scripts/install.sh install "$(DESTDIR)" "$(PREFIX)" "$(BUILD)"
+
+uninstall:
+	@scripts/install.sh uninstall "$(DESTDIR)" "$(PREFIX)" "$(BUILD)"
+
+clean:
+	rm -rf $(BUILD)
+
+help:
+	@echo "make          build into $(BUILD)/"
+	@echo "make check    install test dependencies if missing, run every test"
+	@echo "make run      start redis, the handler on 127.0.0.1:8888 and the scheduler"
+	@echo "make install  install under PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

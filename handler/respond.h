@@ -1,0 +1,31 @@
+/* respond: write the one HTTP response a connection gets, with RFC 9919 caching headers. */
+#ifndef OCSP_PROXY_RESPOND_H
+#define OCSP_PROXY_RESPOND_H
+
+#include <stddef.h>
+#include <time.h>
+
+struct reply {
+	int status;                  /* 200, 304, or an error */
+	const unsigned char *body;   /* application/ocsp-response for 200, else text or NULL */
+	size_t len;
+	int ocsp;                    /* body is an OCSPResponse */
+	/* caching: only for a cacheable, successful response; 0 otherwise (then no-cache) */
+	time_t this_update;
+	time_t next_update;
+	time_t due;                  /* next planned refresh, caps max-age */
+	const char *etag;            /* hex, quoted on output */
+	int head;                    /* HEAD request: headers only */
+};
+
+/* Formats t as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") into out (30 bytes). */
+void http_date(time_t t, char out[30]);
+
+/* Writes the response to fd (Connection: close) with a deadline of timeout_ms for a client
+ * that does not read. 0 ok, -1 when the client went away. */
+int respond(int fd, const struct reply *r, time_t now, long long timeout_ms);
+
+/* Error answer without OCSP body: status with a short text/plain reason, no-cache. */
+int respond_error(int fd, int status, long long timeout_ms);
+
+#endif

@@ -1,0 +1,91 @@
+/* config: the one configuration file every ocsp-proxy program reads.
+ * `key = value` lines; defaults live in one table in config.c, mirrored by ocsp-proxy.conf(5). */
+#ifndef OCSP_PROXY_CONFIG_H
+#define OCSP_PROXY_CONFIG_H
+
+#include <stddef.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/ocsp-proxy/ocsp-proxy.conf"
+#define CONFIG_ENV "OCSP_PROXY_CONFIG"
+#define OCSP_PROXY_VERSION "0.1.0"
+
+struct strlist {
+	char **v;
+	size_t n;
+};
+
+/* route = ISSUER URL: ISSUER is the hex SHA-1 (or SHA-256) hash of the issuer's
+ * public key, or the path of the issuer's certificate (PEM or DER). */
+struct route {
+	char *issuer;
+	char *url;
+};
+
+/* Durations are kept in milliseconds, sizes in bytes. */
+struct config {
+	char *path;                  /* file read, NULL when built-in defaults */
+
+	/* Redis */
+	char *redis;                 /* redis://[:PASS@]HOST[:PORT][/DB] or unix:///path[?db=N] */
+	char *redis_password;
+	char *redis_read;            /* optional local replica for reads (issue 7) */
+	struct strlist redis_sentinel; /* HOST:PORT list (issue 7) */
+	char *redis_master_name;
+	char *redis_sentinel_password;
+	long long redis_timeout;     /* connect and command timeout */
+	char *key_prefix;
+
+	/* handler */
+	long long read_timeout;      /* whole request, header and body */
+	size_t max_header_bytes;
+	size_t max_request_bytes;    /* body of a POST, or decoded GET */
+	struct strlist proxy_names;  /* Host names that mean "the proxy itself" */
+	struct strlist allow_upstream; /* host patterns: "ocsp.ca.example", "*.ca.example", "*" */
+	char *default_upstream;
+	struct route *routes;
+	size_t n_routes;
+
+	/* upstream */
+	long long upstream_timeout;
+	size_t max_response_bytes;
+	long long clock_skew;
+	char *trust_anchors;         /* CA file or directory; NULL = signatures unchecked */
+
+	/* scheduler */
+	long long check_interval;
+	long long refresh_interval;  /* daily refresh */
+	long long refresh_late_interval; /* hourly refresh past half validity */
+	long long refresh_margin;    /* refresh at once when nextUpdate is this close */
+	long long retry_min;
+	long long retry_max;
+	long long evict_after;       /* no hit for this long: drop */
+	long long expired_grace;     /* expired this long and not refreshable: drop */
+	long long lease_time;
+	int concurrency;
+	int per_upstream_concurrency;
+	char *metrics_file;
+
+	/* resident mode (issue 6) */
+	char *listen;
+	int workers;
+
+	/* logging: "auto" (journal, else syslog), "journal", "syslog", "stderr", or a file path */
+	char *log;
+	int debug;
+};
+
+/* Fills cfg with defaults, then reads path. When path is NULL, uses $OCSP_PROXY_CONFIG or the
+ * default path; a missing *default* file means built-in defaults, any other missing file is an
+ * error. On error writes "file:line: message" into err and returns -1; cfg is then freed. */
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+void config_free(struct config *cfg);
+
+/* "500ms", "30s", "30m", "1h", "7d" or plain seconds, into milliseconds. 0 ok, -1 bad. */
+int config_parse_duration(const char *s, long long *ms);
+/* "4096", "64k", "1m" into bytes. 0 ok, -1 bad. */
+int config_parse_size(const char *s, size_t *bytes);
+
+/* Every program's usage line handling: scans argv for -c/--config, --help, --version.
+ * Returns the config path or NULL. Unknown flags are left for the caller. */
+
+#endif

@@ -1,0 +1,89 @@
+/* ocsp: OCSP requests and responses through OpenSSL: the CertID cache key, what is cacheable,
+ * the checks an upstream answer must pass before it is served or cached, fixed error answers. */
+#ifndef OCSP_PROXY_OCSP_H
+#define OCSP_PROXY_OCSP_H
+
+#include <stddef.h>
+#include <time.h>
+
+/* OCSPResponseStatus values (RFC 6960 4.2.1). */
+enum ocsp_status {
+	OCSP_ST_SUCCESSFUL = 0,
+	OCSP_ST_MALFORMED = 1,
+	OCSP_ST_INTERNAL = 2,
+	OCSP_ST_TRYLATER = 3,
+	OCSP_ST_SIGREQUIRED = 5,
+	OCSP_ST_UNAUTHORIZED = 6,
+};
+
+/* Cert status of a SingleResponse. */
+enum ocsp_cert_status { OCSP_CERT_GOOD = 0, OCSP_CERT_REVOKED = 1, OCSP_CERT_UNKNOWN = 2 };
+
+/* The hex of the CertID's DER: hash algorithm, issuer name hash, issuer key hash, serial, any
+ * length. Bounded so a hostile request cannot make a huge Redis key. */
+#define OCSP_KEY_MAX 512
+
+struct ocsp_request {
+	unsigned char *der;          /* owned copy of the request, re-encoded exactly as received */
+	size_t der_len;
+	int n_ids;                   /* CertIDs in the request */
+	int has_nonce;
+	int cacheable;               /* exactly one CertID, no nonce, key fits */
+	char key[OCSP_KEY_MAX + 1];  /* CertID hex when n_ids == 1, else "" */
+	/* The single CertID's parts, for routing by issuer: */
+	int hash_nid;                /* hash algorithm NID (NID_sha1, ...) or 0 */
+	unsigned char issuer_key_hash[64];
+	size_t issuer_key_hash_len;
+	void *ossl;                  /* OCSP_REQUEST *, owned */
+};
+
+/* Parses a DER OCSPRequest. Trailing bytes after the DER are an error. 0 ok, -1 malformed. */
+int ocsp_request_parse(const unsigned char *der, size_t len, struct ocsp_request *out);
+void ocsp_request_free(struct ocsp_request *r);
+
+/* What an upstream answer is, after ocsp_response_check. */
+enum ocsp_verdict {
+	OCSP_V_CACHEABLE,   /* successful, for this CertID, valid now: serve and cache */
+	OCSP_V_RELAY,       /* a well-formed OCSPResponse not to cache (error status, nonce
+	                       request, ...): relay to the client, never cache */
+	OCSP_V_INVALID,     /* not an OCSPResponse, or one that fails the checks: never serve it */
+};
+
+struct ocsp_response_info {
+	int status;                  /* enum ocsp_status */
+	int cert_status;             /* enum ocsp_cert_status, -1 when not found */
+	time_t this_update;
+	time_t next_update;          /* 0 when absent */
+	time_t produced_at;
+	time_t revoked_at;
+};
+
+/* Checks an upstream answer to req at time now. For a cacheable request the answer is
+ * CACHEABLE only when: status successful, a basic response, a SingleResponse for req's CertID,
+ * a nextUpdate, thisUpdate < nextUpdate, thisUpdate <= now + skew, nextUpdate > now, and (when
+ * trust is non-NULL, an X509_STORE *) the signature verifies. For a request that is not
+ * cacheable the answer is RELAY when it parses as an OCSPResponse. why gets a short reason
+ * whenever the verdict is not CACHEABLE. */
+enum ocsp_verdict ocsp_response_check(const struct ocsp_request *req, const unsigned char *der,
+                                      size_t len, time_t now, long long skew_s, void *trust,
+                                      struct ocsp_response_info *info, char *why, size_t whylen);
+
+/* Just the times and status of a DER response we already trust (cached). 0 ok, -1 bad. */
+int ocsp_response_info(const unsigned char *der, size_t len, const char *key,
+                       struct ocsp_response_info *info);
+
+/* A fixed unsigned OCSPResponse carrying only an error status (30 03 0a 01 NN). */
+const unsigned char *ocsp_error_response(enum ocsp_status status, size_t *len);
+
+/* Lower-case hex SHA-256 of der, for ETag. out must hold 65 bytes. */
+void ocsp_etag(const unsigned char *der, size_t len, char out[65]);
+
+/* Loads trust anchors (a CA file or a directory of hashed certs) into an X509_STORE *.
+ * NULL on error with err set. */
+void *ocsp_trust_load(const char *path, char *err, size_t errlen);
+void ocsp_trust_free(void *store);
+
+const char *ocsp_status_name(int status);
+const char *ocsp_cert_status_name(int cert_status);
+
+#endif

@@ -1,0 +1,94 @@
+/* store: the only code that knows Redis keys and commands (hiredis).
+ *
+ * Layout, all keys under one hash tag so every multi-key script stays in one Cluster slot:
+ *   {P}:e:<certid-hex>  hash: resp req url this next fetched etag status hit fail err failat
+ *   {P}:due             sorted set: certid-hex scored by the next refresh time (unix seconds)
+ *   {P}:lease:<hex>     string with expiry: which scheduler refreshes the entry right now
+ *   {P}:stats           hash of counters (hits, misses, stale, passthrough, errors, ...)
+ * where P is key_prefix. Every call has a deadline (redis_timeout); after an error the
+ * connection is dropped and the next call reconnects. */
+#ifndef OCSP_PROXY_STORE_H
+#define OCSP_PROXY_STORE_H
+
+#include <stddef.h>
+#include <time.h>
+#include "config.h"
+
+struct store;
+
+struct entry {
+	unsigned char *resp;         /* OCSPResponse DER */
+	size_t resp_len;
+	unsigned char *req;          /* OCSPRequest DER that fetched it, re-sent on refresh */
+	size_t req_len;
+	char *url;                   /* upstream responder URL */
+	char etag[65];               /* hex SHA-256 of resp */
+	int cert_status;             /* enum ocsp_cert_status, -1 unknown */
+	time_t this_update;
+	time_t next_update;
+	time_t fetched;
+	time_t due;                  /* next planned refresh, 0 when not scheduled */
+	time_t last_hit;
+	int failures;                /* consecutive failed refreshes */
+	char *err;                   /* last refresh error, or NULL */
+	time_t fail_at;
+};
+
+void entry_free(struct entry *e);
+
+/* Never fails but for memory; connects on first use. cfg must outlive the store. */
+struct store *store_new(const struct config *cfg);
+void store_free(struct store *st);
+/* Last error, for logs. */
+const char *store_error(const struct store *st);
+
+/* The hit path, one round trip: reads the entry's resp, this, next, etag, url, fetched and due,
+ * and when found records the hit time and counts a hit (next > now) or stale lookup.
+ * 1 found, 0 absent, -1 Redis error. */
+int store_lookup(struct store *st, const char *key, time_t now, struct entry *out);
+
+/* Full read, no side effects (scheduler, ctl). 1 found, 0 absent, -1 error. */
+int store_get(struct store *st, const char *key, struct entry *out);
+
+/* Atomically stores e (resp, req, url, etag, cert_status, this_update, next_update, fetched)
+ * unless the cached response has a newer thisUpdate, schedules it at `due` and clears the
+ * failure count. 1 stored, 0 kept the cached one (newer), -1 error. */
+int store_put(struct store *st, const char *key, const struct entry *e, time_t due);
+
+/* Records a failed refresh of an existing entry (never creates one): failures+1, err, fail_at,
+ * and reschedules it at due. 1 recorded, 0 no such entry, -1 error. */
+int store_fail(struct store *st, const char *key, const char *why, time_t now, time_t due);
+
+/* Removes the entry and its schedule. 1 removed, 0 absent, -1 error. */
+int store_delete(struct store *st, const char *key);
+
+/* Up to max keys due at or before `until`, earliest first, appended to out (caller frees
+ * with strlist_free). Returns the count, or -1. */
+int store_due(struct store *st, time_t until, size_t max, struct strlist *out);
+/* The earliest due time, 0 when nothing is scheduled. 0 ok, -1 error. */
+int store_next_due(struct store *st, time_t *when);
+/* Keys in schedule order from offset, up to count (ctl list). Returns the count, or -1. */
+int store_keys(struct store *st, size_t offset, size_t count, struct strlist *out);
+/* Number of entries scheduled. -1 on error. */
+long long store_count(struct store *st);
+/* Entries scheduled at or before until. -1 on error. */
+long long store_count_due(struct store *st, time_t until);
+
+/* Takes the refresh lease on key for ms milliseconds when nobody holds it. 1 taken, 0 held by
+ * someone else, -1 error. */
+int store_lease(struct store *st, const char *key, const char *owner, long long ms);
+/* Gives the lease back if owner still holds it. 0 ok, -1 error. */
+int store_release(struct store *st, const char *key, const char *owner);
+
+/* Counters. */
+int store_stat_incr(struct store *st, const char *name, long long by);
+/* All counters as name/value pairs into names and values (same length). -1 on error. */
+int store_stats(struct store *st, struct strlist *names, struct strlist *values);
+
+/* Round trip check (scheduler start-up, ctl). 0 ok, -1 error. */
+int store_ping(struct store *st);
+
+void strlist_free(struct strlist *l);
+int strlist_push(struct strlist *l, const char *s);
+
+#endif
