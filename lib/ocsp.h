@@ -83,6 +83,16 @@ void ocsp_etag(const unsigned char *der, size_t len, char out[65]);
 void *ocsp_trust_load(const char *path, char *err, size_t errlen);
 void ocsp_trust_free(void *store);
 
+/* 1 when the request's CertID names the issuer given as a hex hash of its public key (in the
+ * CertID's hash algorithm) or as the path of its certificate (PEM or DER). 0 otherwise. */
+int ocsp_issuer_matches(const struct ocsp_request *req, const char *issuer);
+
+/* Builds a request (SHA-1 CertID, no nonce) for the certificate in cert_path issued by the one
+ * in issuer_path, as ocsp-proxyctl prefetch and show need. *aia_url gets the certificate's OCSP
+ * responder URL (owned) or NULL. 0 ok, -1 with err. */
+int ocsp_request_build(const char *cert_path, const char *issuer_path, unsigned char **der,
+                       size_t *len, char **aia_url, char *err, size_t errlen);
+
 const char *ocsp_status_name(int status);
 const char *ocsp_cert_status_name(int cert_status);
 
