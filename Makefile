@@ -29,6 +29,8 @@ CTL_SRC     := $(wildcard ctl/*.c)
 CTL_OBJ     := $(CTL_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+HELPER_SRC  := $(wildcard tests/helpers/*.c)
+HELPER_BIN  := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
 PROGRAMS    := $(BUILD)/ocsp-proxy-handler
 ifneq ($(SCHED_SRC),)
@@ -38,7 +40,7 @@ ifneq ($(CTL_SRC),)
 PROGRAMS    += $(BUILD)/ocsp-proxyctl
 endif
 
-.PHONY: all check unit run install uninstall clean deps help fuzz bench
+.PHONY: all check unit helpers run install uninstall clean deps help fuzz bench
 all: $(PROGRAMS)
 
 $(BUILD)/libocspproxy.a: $(LIB_OBJ)
@@ -68,16 +70,27 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(HANDLER_LIBOBJ) $(BUILD)/libocsppro
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Ihandler -Itests/unit $(LDFLAGS) -o $@ $^ $(LIBS_CORE) -ldl
 
+# Test helpers (stand-ins for peers the real programs cannot imitate) link the library too.
+$(BUILD)/tests/helpers/%: tests/helpers/%.c $(BUILD)/libocspproxy.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) -ldl
+
 unit: $(UNIT_BIN)
+helpers: $(HELPER_BIN)
 
 deps:
 	@scripts/deps.sh
 
-check: deps all unit
-	@tests/run
+# deps first, in its own step: pkg-config answers only once the -dev packages are there.
+check:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory all unit helpers
+	@BUILD=$(BUILD) tests/run
 
-run: deps all
-	@scripts/run-local.sh
+run:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) scripts/run-local.sh
 
 install: all
 	@scripts/install.sh install "$(DESTDIR)" "$(PREFIX)" "$(BUILD)"

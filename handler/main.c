@@ -1,0 +1,71 @@
+/* main: ocsp-proxy-handler: one HTTP OCSP request on stdin, one answer on stdout, then exit
+ * (systemd socket activation with Accept=yes, or xinetd). */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "respond.h"
+#include "serve.h"
+
+static const char usage[] =
+    "usage: ocsp-proxy-handler [-c FILE]\n"
+    "Answers one HTTP OCSP request on standard input and output (inetd style).\n"
+    "  -c, --config FILE  configuration (default $" CONFIG_ENV " or " CONFIG_DEFAULT_PATH ")\n"
+    "  -h, --help         this text\n"
+    "  -V, --version      the version\n";
+
+/* xinetd hands the client's socket over as stderr too: nothing may ever reach it there. */
+static void
+silence_stderr(void)
+{
+	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	if (fd != -1) {
+		dup2(fd, STDERR_FILENO);
+		if (fd != STDERR_FILENO)
+			close(fd);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config cfg;
+	struct handler h;
+	const char *path = NULL;
+	char err[512];
+	int rc, next;
+
+	rc = config_cli(argc, argv, "ocsp-proxy-handler", usage, &path, &next);
+	if (rc != 0)
+		return rc == 1 ? 0 : 2;
+	if (next < argc) {
+		fprintf(stderr, "ocsp-proxy-handler: unexpected argument '%s'\n%s", argv[next], usage);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	if (config_load(&cfg, path, err, sizeof(err)) == -1) {
+		/* The client still deserves an answer, and the operator a log line. */
+		log_open("ocsp-proxy-handler", "auto", 0);
+		log_msg(LOG_ERR, "configuration: %s", err);
+		silence_stderr();
+		respond_error(STDOUT_FILENO, 500, 1000);
+		log_close();
+		return 1;
+	}
+	if (strcmp(cfg.log, "stderr") != 0)
+		silence_stderr();
+	log_open("ocsp-proxy-handler", cfg.log, cfg.debug);
+
+	handler_init(&h, &cfg);
+	rc = handler_serve(&h, STDIN_FILENO, STDOUT_FILENO);
+	handler_cleanup(&h);
+	log_close();
+	config_free(&cfg);
+	return rc;
+}

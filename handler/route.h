@@ -1,0 +1,23 @@
+/* route: which upstream responder a request goes to (RFC 6960 leaves it to the client; real
+ * clients name it in the request target, in Host, or not at all). */
+#ifndef OCSP_PROXY_ROUTE_H
+#define OCSP_PROXY_ROUTE_H
+
+#include <stddef.h>
+#include "config.h"
+#include "decode.h"
+#include "http.h"
+#include "ocsp.h"
+
+/* The upstream the request names itself: the absolute-form target (Apache's SSLOCSPProxyURL),
+ * else "http://" Host path, unless Host names the proxy (proxy_names, "localhost", or the local
+ * address of fd, with no port or the local port). Writes the URL into out.
+ * 1 found, 0 the request names none, -1 a bad Host (400). */
+int route_from_request(const struct config *cfg, const struct http_request *req,
+                       const struct ocsp_input *in, int fd, char *out, size_t outlen);
+
+/* The configured upstream for a request: the first route whose issuer matches, else
+ * default_upstream. NULL when neither applies. */
+const char *route_from_config(const struct config *cfg, const struct ocsp_request *req);
+
+#endif

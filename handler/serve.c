@@ -1,0 +1,455 @@
+/* serve: one connection through the pipeline: http -> decode -> ocsp -> route -> store -> fetch.
+ * The order matters for speed: a cache hit stops after one Redis round trip and never reaches
+ * the code that loads libcurl, the trust anchors or OpenSSL's digests. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "decode.h"
+#include "http.h"
+#include "log.h"
+#include "ocsp.h"
+#include "policy.h"
+#include "respond.h"
+#include "route.h"
+#include "serve.h"
+#include "url.h"
+
+/* What became of the request, for the one log line it gets. */
+struct outcome {
+	const char *result;          /* hit miss stale passthrough relay error rejected */
+	const char *reason;
+	char why[256];               /* storage for reason when it is built */
+	const char *upstream;
+	int status;
+};
+
+/* Per request state that the steps share. */
+struct exchange {
+	struct handler *h;
+	int in, out;
+	time_t now;
+	struct http_request req;
+	struct ocsp_input input;
+	struct ocsp_request oreq;
+	int have_oreq;
+	struct entry cached;
+	enum { CACHE_UNKNOWN, CACHE_FOUND, CACHE_ABSENT, CACHE_DOWN } cache;
+	char named[2048];            /* upstream named by the request */
+	const char *upstream;
+	struct fetch_result fr;
+	struct outcome o;
+};
+
+void
+handler_init(struct handler *h, const struct config *cfg)
+{
+	memset(h, 0, sizeof(*h));
+	h->cfg = cfg;
+}
+
+void
+handler_cleanup(struct handler *h)
+{
+	if (h->store != NULL)
+		store_free(h->store);
+	if (h->fetcher != NULL)
+		fetch_free(h->fetcher);
+	if (h->trust != NULL)
+		ocsp_trust_free(h->trust);
+	memset(h, 0, sizeof(*h));
+}
+
+static long long
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct store *
+get_store(struct exchange *x)
+{
+	if (x->h->store == NULL)
+		x->h->store = store_new(x->h->cfg);
+	return x->h->store;
+}
+
+/* Counters are best effort: a Redis that is down already cost this request one timeout. */
+static void
+count(struct exchange *x, const char *name)
+{
+	if (x->cache != CACHE_DOWN && x->h->store != NULL)
+		store_stat_incr(x->h->store, name, 1);
+}
+
+static void
+set_outcome(struct exchange *x, int status, const char *result, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void
+set_outcome(struct exchange *x, int status, const char *result, const char *fmt, ...)
+{
+	va_list ap;
+
+	x->o.status = status;
+	x->o.result = result;
+	x->o.reason = NULL;
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(x->o.why, sizeof(x->o.why), fmt, ap);
+		va_end(ap);
+		x->o.reason = x->o.why;
+	}
+}
+
+static int
+send_plain(struct exchange *x, int status, const char *result, const char *why)
+{
+	set_outcome(x, status, result, "%s", why);
+	return respond_error(x->out, status, x->h->cfg->read_timeout);
+}
+
+/* An OCSP answer that must not be cached by anyone: errors, relays, pass-through. */
+static int
+send_uncached(struct exchange *x, const unsigned char *der, size_t len)
+{
+	struct reply r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = 200;
+	r.body = der;
+	r.len = len;
+	r.ocsp = 1;
+	r.head = x->req.method == HTTP_HEAD;
+	return respond(x->out, &r, x->now, x->h->cfg->read_timeout);
+}
+
+static int
+send_ocsp_error(struct exchange *x, enum ocsp_status st, const char *result, const char *why)
+{
+	const unsigned char *der;
+	size_t len;
+
+	set_outcome(x, 200, result, "%s", why);
+	der = ocsp_error_response(st, &len);
+	return send_uncached(x, der, len);
+}
+
+static int
+etag_matches(const char *inm, const char *etag)
+{
+	char quoted[70];
+
+	if (inm == NULL || etag[0] == '\0')
+		return 0;
+	if (strcmp(inm, "*") == 0)
+		return 1;
+	snprintf(quoted, sizeof(quoted), "\"%s\"", etag);
+	return strstr(inm, quoted) != NULL;
+}
+
+/* A cacheable response, with RFC 9919 caching headers. */
+static int
+send_cacheable(struct exchange *x, const unsigned char *der, size_t len, time_t this_update,
+               time_t next_update, time_t due, const char *etag)
+{
+	struct reply r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = etag_matches(x->req.if_none_match, etag) ? 304 : 200;
+	r.body = der;
+	r.len = len;
+	r.ocsp = 1;
+	r.this_update = this_update;
+	r.next_update = next_update;
+	r.due = due;
+	r.etag = etag;
+	r.head = x->req.method == HTTP_HEAD;
+	x->o.status = r.status;
+	return respond(x->out, &r, x->now, x->h->cfg->read_timeout);
+}
+
+static int
+cached_valid(const struct exchange *x)
+{
+	long long skew = x->h->cfg->clock_skew / 1000;
+
+	return x->cache == CACHE_FOUND && x->cached.next_update > x->now &&
+	    x->cached.this_update <= x->now + skew;
+}
+
+static int
+send_cached(struct exchange *x, const char *result, const char *why)
+{
+	if (why == NULL)
+		set_outcome(x, 200, result, NULL);
+	else
+		set_outcome(x, 200, result, "%s", why);
+	return send_cacheable(x, x->cached.resp, x->cached.resp_len, x->cached.this_update,
+	                      x->cached.next_update, x->cached.due, x->cached.etag);
+}
+
+/* Reads the cached entry for a single-CertID request. A Redis failure is logged once and turns
+ * the rest of the request into a plain pass-through. */
+static void
+lookup(struct exchange *x, int count_it)
+{
+	struct store *st;
+	int rc;
+
+	if (x->oreq.n_ids != 1 || x->oreq.key[0] == '\0' || x->cache != CACHE_UNKNOWN)
+		return;
+	if ((st = get_store(x)) == NULL) {
+		x->cache = CACHE_DOWN;
+		return;
+	}
+	rc = count_it ? store_lookup(st, x->oreq.key, x->now, &x->cached)
+	              : store_get(st, x->oreq.key, &x->cached);
+	if (rc == -1) {
+		log_msg(LOG_WARNING, "redis unavailable, answering without the cache: %s",
+		        store_error(st));
+		x->cache = CACHE_DOWN;
+	} else {
+		x->cache = rc == 1 ? CACHE_FOUND : CACHE_ABSENT;
+	}
+}
+
+/* Stores a validated answer; the store keeps a newer cached one itself. */
+static void
+cache_answer(struct exchange *x, const struct ocsp_response_info *info, time_t *due, char *etag)
+{
+	struct entry e;
+	int rc;
+
+	ocsp_etag(x->fr.body, x->fr.len, etag);
+	*due = policy_next_due(x->h->cfg, x->now, info->this_update, info->next_update, 0, x->now);
+	if (x->cache == CACHE_DOWN || get_store(x) == NULL) {
+		x->o.reason = "not cached: redis unavailable";
+		return;
+	}
+	memset(&e, 0, sizeof(e));
+	e.resp = x->fr.body;
+	e.resp_len = x->fr.len;
+	e.req = x->oreq.der;
+	e.req_len = x->oreq.der_len;
+	e.url = (char *)x->upstream;
+	memcpy(e.etag, etag, sizeof(e.etag));
+	e.cert_status = info->cert_status;
+	e.this_update = info->this_update;
+	e.next_update = info->next_update;
+	e.fetched = x->now;
+	rc = store_put(x->h->store, x->oreq.key, &e, *due);
+	if (rc == -1) {
+		log_msg(LOG_WARNING, "could not cache response: %s", store_error(x->h->store));
+		x->o.reason = "not cached: redis error";
+	} else if (rc == 0) {
+		x->o.reason = "not cached: the cache holds a newer response";
+	}
+}
+
+/* The upstream for this request, in the documented order. 0 found, 1 when an answer was sent. */
+static int
+choose_upstream(struct exchange *x)
+{
+	const struct config *cfg = x->h->cfg;
+	struct url u;
+
+	if (x->upstream == NULL) {
+		lookup(x, 0);
+		if (x->cache == CACHE_FOUND && x->cached.url != NULL && x->cached.url[0] != '\0')
+			x->upstream = x->cached.url;
+		else
+			x->upstream = route_from_config(cfg, &x->oreq);
+	}
+	if (x->upstream == NULL) {
+		send_ocsp_error(x, OCSP_ST_UNAUTHORIZED, "rejected",
+		                "no upstream responder known for this request");
+		return 1;
+	}
+	x->o.upstream = x->upstream;
+	if (url_parse(x->upstream, &u) == -1 || !url_host_allowed(cfg, u.host)) {
+		send_plain(x, 403, "rejected", "upstream host not in allow_upstream");
+		return 1;
+	}
+	return 0;
+}
+
+/* Miss, stale, or not cacheable: ask upstream and answer with what it says, or with the cache
+ * when it fails. */
+static void
+forward(struct exchange *x)
+{
+	const struct config *cfg = x->h->cfg;
+	struct ocsp_response_info info;
+	enum ocsp_verdict v = OCSP_V_INVALID;
+	char err[256], why[128], etag[65];
+	time_t due;
+
+	why[0] = '\0';
+	memset(&info, 0, sizeof(info));
+	if (x->h->fetcher == NULL && (x->h->fetcher = fetch_new(cfg, err, sizeof(err))) == NULL) {
+		log_msg(LOG_ERR, "cannot fetch upstream: %s", err);
+		send_ocsp_error(x, OCSP_ST_TRYLATER, "error", "libcurl unavailable");
+		return;
+	}
+	if (cfg->trust_anchors != NULL && x->h->trust == NULL &&
+	    (x->h->trust = ocsp_trust_load(cfg->trust_anchors, err, sizeof(err))) == NULL) {
+		log_msg(LOG_ERR, "cannot load trust_anchors %s: %s", cfg->trust_anchors, err);
+		send_ocsp_error(x, OCSP_ST_TRYLATER, "error", "trust anchors unavailable");
+		return;
+	}
+	count(x, "fetches");
+	if (fetch_post(x->h->fetcher, x->upstream, x->oreq.der, x->oreq.der_len, &x->fr) == -1)
+		snprintf(why, sizeof(why), "upstream: %s", x->fr.err);
+	else if (x->fr.http_status != 200)
+		snprintf(why, sizeof(why), "upstream answered HTTP %ld", x->fr.http_status);
+	else
+		v = ocsp_response_check(&x->oreq, x->fr.body, x->fr.len, x->now,
+		                        cfg->clock_skew / 1000, x->h->trust, &info, why,
+		                        sizeof(why));
+
+	if (v == OCSP_V_CACHEABLE) {
+		set_outcome(x, 200, "miss", NULL);
+		cache_answer(x, &info, &due, etag);
+		send_cacheable(x, x->fr.body, x->fr.len, info.this_update, info.next_update, due,
+		               etag);
+		return;
+	}
+	if (v == OCSP_V_RELAY && info.status == OCSP_ST_SUCCESSFUL) {
+		set_outcome(x, 200, "passthrough", NULL);
+		count(x, "passthrough");
+		send_uncached(x, x->fr.body, x->fr.len);
+		return;
+	}
+
+	/* Upstream failed: a valid cached response is still the right answer, even to a nonce
+	 * request (RFC 9919 lets a responder answer from pre-produced responses). */
+	count(x, "upstream_errors");
+	log_msg(LOG_WARNING, "upstream %s failed: %s", x->upstream, why);
+	lookup(x, 0);
+	if (cached_valid(x)) {
+		count(x, "stale_served");
+		send_cached(x, "stale", why);
+		return;
+	}
+	if (v == OCSP_V_RELAY) {
+		send_uncached(x, x->fr.body, x->fr.len);
+		set_outcome(x, 200, "relay", "%s", why);
+		return;
+	}
+	send_ocsp_error(x, OCSP_ST_TRYLATER, "error", why);
+}
+
+static void
+log_request(const struct exchange *x, const char *method, long long t0)
+{
+	char status[16], dur[32];
+	const char *fields[16];
+	int i = 0;
+
+	snprintf(status, sizeof(status), "%d", x->o.status);
+	snprintf(dur, sizeof(dur), "%lld", monotonic_ms() - t0);
+	fields[i++] = "CERTID";
+	fields[i++] = x->have_oreq && x->oreq.key[0] != '\0' ? x->oreq.key : NULL;
+	fields[i++] = "RESULT";
+	fields[i++] = x->o.result;
+	fields[i++] = "STATUS";
+	fields[i++] = status;
+	fields[i++] = "METHOD";
+	fields[i++] = method;
+	fields[i++] = "UPSTREAM";
+	fields[i++] = x->o.upstream;
+	fields[i++] = "DURATION_MS";
+	fields[i++] = dur;
+	fields[i++] = "REASON";
+	fields[i++] = x->o.reason;
+	fields[i] = NULL;
+	log_event(strcmp(x->o.result, "error") == 0 ? LOG_WARNING : LOG_INFO, "request", fields);
+}
+
+static const char *
+method_name(const struct http_request *req)
+{
+	switch (req->method) {
+	case HTTP_GET: return "GET";
+	case HTTP_POST: return "POST";
+	case HTTP_HEAD: return "HEAD";
+	default: return "other";
+	}
+}
+
+int
+handler_serve(struct handler *h, int in, int out)
+{
+	const struct config *cfg = h->cfg;
+	struct exchange *x;
+	long long t0 = monotonic_ms();
+	int rc, status = 1;
+
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return -1;
+	x->h = h;
+	x->in = in;
+	x->out = out;
+	x->o.result = "rejected";
+
+	rc = http_read_request(in, out, cfg, &x->req);
+	x->now = time(NULL);
+	if (rc == -1)
+		goto out;
+	if (rc != 0) {
+		send_plain(x, rc, "rejected", http_reason(rc));
+		goto logged;
+	}
+	rc = decode_request(&x->req, cfg->max_request_bytes, &x->input);
+	if (rc == -2) {
+		send_plain(x, 400, "rejected", "bad request target");
+		goto logged;
+	}
+	if (rc == -1 || ocsp_request_parse(x->input.der, x->input.len, &x->oreq) == -1) {
+		send_ocsp_error(x, OCSP_ST_MALFORMED, "rejected", "not an OCSP request");
+		goto logged;
+	}
+	x->have_oreq = 1;
+
+	/* A request that names its upstream is checked against allow_upstream before anything
+	 * else, so a client cannot probe hosts through the cache either. */
+	rc = route_from_request(cfg, &x->req, &x->input, in, x->named, sizeof(x->named));
+	if (rc == -1) {
+		send_plain(x, 400, "rejected", "bad Host header");
+		goto logged;
+	}
+	if (rc == 1) {
+		x->upstream = x->named;
+		if (choose_upstream(x) != 0)
+			goto logged;
+	}
+
+	if (x->oreq.cacheable) {
+		lookup(x, 1);
+		if (cached_valid(x)) {
+			send_cached(x, "hit", NULL);
+			goto logged;
+		}
+	}
+	if (choose_upstream(x) != 0)
+		goto logged;
+	forward(x);
+logged:
+	status = strcmp(x->o.result, "rejected") == 0 || strcmp(x->o.result, "error") == 0;
+	log_request(x, method_name(&x->req), t0);
+out:
+	fetch_result_free(&x->fr);
+	entry_free(&x->cached);
+	if (x->have_oreq)
+		ocsp_request_free(&x->oreq);
+	ocsp_input_free(&x->input);
+	http_request_free(&x->req);
+	free(x);
+	return status;
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# deps.sh: installs the Debian 12 packages that building, testing and `make run` need, when missing.
+set -eu
+
+# build: compiler, pkg-config, the four libraries
+# run:   redis, openssl, systemd-socket-activate (package systemd)
+# test:  curl, ab, valgrind, cppcheck, clang + libFuzzer runtime, the real servers of the
+#        deployment tests (apache2, nginx, xinetd, redis-sentinel)
+pkgs="gcc make pkg-config libssl-dev libhiredis-dev libcurl4-openssl-dev libsystemd-dev
+      libcurl4 redis-server redis-tools openssl systemd curl apache2-utils valgrind cppcheck"
+[ "${DEPS_ONLY_BUILD:-}" = 1 ] && pkgs="gcc make pkg-config libssl-dev libhiredis-dev libcurl4-openssl-dev libsystemd-dev libcurl4"
+
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: missing Debian packages:$missing" >&2
+	echo "deps.sh: run as root, or: sudo apt-get install$missing" >&2
+	exit 1
+fi
+echo "deps.sh: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# Debian starts services from postinst; we start our own, on our own ports.
+printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d.ocsp-proxy
+chmod +x /usr/sbin/policy-rc.d.ocsp-proxy
+had_policy=0
+[ -e /usr/sbin/policy-rc.d ] && had_policy=1
+[ $had_policy = 0 ] && cp /usr/sbin/policy-rc.d.ocsp-proxy /usr/sbin/policy-rc.d
+rc=0
+apt-get install -y -qq --no-install-recommends $missing >/dev/null || rc=$?
+[ $had_policy = 0 ] && rm -f /usr/sbin/policy-rc.d
+rm -f /usr/sbin/policy-rc.d.ocsp-proxy
+[ $rc = 0 ] || { echo "deps.sh: apt-get install failed ($rc)" >&2; exit $rc; }
