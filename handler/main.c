@@ -38,13 +38,13 @@ main(int argc, char **argv)
 	struct handler h;
 	const char *path = NULL;
 	char err[512];
-	int rc, next;
+	int rc, rest;
 
-	rc = config_cli(argc, argv, "ocsp-proxy-handler", usage, &path, &next);
+	rc = config_cli(argc, argv, "ocsp-proxy-handler", usage, &path, &rest);
 	if (rc != 0)
 		return rc == 1 ? 0 : 2;
-	if (next < argc) {
-		fprintf(stderr, "ocsp-proxy-handler: unexpected argument '%s'\n%s", argv[next], usage);
+	if (rest > 1) {
+		fprintf(stderr, "ocsp-proxy-handler: unexpected argument '%s'\n%s", argv[1], usage);
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);

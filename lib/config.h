@@ -85,7 +85,15 @@ int config_parse_duration(const char *s, long long *ms);
 /* "4096", "64k", "1m" into bytes. 0 ok, -1 bad. */
 int config_parse_size(const char *s, size_t *bytes);
 
-/* Every program's usage line handling: scans argv for -c/--config, --help, --version.
- * Returns the config path or NULL. Unknown flags are left for the caller. */
+/* Every program's common flags: -c FILE / --config FILE / --config=FILE (into *path, else NULL),
+ * -h/--help (prints usage), -V/--version. Other arguments are moved, in order, to argv[1..] with
+ * *rest set to the new argc, for the program's own flags. Returns 0 to run on, 1 to exit 0 (help,
+ * version), -1 on a bad argument (said on stderr). */
+int config_cli(int argc, char **argv, const char *prog, const char *usage, const char **path,
+               int *rest);
+
+/* Growable string lists (struct strlist). */
+int strlist_push(struct strlist *l, const char *s);
+void strlist_free(struct strlist *l);
 
 #endif

@@ -88,7 +88,5 @@ int store_stats(struct store *st, struct strlist *names, struct strlist *values)
 /* Round trip check (scheduler start-up, ctl). 0 ok, -1 error. */
 int store_ping(struct store *st);
 
-void strlist_free(struct strlist *l);
-int strlist_push(struct strlist *l, const char *s);
 
 #endif

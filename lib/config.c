@@ -1,0 +1,528 @@
+/* config: the one configuration file every ocsp-proxy program reads. One table below holds every
+ * key, its type and default; ocsp-proxy.conf(5) mirrors it. */
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "url.h"
+
+enum type { T_STR, T_URL, T_REDIS, T_DUR, T_SIZE, T_INT, T_BOOL, T_LIST, T_ROUTE, T_PREFIX };
+
+struct key {
+	const char *name;
+	enum type type;
+	size_t off;
+	const char *def;             /* NULL: unset */
+	long long min, max;          /* T_INT, T_DUR (ms), T_SIZE */
+};
+
+#define O(f) offsetof(struct config, f)
+#define DAY (86400LL * 1000)
+static const struct key keys[] = {
+	{ "redis",                    T_REDIS, O(redis), "redis://127.0.0.1:6379/0", 0, 0 },
+	{ "redis_password",           T_STR,   O(redis_password), NULL, 0, 0 },
+	{ "redis_read",               T_REDIS, O(redis_read), NULL, 0, 0 },
+	{ "redis_sentinel",           T_LIST,  O(redis_sentinel), NULL, 0, 0 },
+	{ "redis_master_name",        T_STR,   O(redis_master_name), NULL, 0, 0 },
+	{ "redis_sentinel_password",  T_STR,   O(redis_sentinel_password), NULL, 0, 0 },
+	{ "redis_timeout",            T_DUR,   O(redis_timeout), "1s", 1, 60000 },
+	{ "key_prefix",               T_PREFIX, O(key_prefix), "ocsp", 0, 0 },
+	{ "read_timeout",             T_DUR,   O(read_timeout), "10s", 1, 3600000 },
+	{ "max_header_bytes",         T_SIZE,  O(max_header_bytes), "8k", 256, 1 << 20 },
+	{ "max_request_bytes",        T_SIZE,  O(max_request_bytes), "16k", 64, 1 << 24 },
+	{ "proxy_names",              T_LIST,  O(proxy_names), NULL, 0, 0 },
+	{ "allow_upstream",           T_LIST,  O(allow_upstream), NULL, 0, 0 },
+	{ "default_upstream",         T_URL,   O(default_upstream), NULL, 0, 0 },
+	{ "route",                    T_ROUTE, 0, NULL, 0, 0 },
+	{ "upstream_timeout",         T_DUR,   O(upstream_timeout), "10s", 1, 3600000 },
+	{ "max_response_bytes",       T_SIZE,  O(max_response_bytes), "256k", 64, 1 << 28 },
+	{ "clock_skew",               T_DUR,   O(clock_skew), "5m", 0, DAY },
+	{ "trust_anchors",            T_STR,   O(trust_anchors), NULL, 0, 0 },
+	{ "check_interval",           T_DUR,   O(check_interval), "30m", 100, DAY },
+	{ "refresh_interval",         T_DUR,   O(refresh_interval), "1d", 1000, 365 * DAY },
+	{ "refresh_late_interval",    T_DUR,   O(refresh_late_interval), "1h", 1000, 365 * DAY },
+	{ "refresh_margin",           T_DUR,   O(refresh_margin), "1h", 0, 365 * DAY },
+	{ "retry_min",                T_DUR,   O(retry_min), "1m", 100, DAY },
+	{ "retry_max",                T_DUR,   O(retry_max), "1h", 100, 365 * DAY },
+	{ "evict_after",              T_DUR,   O(evict_after), "30d", 1000, 3650 * DAY },
+	{ "expired_grace",            T_DUR,   O(expired_grace), "7d", 0, 3650 * DAY },
+	{ "lease_time",               T_DUR,   O(lease_time), "1m", 1000, DAY },
+	{ "concurrency",              T_INT,   O(concurrency), "16", 1, 1024 },
+	{ "per_upstream_concurrency", T_INT,   O(per_upstream_concurrency), "4", 1, 256 },
+	{ "metrics_file",             T_STR,   O(metrics_file), NULL, 0, 0 },
+	{ "listen",                   T_STR,   O(listen), NULL, 0, 0 },
+	{ "workers",                  T_INT,   O(workers), "0", 0, 256 },
+	{ "log",                      T_STR,   O(log), "auto", 0, 0 },
+	{ "debug",                    T_BOOL,  O(debug), "no", 0, 0 },
+};
+#undef O
+
+#define MAX_LINE 4096
+
+int
+config_parse_duration(const char *s, long long *ms)
+{
+	long long v = 0, mult;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (LLONG_MAX / 1000 / 86400 - 9) / 10)
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	if (strcmp(p, "") == 0 || strcmp(p, "s") == 0)
+		mult = 1000;
+	else if (strcmp(p, "ms") == 0)
+		mult = 1;
+	else if (strcmp(p, "m") == 0)
+		mult = 60 * 1000;
+	else if (strcmp(p, "h") == 0)
+		mult = 3600 * 1000;
+	else if (strcmp(p, "d") == 0)
+		mult = 86400 * 1000;
+	else
+		return -1;
+	*ms = v * mult;
+	return 0;
+}
+
+int
+config_parse_size(const char *s, size_t *bytes)
+{
+	unsigned long long v = 0, mult = 1;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > 1ULL << 40)
+			return -1;
+		v = v * 10 + (unsigned long long)(*p - '0');
+	}
+	if (strcasecmp(p, "k") == 0)
+		mult = 1024;
+	else if (strcasecmp(p, "m") == 0)
+		mult = 1024 * 1024;
+	else if (*p != '\0')
+		return -1;
+	*bytes = (size_t)(v * mult);
+	return 0;
+}
+
+static int
+parse_int(const char *s, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	return errno != 0 || end == s || *end != '\0' ? -1 : 0;
+}
+
+static int
+parse_bool(const char *s, int *out)
+{
+	static const char *yes[] = { "yes", "true", "on", "1" }, *no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0)
+			return *out = 1, 0;
+		if (strcasecmp(s, no[i]) == 0)
+			return *out = 0, 0;
+	}
+	return -1;
+}
+
+/* redis://[:PASS@]HOST[:PORT][/DB] or unix:///path[?db=N]: checked here so a typo is reported
+ * with its line, not at the first request. */
+static int
+redis_url_ok(const char *s)
+{
+	const char *p, *at, *slash;
+	char host[256];
+	int port;
+
+	if (strncmp(s, "unix://", 7) == 0)
+		return s[7] == '/' && s[8] != '\0';
+	if (strncmp(s, "redis://", 8) != 0)
+		return 0;
+	p = s + 8;
+	slash = strchr(p, '/');
+	at = strchr(p, '@');
+	if (at != NULL && (slash == NULL || at < slash))
+		p = at + 1;
+	{
+		char hp[300];
+		size_t n = slash != NULL ? (size_t)(slash - p) : strlen(p);
+
+		if (n == 0 || n >= sizeof(hp))
+			return 0;
+		memcpy(hp, p, n);
+		hp[n] = '\0';
+		if (url_split_hostport(hp, host, sizeof(host), &port) == -1)
+			return 0;
+	}
+	if (slash != NULL && slash[1] != '\0') {
+		for (p = slash + 1; *p; p++)
+			if (*p < '0' || *p > '9')
+				return 0;
+	}
+	return 1;
+}
+
+static int
+prefix_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || strchr("-_.:", s[i]) != NULL))
+			return 0;
+	return 1;
+}
+
+void
+strlist_free(struct strlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int
+strlist_push(struct strlist *l, const char *s)
+{
+	char **v, *d;
+
+	if ((d = strdup(s)) == NULL)
+		return -1;
+	if ((v = realloc(l->v, (l->n + 1) * sizeof(*v))) == NULL) {
+		free(d);
+		return -1;
+	}
+	v[l->n++] = d;
+	l->v = v;
+	return 0;
+}
+
+/* Comma- and/or blank-separated items appended to l. */
+static int
+parse_list(const char *s, struct strlist *l)
+{
+	char item[MAX_LINE];
+	size_t n;
+
+	while (*s != '\0') {
+		s += strspn(s, ", \t");
+		n = strcspn(s, ", \t");
+		if (n == 0)
+			break;
+		memcpy(item, s, n);
+		item[n] = '\0';
+		if (strlist_push(l, item) == -1)
+			return -1;
+		s += n;
+	}
+	return 0;
+}
+
+static int
+add_route(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+	char issuer[MAX_LINE];
+	const char *url;
+	struct url u;
+	struct route *r;
+	size_t n = strcspn(v, " \t");
+
+	url = v + n;
+	url += strspn(url, " \t");
+	if (n == 0 || *url == '\0' || strpbrk(url, " \t") != NULL) {
+		snprintf(why, whylen, "route needs 'ISSUER URL'");
+		return -1;
+	}
+	if (url_parse(url, &u) == -1) {
+		snprintf(why, whylen, "bad URL '%s' for route", url);
+		return -1;
+	}
+	memcpy(issuer, v, n);
+	issuer[n] = '\0';
+	if ((r = realloc(cfg->routes, (cfg->n_routes + 1) * sizeof(*r))) == NULL)
+		return -1;
+	cfg->routes = r;
+	r = &cfg->routes[cfg->n_routes];
+	r->issuer = strdup(issuer);
+	r->url = strdup(url);
+	cfg->n_routes++;
+	if (r->issuer == NULL || r->url == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Sets one key from its text. 0 ok, -1 with why. */
+static int
+set_key(struct config *cfg, const struct key *k, const char *v, char *why, size_t whylen)
+{
+	char *base = (char *)cfg;
+	long long n;
+	size_t sz;
+	struct url u;
+	int b;
+
+	switch (k->type) {
+	case T_URL:
+		if (url_parse(v, &u) == -1)
+			goto bad;
+		/* FALLTHROUGH */
+	case T_STR:
+	case T_REDIS:
+	case T_PREFIX:
+		if (k->type == T_REDIS && !redis_url_ok(v))
+			goto bad;
+		if (k->type == T_PREFIX && !prefix_ok(v))
+			goto bad;
+		if (k->type == T_STR && *v == '\0')
+			goto bad;
+		{
+			char **p = (char **)(base + k->off), *d = strdup(v);
+
+			if (d == NULL)
+				goto bad;
+			free(*p);
+			*p = d;
+		}
+		return 0;
+	case T_DUR:
+		if (config_parse_duration(v, &n) == -1 || n < k->min || n > k->max)
+			goto bad;
+		*(long long *)(base + k->off) = n;
+		return 0;
+	case T_SIZE:
+		if (config_parse_size(v, &sz) == -1 || (long long)sz < k->min ||
+		    (long long)sz > k->max)
+			goto bad;
+		*(size_t *)(base + k->off) = sz;
+		return 0;
+	case T_INT:
+		if (parse_int(v, &n) == -1 || n < k->min || n > k->max)
+			goto bad;
+		*(int *)(base + k->off) = (int)n;
+		return 0;
+	case T_BOOL:
+		if (parse_bool(v, &b) == -1)
+			goto bad;
+		*(int *)(base + k->off) = b;
+		return 0;
+	case T_LIST:
+		return parse_list(v, (struct strlist *)(base + k->off));
+	case T_ROUTE:
+		return add_route(cfg, v, why, whylen);
+	}
+bad:
+	snprintf(why, whylen, "bad value '%s' for %s", v, k->name);
+	return -1;
+}
+
+static const struct key *
+find_key(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static void
+trim(char *s)
+{
+	size_t n = strlen(s), lead = strspn(s, " \t");
+
+	while (n > lead && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' ||
+	                    s[n - 1] == '\n'))
+		n--;
+	memmove(s, s + lead, n - lead);
+	s[n - lead] = '\0';
+}
+
+static int
+read_file(struct config *cfg, FILE *f, const char *path, char *err, size_t errlen)
+{
+	char line[MAX_LINE + 2], why[256], *eq, *hash, *v;
+	unsigned char seen[sizeof(keys) / sizeof(keys[0])] = { 0 };
+	const struct key *k;
+	int lineno = 0;
+
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			snprintf(err, errlen, "%s:%d: line too long", path, lineno);
+			return -1;
+		}
+		/* '#' starts a comment at the start of a line or after blank space; URLs keep theirs. */
+		for (hash = line; (hash = strchr(hash, '#')) != NULL; hash++)
+			if (hash == line || hash[-1] == ' ' || hash[-1] == '\t') {
+				*hash = '\0';
+				break;
+			}
+		trim(line);
+		if (line[0] == '\0')
+			continue;
+		if ((eq = strchr(line, '=')) == NULL) {
+			snprintf(err, errlen, "%s:%d: expected 'key = value'", path, lineno);
+			return -1;
+		}
+		*eq = '\0';
+		v = eq + 1;
+		trim(line);
+		trim(v);
+		if ((k = find_key(line)) == NULL) {
+			snprintf(err, errlen, "%s:%d: unknown key '%s'", path, lineno, line);
+			return -1;
+		}
+		if (k->type != T_LIST && k->type != T_ROUTE && seen[k - keys]++) {
+			snprintf(err, errlen, "%s:%d: duplicate key '%s'", path, lineno, line);
+			return -1;
+		}
+		if (set_key(cfg, k, v, why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+			return -1;
+		}
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check(const struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	const char *where = path != NULL ? path : "defaults";
+
+	if (cfg->retry_min > cfg->retry_max) {
+		snprintf(err, errlen, "%s: retry_min is longer than retry_max", where);
+		return -1;
+	}
+	if (cfg->redis_sentinel.n > 0 && cfg->redis_master_name == NULL) {
+		snprintf(err, errlen, "%s: redis_sentinel needs redis_master_name", where);
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	char why[256];
+	FILE *f = NULL;
+	size_t i;
+	int optional = 0, rc = -1;
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (keys[i].def != NULL && set_key(cfg, &keys[i], keys[i].def, why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "built-in default: %s", why);
+			goto out;
+		}
+	if (path == NULL && (path = getenv(CONFIG_ENV)) != NULL && *path == '\0')
+		path = NULL;
+	if (path == NULL) {
+		path = CONFIG_DEFAULT_PATH;
+		optional = 1;
+	}
+	if ((f = fopen(path, "r")) == NULL) {
+		if (optional && errno == ENOENT) {
+			rc = check(cfg, NULL, err, errlen);
+			goto out;
+		}
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if ((cfg->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (read_file(cfg, f, path, err, errlen) == -1)
+		goto out;
+	rc = check(cfg, path, err, errlen);
+out:
+	if (f != NULL)
+		fclose(f);
+	if (rc == -1)
+		config_free(cfg);
+	return rc;
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (keys[i].type == T_STR || keys[i].type == T_URL || keys[i].type == T_REDIS ||
+		    keys[i].type == T_PREFIX)
+			free(*(char **)((char *)cfg + keys[i].off));
+		else if (keys[i].type == T_LIST)
+			strlist_free((struct strlist *)((char *)cfg + keys[i].off));
+	}
+	for (i = 0; i < cfg->n_routes; i++) {
+		free(cfg->routes[i].issuer);
+		free(cfg->routes[i].url);
+	}
+	free(cfg->routes);
+	free(cfg->path);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+int
+config_cli(int argc, char **argv, const char *prog, const char *usage, const char **path,
+           int *rest)
+{
+	int i, n = 1;
+
+	*path = NULL;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "%s: %s needs a file\n%s", prog, a, usage);
+				return -1;
+			}
+			*path = argv[++i];
+		} else if (strncmp(a, "--config=", 9) == 0) {
+			*path = a + 9;
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(usage, stdout);
+			return 1;
+		} else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+			printf("%s %s\n", prog, OCSP_PROXY_VERSION);
+			return 1;
+		} else {
+			argv[n++] = argv[i];
+		}
+	}
+	argv[n] = NULL;
+	*rest = n;
+	return 0;
+}
