@@ -1,0 +1,129 @@
+/* respond: write the one HTTP response a connection gets, with RFC 9919 caching headers. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "respond.h"
+
+void
+http_date(time_t t, char out[30])
+{
+	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct tm tm;
+
+	/* Never the locale's names: HTTP dates are English. */
+	gmtime_r(&t, &tm);
+	snprintf(out, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday % 7],
+	         tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+	         tm.tm_sec);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Writes all of buf unless the client stops reading for timeout_ms or goes away. */
+static int
+write_deadline(int fd, const char *buf, size_t len, long long timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms, left;
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	ssize_t n;
+	int pr;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno != EAGAIN)
+			return -1; /* EPIPE, ECONNRESET: the client went away */
+		if ((left = deadline - now_ms()) <= 0)
+			return -1;
+		pr = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+		if (pr == -1 && errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+int
+respond(int fd, const struct reply *r, time_t now, long long timeout_ms)
+{
+	char date[30], lm[30], exp[30], *buf;
+	size_t cap = 1024 + r->len, off = 0;
+	long long maxage;
+	time_t until;
+	int n, rc, with_body = r->status != 304 && r->body != NULL;
+
+	if ((buf = malloc(cap)) == NULL)
+		return -1;
+#define ADD(...) do { \
+	n = snprintf(buf + off, cap - off, __VA_ARGS__); \
+	if (n < 0 || (size_t)n >= cap - off) { rc = -1; goto out; } \
+	off += (size_t)n; \
+} while (0)
+	http_date(now, date);
+	ADD("HTTP/1.1 %d %s\r\nDate: %s\r\nServer: ocsp-proxy\r\n", r->status,
+	    http_reason(r->status), date);
+	if (r->status != 304)
+		ADD("Content-Type: %s\r\nContent-Length: %zu\r\n",
+		    r->ocsp ? "application/ocsp-response" : "text/plain", with_body ? r->len : 0);
+	if (r->this_update != 0 && r->next_update != 0) {
+		until = r->next_update;
+		if (r->due > now && r->due < until)
+			until = r->due;
+		maxage = (long long)until - (long long)now;
+		if (maxage < 0)
+			maxage = 0;
+		http_date(r->this_update, lm);
+		http_date(r->next_update, exp);
+		ADD("Last-Modified: %s\r\nExpires: %s\r\n", lm, exp);
+		if (r->etag != NULL && r->etag[0] != '\0')
+			ADD("ETag: \"%s\"\r\n", r->etag);
+		ADD("Cache-Control: max-age=%lld, public, no-transform, must-revalidate\r\n", maxage);
+	} else {
+		ADD("Cache-Control: max-age=0, no-cache\r\n");
+	}
+	ADD("Connection: close\r\n\r\n");
+#undef ADD
+	if (with_body && !r->head) {
+		memcpy(buf + off, r->body, r->len);
+		off += r->len;
+	}
+	rc = write_deadline(fd, buf, off, timeout_ms);
+out:
+	free(buf);
+	return rc;
+}
+
+int
+respond_error(int fd, int status, long long timeout_ms)
+{
+	char text[64];
+	struct reply r;
+	int n;
+
+	n = snprintf(text, sizeof(text), "%d %s\n", status, http_reason(status));
+	memset(&r, 0, sizeof(r));
+	r.status = status;
+	r.body = (const unsigned char *)text;
+	r.len = n > 0 ? (size_t)n : 0;
+	return respond(fd, &r, time(NULL), timeout_ms);
+}
