@@ -20,9 +20,10 @@ http_date(time_t t, char out[30])
 
 	/* Never the locale's names: HTTP dates are English. */
 	gmtime_r(&t, &tm);
-	snprintf(out, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday % 7],
-	         tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-	         tm.tm_sec);
+	snprintf(out, 30, "%s, %02u %s %04u %02u:%02u:%02u GMT", days[(unsigned)tm.tm_wday % 7],
+	         (unsigned)tm.tm_mday % 100, months[(unsigned)tm.tm_mon % 12],
+	         (unsigned)(tm.tm_year + 1900) % 10000, (unsigned)tm.tm_hour % 100,
+	         (unsigned)tm.tm_min % 100, (unsigned)tm.tm_sec % 100);
 }
 
 static long long
