@@ -1,0 +1,432 @@
+/* ocsp: OCSP requests and responses through OpenSSL: the CertID cache key, what is cacheable,
+ * the checks an upstream answer must pass before it is served or cached, fixed error answers. */
+#include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <openssl/evp.h>
+#include <openssl/ocsp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "ocsp.h"
+
+static void
+hex(const unsigned char *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+int
+ocsp_request_parse(const unsigned char *der, size_t len, struct ocsp_request *out)
+{
+	const unsigned char *p = der;
+	OCSP_REQUEST *req = NULL;
+	OCSP_CERTID *id;
+	ASN1_OCTET_STRING *ikh = NULL;
+	ASN1_OBJECT *md = NULL;
+	unsigned char *idder = NULL;
+	int idlen, rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (len == 0 || len > 1 << 20)
+		goto out;
+	if ((req = d2i_OCSP_REQUEST(NULL, &p, (long)len)) == NULL || p != der + len)
+		goto out;
+	if ((out->n_ids = OCSP_request_onereq_count(req)) <= 0)
+		goto out;
+	out->has_nonce = OCSP_REQUEST_get_ext_by_NID(req, NID_id_pkix_OCSP_Nonce, -1) >= 0;
+	if (out->n_ids == 1) {
+		id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, 0));
+		if ((idlen = i2d_OCSP_CERTID(id, &idder)) <= 0)
+			goto out;
+		if ((size_t)idlen * 2 <= OCSP_KEY_MAX)
+			hex(idder, (size_t)idlen, out->key);
+		if (OCSP_id_get0_info(NULL, &md, &ikh, NULL, id) == 1) {
+			out->hash_nid = OBJ_obj2nid(md);
+			if (ikh != NULL && (size_t)ikh->length <= sizeof(out->issuer_key_hash)) {
+				memcpy(out->issuer_key_hash, ikh->data, (size_t)ikh->length);
+				out->issuer_key_hash_len = (size_t)ikh->length;
+			}
+		}
+	}
+	out->cacheable = out->n_ids == 1 && !out->has_nonce && out->key[0] != '\0';
+	if ((out->der = malloc(len)) == NULL)
+		goto out;
+	memcpy(out->der, der, len);
+	out->der_len = len;
+	out->ossl = req;
+	req = NULL;
+	rc = 0;
+out:
+	OPENSSL_free(idder);
+	OCSP_REQUEST_free(req);
+	if (rc == -1)
+		ocsp_request_free(out);
+	return rc;
+}
+
+void
+ocsp_request_free(struct ocsp_request *r)
+{
+	free(r->der);
+	OCSP_REQUEST_free(r->ossl);
+	memset(r, 0, sizeof(*r));
+}
+
+static time_t
+asn1_time(const ASN1_GENERALIZEDTIME *t)
+{
+	struct tm tm;
+
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	return timegm(&tm);
+}
+
+/* The SingleResponse for id (or the first when id is NULL) into info. 0 ok, -1 none. */
+static int
+single_info(OCSP_BASICRESP *bs, OCSP_CERTID *id, struct ocsp_response_info *info)
+{
+	ASN1_GENERALIZEDTIME *thisupd = NULL, *nextupd = NULL, *rev = NULL;
+	OCSP_SINGLERESP *single;
+	int idx, reason, st;
+
+	idx = id != NULL ? OCSP_resp_find(bs, id, -1) : (OCSP_resp_count(bs) > 0 ? 0 : -1);
+	if (idx < 0 || (single = OCSP_resp_get0(bs, idx)) == NULL)
+		return -1;
+	st = OCSP_single_get0_status(single, &reason, &rev, &thisupd, &nextupd);
+	switch (st) {
+	case V_OCSP_CERTSTATUS_GOOD: info->cert_status = OCSP_CERT_GOOD; break;
+	case V_OCSP_CERTSTATUS_REVOKED: info->cert_status = OCSP_CERT_REVOKED; break;
+	case V_OCSP_CERTSTATUS_UNKNOWN: info->cert_status = OCSP_CERT_UNKNOWN; break;
+	default: return -1;
+	}
+	info->this_update = asn1_time(thisupd);
+	info->next_update = asn1_time(nextupd);
+	info->revoked_at = asn1_time(rev);
+	info->produced_at = asn1_time(OCSP_resp_get0_produced_at(bs));
+	return info->this_update == 0 ? -1 : 0;
+}
+
+enum ocsp_verdict
+ocsp_response_check(const struct ocsp_request *req, const unsigned char *der, size_t len,
+                    time_t now, long long skew_s, void *trust, struct ocsp_response_info *info,
+                    char *why, size_t whylen)
+{
+	const unsigned char *p = der;
+	OCSP_RESPONSE *resp = NULL;
+	OCSP_BASICRESP *bs = NULL;
+	OCSP_CERTID *id;
+	enum ocsp_verdict v = OCSP_V_INVALID;
+
+	memset(info, 0, sizeof(*info));
+	info->cert_status = -1;
+	snprintf(why, whylen, "not an OCSP response");
+	if (len == 0 || len > 1 << 24)
+		goto out;
+	if ((resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len)) == NULL || p != der + len)
+		goto out;
+	info->status = OCSP_response_status(resp);
+	if (info->status != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+		snprintf(why, whylen, "upstream status %s", ocsp_status_name(info->status));
+		v = OCSP_V_RELAY;
+		goto out;
+	}
+	if ((bs = OCSP_response_get1_basic(resp)) == NULL) {
+		snprintf(why, whylen, "not a basic OCSP response");
+		goto out;
+	}
+	if (!req->cacheable) {
+		snprintf(why, whylen, "request not cacheable");
+		v = OCSP_V_RELAY;
+		goto out;
+	}
+	id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req->ossl, 0));
+	if (single_info(bs, id, info) == -1) {
+		snprintf(why, whylen, "no response for this certificate");
+		goto out;
+	}
+	if (info->next_update == 0) {
+		snprintf(why, whylen, "no nextUpdate");
+		goto out;
+	}
+	if (info->this_update >= info->next_update) {
+		snprintf(why, whylen, "thisUpdate not before nextUpdate");
+		goto out;
+	}
+	if (info->this_update > now + skew_s) {
+		snprintf(why, whylen, "thisUpdate in the future");
+		goto out;
+	}
+	if (info->next_update <= now) {
+		snprintf(why, whylen, "expired");
+		goto out;
+	}
+	if (trust != NULL && OCSP_basic_verify(bs, NULL, trust, 0) <= 0) {
+		snprintf(why, whylen, "signature does not verify");
+		goto out;
+	}
+	why[0] = '\0';
+	v = OCSP_V_CACHEABLE;
+out:
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(resp);
+	return v;
+}
+
+int
+ocsp_response_info(const unsigned char *der, size_t len, const char *key,
+                   struct ocsp_response_info *info)
+{
+	const unsigned char *p = der, *q;
+	unsigned char idbuf[OCSP_KEY_MAX / 2];
+	OCSP_RESPONSE *resp = NULL;
+	OCSP_BASICRESP *bs = NULL;
+	OCSP_CERTID *id = NULL;
+	size_t i, n;
+	int rc = -1;
+	unsigned int b;
+
+	memset(info, 0, sizeof(*info));
+	info->cert_status = -1;
+	if ((resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len)) == NULL || p != der + len)
+		goto out;
+	info->status = OCSP_response_status(resp);
+	if ((bs = OCSP_response_get1_basic(resp)) == NULL)
+		goto out;
+	if (key != NULL) {
+		n = strlen(key) / 2;
+		if (n == 0 || n > sizeof(idbuf) || strlen(key) % 2 != 0)
+			goto out;
+		for (i = 0; i < n; i++) {
+			if (sscanf(key + 2 * i, "%2x", &b) != 1)
+				goto out;
+			idbuf[i] = (unsigned char)b;
+		}
+		q = idbuf;
+		if ((id = d2i_OCSP_CERTID(NULL, &q, (long)n)) == NULL)
+			goto out;
+	}
+	rc = single_info(bs, id, info);
+out:
+	OCSP_CERTID_free(id);
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(resp);
+	return rc;
+}
+
+const unsigned char *
+ocsp_error_response(enum ocsp_status status, size_t *len)
+{
+	static const unsigned char der[7][5] = {
+		{ 0x30, 0x03, 0x0a, 0x01, 0x00 }, { 0x30, 0x03, 0x0a, 0x01, 0x01 },
+		{ 0x30, 0x03, 0x0a, 0x01, 0x02 }, { 0x30, 0x03, 0x0a, 0x01, 0x03 },
+		{ 0x30, 0x03, 0x0a, 0x01, 0x04 }, { 0x30, 0x03, 0x0a, 0x01, 0x05 },
+		{ 0x30, 0x03, 0x0a, 0x01, 0x06 },
+	};
+	unsigned int s = (unsigned int)status;
+
+	*len = 5;
+	return der[s < 7 ? s : OCSP_ST_INTERNAL];
+}
+
+void
+ocsp_etag(const unsigned char *der, size_t len, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32) {
+		out[0] = '\0';
+		return;
+	}
+	hex(md, 32, out);
+}
+
+void *
+ocsp_trust_load(const char *path, char *err, size_t errlen)
+{
+	X509_STORE *st;
+	struct stat sb;
+	int ok;
+
+	if (stat(path, &sb) == -1) {
+		snprintf(err, errlen, "%s: cannot stat", path);
+		return NULL;
+	}
+	if ((st = X509_STORE_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	ok = S_ISDIR(sb.st_mode) ? X509_STORE_load_path(st, path) : X509_STORE_load_file(st, path);
+	if (ok != 1) {
+		snprintf(err, errlen, "%s: no certificates could be loaded", path);
+		X509_STORE_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+void
+ocsp_trust_free(void *store)
+{
+	X509_STORE_free(store);
+}
+
+static X509 *
+read_cert(const char *path)
+{
+	X509 *x = NULL;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	if (x == NULL) {
+		rewind(f);
+		x = d2i_X509_fp(f, NULL);
+	}
+	fclose(f);
+	return x;
+}
+
+static int
+hex_equal(const char *h, const unsigned char *b, size_t n)
+{
+	char buf[129];
+
+	if (n * 2 >= sizeof(buf) || strlen(h) != n * 2)
+		return 0;
+	hex(b, n, buf);
+	return strcasecmp(h, buf) == 0;
+}
+
+int
+ocsp_issuer_matches(const struct ocsp_request *req, const char *issuer)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen;
+	ASN1_OCTET_STRING *inh = NULL, *ikh = NULL;
+	ASN1_OBJECT *alg = NULL;
+	const ASN1_BIT_STRING *key;
+	const EVP_MD *dgst;
+	OCSP_CERTID *id;
+	unsigned char *name = NULL;
+	X509 *x = NULL;
+	int namelen, match = 0;
+	size_t i, n = strlen(issuer);
+
+	if (req->n_ids != 1 || req->issuer_key_hash_len == 0)
+		return 0;
+	for (i = 0; i < n && strchr("0123456789abcdefABCDEF", issuer[i]) != NULL; i++)
+		;
+	if (i == n && n >= 40)
+		return hex_equal(issuer, req->issuer_key_hash, req->issuer_key_hash_len);
+
+	id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req->ossl, 0));
+	if (OCSP_id_get0_info(&inh, &alg, &ikh, NULL, id) != 1 || inh == NULL || ikh == NULL)
+		return 0;
+	if ((dgst = EVP_get_digestbynid(OBJ_obj2nid(alg))) == NULL)
+		return 0;
+	if ((x = read_cert(issuer)) == NULL)
+		return 0;
+	key = X509_get0_pubkey_bitstr(x);
+	if (key == NULL || EVP_Digest(key->data, (size_t)key->length, md, &mdlen, dgst, NULL) != 1)
+		goto out;
+	if ((int)mdlen != ikh->length || memcmp(md, ikh->data, mdlen) != 0)
+		goto out;
+	if ((namelen = i2d_X509_NAME(X509_get_subject_name(x), &name)) <= 0)
+		goto out;
+	if (EVP_Digest(name, (size_t)namelen, md, &mdlen, dgst, NULL) != 1)
+		goto out;
+	match = (int)mdlen == inh->length && memcmp(md, inh->data, mdlen) == 0;
+out:
+	OPENSSL_free(name);
+	X509_free(x);
+	return match;
+}
+
+int
+ocsp_request_build(const char *cert_path, const char *issuer_path, unsigned char **der,
+                   size_t *len, char **aia_url, char *err, size_t errlen)
+{
+	X509 *cert = NULL, *issuer = NULL;
+	OCSP_REQUEST *req = NULL;
+	OCSP_CERTID *id = NULL;
+	STACK_OF(OPENSSL_STRING) *aia = NULL;
+	unsigned char *buf = NULL;
+	int n, rc = -1;
+
+	*der = NULL;
+	*aia_url = NULL;
+	if ((cert = read_cert(cert_path)) == NULL) {
+		snprintf(err, errlen, "%s: not a certificate", cert_path);
+		goto out;
+	}
+	if ((issuer = read_cert(issuer_path)) == NULL) {
+		snprintf(err, errlen, "%s: not a certificate", issuer_path);
+		goto out;
+	}
+	if ((id = OCSP_cert_to_id(EVP_sha1(), cert, issuer)) == NULL ||
+	    (req = OCSP_REQUEST_new()) == NULL || OCSP_request_add0_id(req, id) == NULL) {
+		snprintf(err, errlen, "cannot build the OCSP request");
+		goto out;
+	}
+	id = NULL; /* owned by req now */
+	if ((n = i2d_OCSP_REQUEST(req, &buf)) <= 0) {
+		snprintf(err, errlen, "cannot encode the OCSP request");
+		goto out;
+	}
+	aia = X509_get1_ocsp(cert);
+	if (aia != NULL && sk_OPENSSL_STRING_num(aia) > 0 &&
+	    (*aia_url = strdup(sk_OPENSSL_STRING_value(aia, 0))) == NULL)
+		goto out;
+	*der = buf;
+	*len = (size_t)n;
+	buf = NULL;
+	rc = 0;
+out:
+	X509_email_free(aia);
+	OPENSSL_free(buf);
+	OCSP_CERTID_free(id);
+	OCSP_REQUEST_free(req);
+	X509_free(cert);
+	X509_free(issuer);
+	return rc;
+}
+
+const char *
+ocsp_status_name(int status)
+{
+	switch (status) {
+	case OCSP_ST_SUCCESSFUL: return "successful";
+	case OCSP_ST_MALFORMED: return "malformedRequest";
+	case OCSP_ST_INTERNAL: return "internalError";
+	case OCSP_ST_TRYLATER: return "tryLater";
+	case OCSP_ST_SIGREQUIRED: return "sigRequired";
+	case OCSP_ST_UNAUTHORIZED: return "unauthorized";
+	default: return "unknownStatus";
+	}
+}
+
+const char *
+ocsp_cert_status_name(int cert_status)
+{
+	switch (cert_status) {
+	case OCSP_CERT_GOOD: return "good";
+	case OCSP_CERT_REVOKED: return "revoked";
+	case OCSP_CERT_UNKNOWN: return "unknown";
+	default: return "none";
+	}
+}
