@@ -1,0 +1,651 @@
+/* store: the only code that knows Redis keys and commands (hiredis). Layout in store.h.
+ * Every write that must be atomic (replace only if newer, fail only if present) is one Lua
+ * script, so two handlers and a scheduler racing on one entry cannot interleave. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "store.h"
+
+struct store {
+	const struct config *cfg;
+	redisContext *c;
+	char err[256];
+};
+
+/* KEYS: entry due stats; ARGV: now. One round trip for the hit path. */
+static const char lookup_lua[] =
+    "local v = redis.call('HMGET', KEYS[1], 'resp', 'this', 'next', 'etag', 'url', 'fetched',"
+    " 'status')\n"
+    "if not v[1] then redis.call('HINCRBY', KEYS[3], 'misses', 1) return v end\n"
+    "redis.call('HSET', KEYS[1], 'hit', ARGV[1])\n"
+    "if tonumber(v[3] or 0) > tonumber(ARGV[1]) then redis.call('HINCRBY', KEYS[3], 'hits', 1)\n"
+    "else redis.call('HINCRBY', KEYS[3], 'stale_lookups', 1) end\n"
+    "v[8] = redis.call('ZSCORE', KEYS[2], ARGV[2])\n"
+    "return v\n";
+
+/* KEYS: entry due; ARGV: certid resp req url etag status this next fetched due */
+static const char put_lua[] =
+    "local old = tonumber(redis.call('HGET', KEYS[1], 'this') or '-1')\n"
+    "if old > tonumber(ARGV[7]) then return 0 end\n"
+    "local hit = redis.call('HGET', KEYS[1], 'hit') or ARGV[9]\n"
+    "redis.call('HSET', KEYS[1], 'resp', ARGV[2], 'req', ARGV[3], 'url', ARGV[4], 'etag', ARGV[5],"
+    " 'status', ARGV[6], 'this', ARGV[7], 'next', ARGV[8], 'fetched', ARGV[9], 'hit', hit,"
+    " 'fail', 0, 'err', '', 'failat', 0)\n"
+    "redis.call('ZADD', KEYS[2], ARGV[10], ARGV[1])\n"
+    "return 1\n";
+
+/* KEYS: entry due; ARGV: certid err now due */
+static const char fail_lua[] =
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
+    "redis.call('HINCRBY', KEYS[1], 'fail', 1)\n"
+    "redis.call('HSET', KEYS[1], 'err', ARGV[2], 'failat', ARGV[3])\n"
+    "redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])\n"
+    "return 1\n";
+
+/* KEYS: lease; ARGV: owner */
+static const char release_lua[] =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end\n"
+    "return 0\n";
+
+void
+entry_free(struct entry *e)
+{
+	free(e->resp);
+	free(e->req);
+	free(e->url);
+	free(e->err);
+	memset(e, 0, sizeof(*e));
+}
+
+struct store *
+store_new(const struct config *cfg)
+{
+	struct store *st = calloc(1, sizeof(*st));
+
+	if (st != NULL)
+		st->cfg = cfg;
+	return st;
+}
+
+static void
+disconnect(struct store *st)
+{
+	if (st->c != NULL)
+		redisFree(st->c);
+	st->c = NULL;
+}
+
+void
+store_free(struct store *st)
+{
+	if (st == NULL)
+		return;
+	disconnect(st);
+	free(st);
+}
+
+const char *
+store_error(const struct store *st)
+{
+	return st->err[0] != '\0' ? st->err : "no error";
+}
+
+static void
+set_err(struct store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+set_err(struct store *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->err, sizeof(st->err), fmt, ap);
+	va_end(ap);
+}
+
+/* Splits redis://[:PASS@]HOST[:PORT][/DB] or unix:///path[?db=N]. */
+static int
+parse_redis_url(const char *url, char *host, size_t hostlen, int *port, char *pass,
+                size_t passlen, int *db)
+{
+	const char *p, *at, *slash, *colon, *q;
+	size_t n;
+
+	*port = 6379;
+	*db = 0;
+	pass[0] = '\0';
+	if (strncmp(url, "unix://", 7) == 0) {
+		p = url + 7;
+		q = strchr(p, '?');
+		n = q != NULL ? (size_t)(q - p) : strlen(p);
+		if (n == 0 || n >= hostlen)
+			return -1;
+		memcpy(host, p, n);
+		host[n] = '\0';
+		if (q != NULL && strncmp(q, "?db=", 4) == 0)
+			*db = atoi(q + 4);
+		*port = 0;
+		return 0;
+	}
+	if (strncmp(url, "redis://", 8) != 0)
+		return -1;
+	p = url + 8;
+	slash = strchr(p, '/');
+	at = strchr(p, '@');
+	if (at != NULL && (slash == NULL || at < slash)) {
+		q = p[0] == ':' ? p + 1 : p;
+		n = (size_t)(at - q);
+		if (n >= passlen)
+			return -1;
+		memcpy(pass, q, n);
+		pass[n] = '\0';
+		p = at + 1;
+	}
+	n = slash != NULL ? (size_t)(slash - p) : strlen(p);
+	if (*p == '[') {
+		const char *rb = memchr(p, ']', n);
+
+		if (rb == NULL || (size_t)(rb - p - 1) >= hostlen)
+			return -1;
+		memcpy(host, p + 1, (size_t)(rb - p - 1));
+		host[rb - p - 1] = '\0';
+		colon = rb[1] == ':' ? rb + 1 : NULL;
+	} else {
+		colon = memchr(p, ':', n);
+		if ((size_t)((colon != NULL ? colon : p + n) - p) >= hostlen)
+			return -1;
+		memcpy(host, p, (size_t)((colon != NULL ? colon : p + n) - p));
+		host[(colon != NULL ? colon : p + n) - p] = '\0';
+	}
+	if (colon != NULL)
+		*port = atoi(colon + 1);
+	if (slash != NULL && slash[1] != '\0')
+		*db = atoi(slash + 1);
+	return host[0] != '\0' && *port > 0 && *port < 65536 ? 0 : -1;
+}
+
+/* The one place a connection is made. Sentinel discovery and a read replica slot in here. */
+static int
+store_connect(struct store *st)
+{
+	const struct config *cfg = st->cfg;
+	char host[512], pass[256];
+	struct timeval tv;
+	redisReply *r;
+	int port, db, i, n = 0;
+
+	if (st->c != NULL)
+		return 0;
+	if (parse_redis_url(cfg->redis, host, sizeof(host), &port, pass, sizeof(pass), &db) == -1) {
+		set_err(st, "bad redis URL");
+		return -1;
+	}
+	if (cfg->redis_password != NULL)
+		snprintf(pass, sizeof(pass), "%s", cfg->redis_password);
+	tv.tv_sec = cfg->redis_timeout / 1000;
+	tv.tv_usec = (cfg->redis_timeout % 1000) * 1000;
+	st->c = port == 0 ? redisConnectUnixWithTimeout(host, tv)
+	                  : redisConnectWithTimeout(host, port, tv);
+	if (st->c == NULL || st->c->err) {
+		set_err(st, "connect %s: %s", cfg->redis, st->c != NULL ? st->c->errstr : "no memory");
+		disconnect(st);
+		return -1;
+	}
+	if (redisSetTimeout(st->c, tv) != REDIS_OK) {
+		set_err(st, "cannot set the Redis timeout");
+		disconnect(st);
+		return -1;
+	}
+	/* AUTH and SELECT pipelined: one round trip whatever is needed. */
+	if (pass[0] != '\0') {
+		redisAppendCommand(st->c, "AUTH %s", pass);
+		n++;
+	}
+	if (db != 0) {
+		redisAppendCommand(st->c, "SELECT %d", db);
+		n++;
+	}
+	for (i = 0; i < n; i++) {
+		if (redisGetReply(st->c, (void **)&r) != REDIS_OK || r == NULL) {
+			set_err(st, "redis: %s", st->c->errstr);
+			disconnect(st);
+			return -1;
+		}
+		if (r->type == REDIS_REPLY_ERROR) {
+			set_err(st, "redis: %s", r->str);
+			freeReplyObject(r);
+			disconnect(st);
+			return -1;
+		}
+		freeReplyObject(r);
+	}
+	return 0;
+}
+
+/* Runs one command; a transport error drops the connection so the next call reconnects, an
+ * error reply (OOM, READONLY, NOSCRIPT...) is an error too. NULL on error. */
+static redisReply *
+command(struct store *st, const char *fmt, ...)
+{
+	redisReply *r;
+	va_list ap;
+
+	if (store_connect(st) == -1)
+		return NULL;
+	va_start(ap, fmt);
+	r = redisvCommand(st->c, fmt, ap);
+	va_end(ap);
+	if (r == NULL) {
+		set_err(st, "redis: %s", st->c->errstr[0] ? st->c->errstr : "connection lost");
+		disconnect(st);
+		return NULL;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		set_err(st, "redis: %s", r->str);
+		freeReplyObject(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Room for "{prefix}:lease:" and the longest CertID hex. */
+enum { KEYLEN = 700 };
+
+/* Key names, in one place: {P}:e:<hex>, {P}:due, {P}:lease:<hex>, {P}:stats. */
+static void
+key(const struct store *st, char *out, size_t len, const char *kind, const char *certid)
+{
+	if (certid != NULL)
+		snprintf(out, len, "{%s}:%s:%s", st->cfg->key_prefix, kind, certid);
+	else
+		snprintf(out, len, "{%s}:%s", st->cfg->key_prefix, kind);
+}
+
+
+static int
+parse_ll(const redisReply *r, long long *out)
+{
+	char *end;
+
+	if (r == NULL || r->type != REDIS_REPLY_STRING || r->len == 0 || r->len > 20)
+		return -1;
+	errno = 0;
+	*out = strtoll(r->str, &end, 10);
+	return errno != 0 || end != r->str + r->len ? -1 : 0;
+}
+
+static int
+parse_score(const redisReply *r, long long *out)
+{
+	char *end;
+	double d;
+
+	if (r == NULL || r->type != REDIS_REPLY_STRING)
+		return -1;
+	d = strtod(r->str, &end);
+	if (end == r->str || d < 0 || d > 1e15)
+		return -1;
+	*out = (long long)d;
+	return 0;
+}
+
+static int
+dup_bytes(const redisReply *r, unsigned char **out, size_t *len)
+{
+	if (r == NULL || r->type != REDIS_REPLY_STRING || r->len == 0)
+		return -1;
+	if ((*out = malloc(r->len)) == NULL)
+		return -1;
+	memcpy(*out, r->str, r->len);
+	*len = r->len;
+	return 0;
+}
+
+static char *
+dup_str(const redisReply *r)
+{
+	if (r == NULL || r->type != REDIS_REPLY_STRING)
+		return NULL;
+	return strndup(r->str, r->len);
+}
+
+int
+store_lookup(struct store *st, const char *certid, time_t now, struct entry *out)
+{
+	char ke[KEYLEN], kd[KEYLEN], ks[KEYLEN], nows[24];
+	redisReply *r, **e;
+	long long v;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	key(st, ke, sizeof(ke), "e", certid);
+	key(st, kd, sizeof(kd), "due", NULL);
+	key(st, ks, sizeof(ks), "stats", NULL);
+	snprintf(nows, sizeof(nows), "%lld", (long long)now);
+	r = command(st, "EVAL %s 3 %s %s %s %s %s", lookup_lua, ke, kd, ks, nows, certid);
+	if (r == NULL)
+		return -1;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 7) {
+		set_err(st, "redis: unexpected reply to lookup");
+		goto out;
+	}
+	e = r->element;
+	rc = 0;
+	/* A malformed entry is a miss: it will be replaced by the next good answer. */
+	if (dup_bytes(e[0], &out->resp, &out->resp_len) == -1)
+		goto out;
+	if (parse_ll(e[1], &v) == -1)
+		goto out;
+	out->this_update = (time_t)v;
+	if (parse_ll(e[2], &v) == -1)
+		goto out;
+	out->next_update = (time_t)v;
+	if (e[3]->type == REDIS_REPLY_STRING && e[3]->len < sizeof(out->etag))
+		memcpy(out->etag, e[3]->str, e[3]->len);
+	out->url = dup_str(e[4]);
+	if (parse_ll(e[5], &v) == 0)
+		out->fetched = (time_t)v;
+	out->cert_status = parse_ll(e[6], &v) == 0 ? (int)v : -1;
+	if (r->elements > 7 && parse_score(e[7], &v) == 0)
+		out->due = (time_t)v;
+	rc = 1;
+out:
+	if (rc != 1)
+		entry_free(out);
+	freeReplyObject(r);
+	return rc;
+}
+
+int
+store_get(struct store *st, const char *certid, struct entry *out)
+{
+	static const char *const fields[] = { "resp", "req", "url", "etag", "status", "this",
+	                                      "next", "fetched", "hit", "fail", "err", "failat" };
+	char ke[KEYLEN], kd[KEYLEN];
+	redisReply *r, **e;
+	long long v;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	key(st, ke, sizeof(ke), "e", certid);
+	key(st, kd, sizeof(kd), "due", NULL);
+	r = command(st, "HMGET %s %s %s %s %s %s %s %s %s %s %s %s %s", ke, fields[0], fields[1],
+	            fields[2], fields[3], fields[4], fields[5], fields[6], fields[7], fields[8],
+	            fields[9], fields[10], fields[11]);
+	if (r == NULL)
+		return -1;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 12) {
+		set_err(st, "redis: unexpected reply to HMGET");
+		goto out;
+	}
+	e = r->element;
+	rc = 0;
+	if (dup_bytes(e[0], &out->resp, &out->resp_len) == -1)
+		goto out;
+	if (dup_bytes(e[1], &out->req, &out->req_len) == -1)
+		goto out;
+	out->url = dup_str(e[2]);
+	if (e[3]->type == REDIS_REPLY_STRING && e[3]->len < sizeof(out->etag))
+		memcpy(out->etag, e[3]->str, e[3]->len);
+	out->cert_status = parse_ll(e[4], &v) == 0 ? (int)v : -1;
+	if (parse_ll(e[5], &v) == -1)
+		goto out;
+	out->this_update = (time_t)v;
+	if (parse_ll(e[6], &v) == -1)
+		goto out;
+	out->next_update = (time_t)v;
+	out->fetched = parse_ll(e[7], &v) == 0 ? (time_t)v : 0;
+	out->last_hit = parse_ll(e[8], &v) == 0 ? (time_t)v : 0;
+	out->failures = parse_ll(e[9], &v) == 0 ? (int)v : 0;
+	if (e[10]->type == REDIS_REPLY_STRING && e[10]->len > 0)
+		out->err = dup_str(e[10]);
+	out->fail_at = parse_ll(e[11], &v) == 0 ? (time_t)v : 0;
+	freeReplyObject(r);
+	r = command(st, "ZSCORE %s %s", kd, certid);
+	if (r != NULL && parse_score(r, &v) == 0)
+		out->due = (time_t)v;
+	rc = 1;
+out:
+	if (rc != 1)
+		entry_free(out);
+	if (r != NULL)
+		freeReplyObject(r);
+	return rc;
+}
+
+static int
+int_reply(struct store *st, redisReply *r)
+{
+	long long v;
+
+	if (r == NULL)
+		return -1;
+	v = r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+	if (r->type != REDIS_REPLY_INTEGER)
+		set_err(st, "redis: unexpected reply");
+	freeReplyObject(r);
+	return (int)v;
+}
+
+int
+store_put(struct store *st, const char *certid, const struct entry *e, time_t due)
+{
+	char ke[KEYLEN], kd[KEYLEN], status[8], th[24], nx[24], fe[24], du[24];
+
+	key(st, ke, sizeof(ke), "e", certid);
+	key(st, kd, sizeof(kd), "due", NULL);
+	snprintf(status, sizeof(status), "%d", e->cert_status);
+	snprintf(th, sizeof(th), "%lld", (long long)e->this_update);
+	snprintf(nx, sizeof(nx), "%lld", (long long)e->next_update);
+	snprintf(fe, sizeof(fe), "%lld", (long long)e->fetched);
+	snprintf(du, sizeof(du), "%lld", (long long)due);
+	return int_reply(st, command(st, "EVAL %s 2 %s %s %s %b %b %s %s %s %s %s %s %s", put_lua,
+	                             ke, kd, certid, e->resp, e->resp_len, e->req, e->req_len,
+	                             e->url != NULL ? e->url : "", e->etag, status, th, nx, fe,
+	                             du));
+}
+
+int
+store_fail(struct store *st, const char *certid, const char *why, time_t now, time_t due)
+{
+	char ke[KEYLEN], kd[KEYLEN], nows[24], du[24];
+
+	key(st, ke, sizeof(ke), "e", certid);
+	key(st, kd, sizeof(kd), "due", NULL);
+	snprintf(nows, sizeof(nows), "%lld", (long long)now);
+	snprintf(du, sizeof(du), "%lld", (long long)due);
+	return int_reply(st, command(st, "EVAL %s 2 %s %s %s %s %s %s", fail_lua, ke, kd, certid,
+	                             why, nows, du));
+}
+
+int
+store_delete(struct store *st, const char *certid)
+{
+	char ke[KEYLEN], kd[KEYLEN], kl[KEYLEN];
+	redisReply *r;
+	int rc = -1;
+
+	key(st, ke, sizeof(ke), "e", certid);
+	key(st, kd, sizeof(kd), "due", NULL);
+	key(st, kl, sizeof(kl), "lease", certid);
+	r = command(st, "EVAL %s 3 %s %s %s %s",
+	            "local n = redis.call('DEL', KEYS[1], KEYS[3])\n"
+	            "redis.call('ZREM', KEYS[2], ARGV[1])\nreturn n",
+	            ke, kd, kl, certid);
+	if (r != NULL && r->type == REDIS_REPLY_INTEGER)
+		rc = r->integer > 0 ? 1 : 0;
+	if (r != NULL)
+		freeReplyObject(r);
+	return rc;
+}
+
+/* Appends the string elements of an array reply to out. Count, or -1. */
+static int
+push_array(struct store *st, redisReply *r, struct strlist *out, size_t step)
+{
+	size_t i;
+	int n = 0;
+
+	if (r == NULL)
+		return -1;
+	if (r->type != REDIS_REPLY_ARRAY) {
+		set_err(st, "redis: unexpected reply");
+		freeReplyObject(r);
+		return -1;
+	}
+	for (i = 0; i < r->elements; i += step) {
+		if (r->element[i]->type != REDIS_REPLY_STRING ||
+		    strlist_push(out, r->element[i]->str) == -1) {
+			freeReplyObject(r);
+			return -1;
+		}
+		n++;
+	}
+	freeReplyObject(r);
+	return n;
+}
+
+int
+store_due(struct store *st, time_t until, size_t max, struct strlist *out)
+{
+	char kd[KEYLEN];
+
+	key(st, kd, sizeof(kd), "due", NULL);
+	return push_array(st, command(st, "ZRANGEBYSCORE %s -inf %lld LIMIT 0 %zu", kd,
+	                              (long long)until, max), out, 1);
+}
+
+int
+store_next_due(struct store *st, time_t *when)
+{
+	char kd[KEYLEN];
+	redisReply *r;
+	long long v;
+
+	*when = 0;
+	key(st, kd, sizeof(kd), "due", NULL);
+	if ((r = command(st, "ZRANGE %s 0 0 WITHSCORES", kd)) == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 && parse_score(r->element[1], &v) == 0)
+		*when = (time_t)v;
+	freeReplyObject(r);
+	return 0;
+}
+
+int
+store_keys(struct store *st, size_t offset, size_t count, struct strlist *out)
+{
+	char kd[KEYLEN];
+
+	if (count == 0)
+		return 0;
+	key(st, kd, sizeof(kd), "due", NULL);
+	return push_array(st, command(st, "ZRANGE %s %zu %zu", kd, offset, offset + count - 1), out,
+	                  1);
+}
+
+long long
+store_count(struct store *st)
+{
+	char kd[KEYLEN];
+	redisReply *r;
+	long long n = -1;
+
+	key(st, kd, sizeof(kd), "due", NULL);
+	if ((r = command(st, "ZCARD %s", kd)) == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_INTEGER)
+		n = r->integer;
+	freeReplyObject(r);
+	return n;
+}
+
+long long
+store_count_due(struct store *st, time_t until)
+{
+	char kd[KEYLEN];
+	redisReply *r;
+	long long n = -1;
+
+	key(st, kd, sizeof(kd), "due", NULL);
+	if ((r = command(st, "ZCOUNT %s -inf %lld", kd, (long long)until)) == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_INTEGER)
+		n = r->integer;
+	freeReplyObject(r);
+	return n;
+}
+
+int
+store_lease(struct store *st, const char *certid, const char *owner, long long ms)
+{
+	char kl[KEYLEN];
+	redisReply *r;
+	int rc;
+
+	key(st, kl, sizeof(kl), "lease", certid);
+	if ((r = command(st, "SET %s %s NX PX %lld", kl, owner, ms)) == NULL)
+		return -1;
+	rc = r->type == REDIS_REPLY_STATUS ? 1 : 0; /* "OK", or nil when held */
+	freeReplyObject(r);
+	return rc;
+}
+
+int
+store_release(struct store *st, const char *certid, const char *owner)
+{
+	char kl[KEYLEN];
+
+	key(st, kl, sizeof(kl), "lease", certid);
+	return int_reply(st, command(st, "EVAL %s 1 %s %s", release_lua, kl, owner)) < 0 ? -1 : 0;
+}
+
+int
+store_stat_incr(struct store *st, const char *name, long long by)
+{
+	char ks[KEYLEN];
+
+	key(st, ks, sizeof(ks), "stats", NULL);
+	return int_reply(st, command(st, "HINCRBY %s %s %lld", ks, name, by)) < 0 ? -1 : 0;
+}
+
+int
+store_stats(struct store *st, struct strlist *names, struct strlist *values)
+{
+	char ks[KEYLEN];
+	redisReply *r;
+	size_t i;
+
+	key(st, ks, sizeof(ks), "stats", NULL);
+	if ((r = command(st, "HGETALL %s", ks)) == NULL)
+		return -1;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) {
+		freeReplyObject(r);
+		return -1;
+	}
+	for (i = 0; i + 1 < r->elements; i += 2)
+		if (strlist_push(names, r->element[i]->str) == -1 ||
+		    strlist_push(values, r->element[i + 1]->str) == -1) {
+			freeReplyObject(r);
+			return -1;
+		}
+	freeReplyObject(r);
+	return 0;
+}
+
+int
+store_ping(struct store *st)
+{
+	redisReply *r = command(st, "PING");
+
+	if (r == NULL)
+		return -1;
+	freeReplyObject(r);
+	return 0;
+}
