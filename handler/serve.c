@@ -287,7 +287,7 @@ forward(struct exchange *x)
 	const struct config *cfg = x->h->cfg;
 	struct ocsp_response_info info;
 	enum ocsp_verdict v = OCSP_V_INVALID;
-	char err[256], why[128], etag[65];
+	char err[256], why[300], etag[65];
 	time_t due;
 
 	why[0] = '\0';

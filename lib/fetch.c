@@ -1,0 +1,394 @@
+/* fetch: the only code that knows libcurl. libcurl is dlopen()ed the first time it is needed,
+ * so a handler answering from the cache never pays for loading it and its dependencies. */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "fetch.h"
+#include "url.h"
+
+/* The libcurl functions we use, resolved at run time. */
+struct curl_api {
+	CURLcode (*global_init)(long);
+	void (*global_cleanup)(void);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void (*easy_reset)(CURL *);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+	CURLM *(*multi_init)(void);
+	CURLMcode (*multi_add_handle)(CURLM *, CURL *);
+	CURLMcode (*multi_remove_handle)(CURLM *, CURL *);
+	CURLMcode (*multi_perform)(CURLM *, int *);
+	CURLMcode (*multi_poll)(CURLM *, struct curl_waitfd *, unsigned int, int, int *);
+	CURLMsg *(*multi_info_read)(CURLM *, int *);
+	CURLMcode (*multi_cleanup)(CURLM *);
+};
+
+struct fetcher {
+	const struct config *cfg;
+	void *lib;
+	struct curl_api api;
+	CURL *easy;                  /* reused across fetch_post calls (resident mode) */
+	struct curl_slist *headers;
+};
+
+/* Where one transfer's answer goes; aborts once it would exceed the limit. */
+struct sink {
+	struct fetch_result *res;
+	size_t cap;
+	size_t max;
+	int too_big;
+};
+
+void
+fetch_result_free(struct fetch_result *r)
+{
+	free(r->content_type);
+	free(r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+static size_t
+on_data(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct sink *s = userp;
+	struct fetch_result *r = s->res;
+	size_t n = size * nmemb, cap;
+	unsigned char *p;
+
+	if (n > s->max - r->len || r->len + n > s->max) {
+		s->too_big = 1;
+		return 0; /* makes curl abort the transfer */
+	}
+	if (r->len + n > s->cap) {
+		cap = s->cap == 0 ? 4096 : s->cap;
+		while (cap < r->len + n)
+			cap *= 2;
+		if (cap > s->max)
+			cap = s->max;
+		if ((p = realloc(r->body, cap)) == NULL)
+			return 0;
+		r->body = p;
+		s->cap = cap;
+	}
+	memcpy(r->body + r->len, data, n);
+	r->len += n;
+	return n;
+}
+
+#define SYM(field, name) do { \
+	*(void **)(&f->api.field) = dlsym(f->lib, name); \
+	if (f->api.field == NULL) { \
+		snprintf(err, errlen, "libcurl lacks %s", name); \
+		goto fail; \
+	} \
+} while (0)
+
+struct fetcher *
+fetch_new(const struct config *cfg, char *err, size_t errlen)
+{
+	struct fetcher *f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	f->cfg = cfg;
+	if ((f->lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		snprintf(err, errlen, "cannot load libcurl.so.4: %s", dlerror());
+		goto fail;
+	}
+	SYM(global_init, "curl_global_init");
+	SYM(global_cleanup, "curl_global_cleanup");
+	SYM(easy_init, "curl_easy_init");
+	SYM(easy_setopt, "curl_easy_setopt");
+	SYM(easy_perform, "curl_easy_perform");
+	SYM(easy_getinfo, "curl_easy_getinfo");
+	SYM(easy_reset, "curl_easy_reset");
+	SYM(easy_cleanup, "curl_easy_cleanup");
+	SYM(easy_strerror, "curl_easy_strerror");
+	SYM(slist_append, "curl_slist_append");
+	SYM(slist_free_all, "curl_slist_free_all");
+	SYM(multi_init, "curl_multi_init");
+	SYM(multi_add_handle, "curl_multi_add_handle");
+	SYM(multi_remove_handle, "curl_multi_remove_handle");
+	SYM(multi_perform, "curl_multi_perform");
+	SYM(multi_poll, "curl_multi_poll");
+	SYM(multi_info_read, "curl_multi_info_read");
+	SYM(multi_cleanup, "curl_multi_cleanup");
+	/* Not thread-safe; both programs are single-threaded. */
+	if (f->api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(err, errlen, "curl_global_init failed");
+		goto fail;
+	}
+	f->headers = f->api.slist_append(NULL, "Content-Type: application/ocsp-request");
+	if (f->headers == NULL) {
+		snprintf(err, errlen, "out of memory");
+		f->api.global_cleanup();
+		goto fail;
+	}
+	return f;
+fail:
+	if (f->lib != NULL)
+		dlclose(f->lib);
+	free(f);
+	return NULL;
+}
+#undef SYM
+
+void
+fetch_free(struct fetcher *f)
+{
+	if (f == NULL)
+		return;
+	if (f->easy != NULL)
+		f->api.easy_cleanup(f->easy);
+	f->api.slist_free_all(f->headers);
+	f->api.global_cleanup();
+	dlclose(f->lib);
+	free(f);
+}
+
+/* Refuses URLs the allow list does not cover: nothing is sent to them. */
+static int
+allowed(const struct fetcher *f, const char *url, char *err, size_t errlen)
+{
+	struct url u;
+
+	if (url_parse(url, &u) == -1) {
+		snprintf(err, errlen, "bad upstream URL");
+		return 0;
+	}
+	if (!url_host_allowed(f->cfg, u.host)) {
+		snprintf(err, errlen, "upstream host not allowed: %.200s", u.host);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+setup(struct fetcher *f, CURL *c, const char *url, const unsigned char *body, size_t len,
+      struct sink *s, char *errbuf)
+{
+	const struct curl_api *a = &f->api;
+
+	a->easy_setopt(c, CURLOPT_URL, url);
+	a->easy_setopt(c, CURLOPT_POST, 1L);
+	a->easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)body);
+	a->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	a->easy_setopt(c, CURLOPT_HTTPHEADER, f->headers);
+	a->easy_setopt(c, CURLOPT_USERAGENT, "ocsp-proxy/" OCSP_PROXY_VERSION);
+	a->easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)f->cfg->upstream_timeout);
+	a->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)f->cfg->upstream_timeout);
+	a->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	/* A redirect could lead outside allow_upstream: never follow one. */
+	a->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	a->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	a->easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->cfg->max_response_bytes);
+	a->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	a->easy_setopt(c, CURLOPT_WRITEDATA, s);
+	a->easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	errbuf[0] = '\0';
+}
+
+/* Fills res from a finished transfer. */
+static int
+finish(struct fetcher *f, CURL *c, CURLcode cc, struct sink *s, const char *errbuf)
+{
+	const struct curl_api *a = &f->api;
+	struct fetch_result *res = s->res;
+	char *ct = NULL;
+	double t = 0;
+
+	a->easy_getinfo(c, CURLINFO_TOTAL_TIME, &t);
+	res->seconds = t;
+	if (cc != CURLE_OK) {
+		if (s->too_big || cc == CURLE_FILESIZE_EXCEEDED)
+			snprintf(res->err, sizeof(res->err), "response larger than %zu bytes",
+			         f->cfg->max_response_bytes);
+		else
+			snprintf(res->err, sizeof(res->err), "%s",
+			         errbuf[0] != '\0' ? errbuf : a->easy_strerror(cc));
+		free(res->body);
+		res->body = NULL;
+		res->len = 0;
+		res->ok = 0;
+		return -1;
+	}
+	a->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->http_status);
+	if (a->easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct != NULL)
+		res->content_type = strdup(ct);
+	res->ok = 1;
+	return 0;
+}
+
+int
+fetch_post(struct fetcher *f, const char *url, const unsigned char *body, size_t len,
+           struct fetch_result *res)
+{
+	char errbuf[CURL_ERROR_SIZE];
+	struct sink s;
+	CURLcode cc;
+
+	memset(res, 0, sizeof(*res));
+	if (!allowed(f, url, res->err, sizeof(res->err)))
+		return -1;
+	if (f->easy == NULL && (f->easy = f->api.easy_init()) == NULL) {
+		snprintf(res->err, sizeof(res->err), "curl_easy_init failed");
+		return -1;
+	}
+	f->api.easy_reset(f->easy);
+	memset(&s, 0, sizeof(s));
+	s.res = res;
+	s.max = f->cfg->max_response_bytes;
+	setup(f, f->easy, url, body, len, &s, errbuf);
+	cc = f->api.easy_perform(f->easy);
+	return finish(f, f->easy, cc, &s, errbuf);
+}
+
+/* One transfer in flight in fetch_many. */
+struct slot {
+	CURL *easy;
+	size_t job;
+	struct sink sink;
+	char errbuf[CURL_ERROR_SIZE];
+	char host[300];
+};
+
+static void
+job_host(const char *url, char *out, size_t len)
+{
+	struct url u;
+
+	if (url_parse(url, &u) == 0)
+		snprintf(out, len, "%s:%d", u.host, u.port);
+	else
+		snprintf(out, len, "?");
+}
+
+static int
+host_busy(const struct slot *slots, int nslots, const char *host, int max_per_host)
+{
+	int i, n = 0;
+
+	for (i = 0; i < nslots; i++)
+		if (slots[i].easy != NULL && strcmp(slots[i].host, host) == 0)
+			n++;
+	return n >= max_per_host;
+}
+
+/* The next pending job whose host has room, from `from` on; n when none. */
+static size_t
+pick(const struct fetch_job *jobs, size_t n, size_t from, const unsigned char *running,
+     const struct slot *slots, int nslots, int max_per_host, char *host, size_t hostlen)
+{
+	size_t j;
+
+	for (j = from; j < n; j++) {
+		if (jobs[j].done || running[j])
+			continue;
+		job_host(jobs[j].url, host, hostlen);
+		if (!host_busy(slots, nslots, host, max_per_host))
+			return j;
+	}
+	return n;
+}
+
+int
+fetch_many(struct fetcher *f, struct fetch_job *jobs, size_t n, int max_total, int max_per_host,
+           volatile sig_atomic_t *stop)
+{
+	const struct curl_api *a = &f->api;
+	struct slot *slots = NULL;
+	unsigned char *running = NULL;
+	char host[300];
+	CURLM *m = NULL;
+	CURLMsg *msg;
+	size_t first = 0, done = 0, j;
+	int active, left, i, rc = -1;
+
+	if (max_total < 1)
+		max_total = 1;
+	if (max_per_host < 1)
+		max_per_host = 1;
+	/* Refused jobs are done at once: nothing is sent for them. */
+	for (j = 0; j < n; j++) {
+		memset(&jobs[j].res, 0, sizeof(jobs[j].res));
+		jobs[j].done = !allowed(f, jobs[j].url, jobs[j].res.err, sizeof(jobs[j].res.err));
+		done += (size_t)jobs[j].done;
+	}
+	if ((slots = calloc((size_t)max_total, sizeof(*slots))) == NULL ||
+	    (running = calloc(n > 0 ? n : 1, 1)) == NULL || (m = a->multi_init()) == NULL)
+		goto out;
+
+	while (done < n && !(stop != NULL && *stop)) {
+		/* Fill free slots in job order, skipping jobs whose host is at its limit. */
+		for (i = 0; i < max_total; i++) {
+			if (slots[i].easy != NULL)
+				continue;
+			while (first < n && (jobs[first].done || running[first]))
+				first++;
+			j = pick(jobs, n, first, running, slots, max_total, max_per_host, host,
+			         sizeof(host));
+			if (j == n)
+				break;
+			if ((slots[i].easy = a->easy_init()) == NULL)
+				goto out;
+			slots[i].job = j;
+			memset(&slots[i].sink, 0, sizeof(slots[i].sink));
+			slots[i].sink.res = &jobs[j].res;
+			slots[i].sink.max = f->cfg->max_response_bytes;
+			memcpy(slots[i].host, host, sizeof(host));
+			setup(f, slots[i].easy, jobs[j].url, jobs[j].body, jobs[j].len,
+			      &slots[i].sink, slots[i].errbuf);
+			running[j] = 1;
+			a->multi_add_handle(m, slots[i].easy);
+		}
+
+		if (a->multi_perform(m, &active) != CURLM_OK)
+			goto out;
+		while ((msg = a->multi_info_read(m, &left)) != NULL) {
+			struct slot *s = NULL;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			for (i = 0; i < max_total; i++)
+				if (slots[i].easy == msg->easy_handle)
+					s = &slots[i];
+			if (s == NULL)
+				continue;
+			finish(f, s->easy, msg->data.result, &s->sink, s->errbuf);
+			jobs[s->job].done = 1;
+			running[s->job] = 0;
+			done++;
+			a->multi_remove_handle(m, s->easy);
+			a->easy_cleanup(s->easy);
+			s->easy = NULL;
+		}
+		if (done < n && a->multi_poll(m, NULL, 0, 100, NULL) != CURLM_OK)
+			goto out;
+	}
+	rc = 0;
+out:
+	for (i = 0; slots != NULL && i < max_total; i++) {
+		if (slots[i].easy == NULL)
+			continue;
+		/* Abandoned on stop: the job stays undone, its partial answer dropped. */
+		fetch_result_free(&jobs[slots[i].job].res);
+		a->multi_remove_handle(m, slots[i].easy);
+		a->easy_cleanup(slots[i].easy);
+	}
+	if (m != NULL)
+		a->multi_cleanup(m);
+	free(running);
+	free(slots);
+	return rc;
+}
