@@ -74,11 +74,12 @@ log_close(void)
 	logger.sink = SINK_SYSLOG;
 }
 
-/* Appends src to buf at *off, newlines flattened: one event is one line everywhere. */
+/* Appends src to buf at *off, newlines flattened: one event is one line everywhere. Two bytes
+ * stay free for the callers' separators and final newline. */
 static void
 append(char *buf, size_t size, size_t *off, const char *src)
 {
-	for (; *src != '\0' && *off + 1 < size; src++)
+	for (; *src != '\0' && *off + 3 < size; src++)
 		buf[(*off)++] = (*src == '\n' || *src == '\r') ? ' ' : *src;
 	buf[*off] = '\0';
 }
@@ -86,7 +87,7 @@ append(char *buf, size_t size, size_t *off, const char *src)
 static void
 append_lower(char *buf, size_t size, size_t *off, const char *src)
 {
-	for (; *src != '\0' && *off + 1 < size; src++)
+	for (; *src != '\0' && *off + 3 < size; src++)
 		buf[(*off)++] = (*src >= 'A' && *src <= 'Z') ? (char)(*src - 'A' + 'a') : *src;
 	buf[*off] = '\0';
 }
@@ -99,19 +100,22 @@ emit_journal(int prio, const char *msg, const char *const *fields)
 
 	append(buf, sizeof(buf), &off, "MESSAGE=");
 	append(buf, sizeof(buf), &off, msg);
-	snprintf(num, sizeof(num), "\nPRIORITY=%d", prio);
+	buf[off++] = '\n';
+	snprintf(num, sizeof(num), "PRIORITY=%d", prio);
 	append(buf, sizeof(buf), &off, num);
-	append(buf, sizeof(buf), &off, "\nSYSLOG_IDENTIFIER=");
+	buf[off++] = '\n';
+	append(buf, sizeof(buf), &off, "SYSLOG_IDENTIFIER=");
 	append(buf, sizeof(buf), &off, logger.ident);
 	for (i = 0; fields != NULL && fields[i] != NULL; i += 2) {
 		if (fields[i + 1] == NULL)
 			continue;
-		append(buf, sizeof(buf), &off, "\nOCSP_");
+		buf[off++] = '\n';
+		append(buf, sizeof(buf), &off, "OCSP_");
 		append(buf, sizeof(buf), &off, fields[i]);
 		append(buf, sizeof(buf), &off, "=");
 		append(buf, sizeof(buf), &off, fields[i + 1]);
 	}
-	append(buf, sizeof(buf), &off, "\n");
+	buf[off++] = '\n';
 	if (send(logger.fd, buf, off, MSG_NOSIGNAL) == -1)
 		syslog(LOG_DAEMON | prio, "%s", msg);
 }
@@ -154,7 +158,7 @@ log_event(int prio, const char *msg, const char *const *fields)
 		syslog(LOG_DAEMON | prio, "%s", line);
 		return;
 	}
-	append(line, sizeof(line), &off, "\n");
+	line[off++] = '\n'; /* append() keeps one byte for this */
 	if (write(logger.sink == SINK_STDERR ? STDERR_FILENO : logger.fd, line, off) == -1)
 		return; /* nowhere left to say so */
 }
