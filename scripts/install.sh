@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# install.sh (`make install` / `make uninstall`): programs, units, xinetd file, example config and
+# man pages under DESTDIR/PREFIX. An existing configuration is never overwritten.
+set -eu
+action=$1 destdir=$2 prefix=$3 build=$4
+cd "$(dirname "$0")/.."
+
+bindir=$destdir$prefix/bin
+mandir=$destdir$prefix/share/man
+docdir=$destdir$prefix/share/doc/ocsp-proxy
+unitdir=$destdir${UNITDIR:-/etc/systemd/system}
+xinetddir=$destdir${XINETDDIR:-/etc/xinetd.d}
+confdir=$destdir${CONFDIR:-/etc/ocsp-proxy}
+
+programs=$(cd "$build" && ls ocsp-proxy-handler ocsp-proxy-scheduler ocsp-proxyctl 2>/dev/null || true)
+units="ocsp-proxy.socket ocsp-proxy@.service ocsp-proxy-scheduler.service"
+for u in ocsp-proxy-resident.socket ocsp-proxy-resident.service; do
+	[ -f "units/$u" ] && units="$units $u"
+done
+mans=$(cd docs && ls ./*.[1-8] | sed 's|^\./||')
+
+case $action in
+install)
+	install -d "$bindir" "$unitdir" "$xinetddir" "$confdir" "$docdir"
+	for p in $programs; do install -m 755 "$build/$p" "$bindir/$p"; done
+	# Units name the installed programs' real path.
+	for u in $units; do
+		sed "s|/usr/local/bin/|$prefix/bin/|g" "units/$u" > "$unitdir/$u"
+		chmod 644 "$unitdir/$u"
+	done
+	sed "s|/usr/local/bin/|$prefix/bin/|g" units/ocsp-proxy.xinetd > "$xinetddir/ocsp-proxy"
+	chmod 644 "$xinetddir/ocsp-proxy"
+	install -m 644 etc/ocsp-proxy.conf "$docdir/ocsp-proxy.conf.example"
+	[ -e "$confdir/ocsp-proxy.conf" ] || install -m 644 etc/ocsp-proxy.conf "$confdir/ocsp-proxy.conf"
+	for m in $mans; do
+		sec=${m##*.}
+		install -d "$mandir/man$sec"
+		install -m 644 "docs/$m" "$mandir/man$sec/$m"
+	done
+	install -m 644 docs/operators-guide.md README.md "$docdir/"
+	;;
+uninstall)
+	for p in ocsp-proxy-handler ocsp-proxy-scheduler ocsp-proxyctl; do rm -f "$bindir/$p"; done
+	for u in $units; do rm -f "$unitdir/$u"; done
+	rm -f "$xinetddir/ocsp-proxy"
+	for m in $mans; do rm -f "$mandir/man${m##*.}/$m"; done
+	rm -rf "$docdir"
+	# The configuration is the operator's: left in place unless unchanged from the example.
+	if [ -f "$confdir/ocsp-proxy.conf" ] && cmp -s etc/ocsp-proxy.conf "$confdir/ocsp-proxy.conf"; then
+		rm -f "$confdir/ocsp-proxy.conf"
+		rmdir "$confdir" 2>/dev/null || true
+	fi
+	;;
+*)
+	echo "usage: install.sh install|uninstall DESTDIR PREFIX BUILD" >&2
+	exit 2
+	;;
+esac
