@@ -1,0 +1,193 @@
+/* fake_upstream: an upstream that misbehaves on purpose, for what the real `openssl ocsp`
+ * responder cannot do (tryLater, garbage, hangs, resets, huge or replayed answers).
+ * usage: fake_upstream --port PORT [--record FILE] MODE [FILE] */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int
+write_all(int fd, const void *p, size_t len)
+{
+	const char *s = p;
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, s, len)) <= 0)
+			return -1;
+		s += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Reads the request head and body; returns the body (malloc'd) and its length. */
+static char *
+read_request(int fd, size_t *blen)
+{
+	char head[16384], *end, *cl, *body;
+	size_t got = 0, have, need = 0;
+	ssize_t n;
+
+	*blen = 0;
+	while (got < sizeof(head) - 1) {
+		if ((n = read(fd, head + got, sizeof(head) - 1 - got)) <= 0)
+			return NULL;
+		got += (size_t)n;
+		head[got] = '\0';
+		if ((end = strstr(head, "\r\n\r\n")) != NULL)
+			break;
+	}
+	if (end == NULL)
+		return NULL;
+	end += 4;
+	if ((cl = strcasestr(head, "Content-Length:")) != NULL && cl < end)
+		need = strtoul(cl + 15, NULL, 10);
+	if (need > 1 << 20 || (body = malloc(need + 1)) == NULL)
+		return NULL;
+	have = got - (size_t)(end - head);
+	if (have > need)
+		have = need;
+	memcpy(body, end, have);
+	while (have < need) {
+		if ((n = read(fd, body + have, need - have)) <= 0)
+			break;
+		have += (size_t)n;
+	}
+	*blen = have;
+	return body;
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0) {
+		if (f != NULL)
+			fclose(f);
+		return NULL;
+	}
+	rewind(f);
+	if ((buf = malloc((size_t)n + 1)) != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void
+answer(int fd, const char *type, const char *body, size_t len)
+{
+	char head[256];
+	int n = snprintf(head, sizeof(head),
+	                 "HTTP/1.0 200 OK\r\nContent-Type: %s\r\nContent-Length: %zu\r\n\r\n", type,
+	                 len);
+
+	if (write_all(fd, head, (size_t)n) == 0)
+		write_all(fd, body, len);
+}
+
+static void
+serve(int fd, const char *mode, const char *file, const char *record)
+{
+	static const char trylater[] = { 0x30, 0x03, 0x0a, 0x01, 0x03 };
+	char *body, *data = NULL;
+	size_t blen, dlen = 0, i;
+	FILE *rec;
+
+	if ((body = read_request(fd, &blen)) == NULL)
+		return;
+	if (record != NULL && (rec = fopen(record, "ab")) != NULL) {
+		fwrite(body, 1, blen, rec);
+		fclose(rec);
+	}
+	free(body);
+	if (strcmp(mode, "trylater") == 0) {
+		answer(fd, "application/ocsp-response", trylater, sizeof(trylater));
+	} else if (strcmp(mode, "file") == 0 || strcmp(mode, "truncated") == 0) {
+		if (file == NULL || (data = slurp(file, &dlen)) == NULL)
+			return;
+		answer(fd, "application/ocsp-response", data,
+		       strcmp(mode, "truncated") == 0 ? dlen / 2 : dlen);
+	} else if (strcmp(mode, "status500") == 0) {
+		const char r[] = "HTTP/1.0 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n";
+		write_all(fd, r, sizeof(r) - 1);
+	} else if (strcmp(mode, "html") == 0) {
+		const char h[] = "<html><body>Service temporarily unavailable</body></html>";
+		answer(fd, "text/html", h, sizeof(h) - 1);
+	} else if (strcmp(mode, "garbage") == 0) {
+		dlen = 700;
+		if ((data = malloc(dlen)) == NULL)
+			return;
+		for (i = 0; i < dlen; i++)
+			data[i] = (char)(rand() & 0xff);
+		data[0] = 0x30;
+		answer(fd, "application/ocsp-response", data, dlen);
+	} else if (strcmp(mode, "huge") == 0) {
+		dlen = 8 << 20;
+		if ((data = calloc(1, dlen)) == NULL)
+			return;
+		answer(fd, "application/ocsp-response", data, dlen);
+	} else if (strcmp(mode, "hang") == 0) {
+		sleep(3600);
+	} else if (strcmp(mode, "reset") == 0) {
+		struct linger l = { 1, 0 };
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	}
+	free(data);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *mode = NULL, *file = NULL, *record = NULL;
+	struct sockaddr_in sa;
+	int i, port = 0, s, c, one = 1;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
+			port = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--record") == 0 && i + 1 < argc)
+			record = argv[++i];
+		else if (mode == NULL)
+			mode = argv[i];
+		else
+			file = argv[i];
+	}
+	if (port <= 0 || mode == NULL) {
+		fprintf(stderr, "usage: fake_upstream --port PORT [--record FILE] MODE [FILE]\n");
+		return 2;
+	}
+	signal(SIGCHLD, SIG_IGN);
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((unsigned short)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) == -1 || listen(s, 64) == -1) {
+		perror("fake_upstream");
+		return 1;
+	}
+	for (;;) {
+		if ((c = accept(s, NULL, NULL)) == -1)
+			continue;
+		if (fork() == 0) {
+			close(s);
+			serve(c, mode, file, record);
+			close(c);
+			_exit(0);
+		}
+		close(c);
+	}
+}

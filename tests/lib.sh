@@ -1,0 +1,205 @@
+# lib.sh: the integration tests' harness, sourced by tests/integration/*.sh and bench/*.sh.
+# Starts real components on loopback or unix sockets (redis-server, openssl ocsp, the handler
+# behind systemd-socket-activate), records results, and kills every process it started at exit.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+T=$(mktemp -d "${TMPDIR:-/tmp}/ocsp-proxy-test.XXXXXX")
+CA_DIR=${CA_DIR:-$ROOT/tests/tmp/ca}
+_passed=0 _failed=0 _pids=""
+
+ok() { _passed=$((_passed + 1)); echo "ok - $1"; }
+not_ok() { _failed=$((_failed + 1)); echo "not ok - $1${2:+: $2}"; }
+skip() { echo "skip - $1: $2"; }
+check() { local name=$1; shift; if "$@" >/dev/null 2>&1; then ok "$name"; else not_ok "$name" "command failed: $*"; fi; }
+check_eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected '$2', got '$3'"; fi; }
+register_pid() { _pids="$_pids $1"; }
+
+_cleanup() {
+	local p
+	for p in $_pids; do kill "$p" 2>/dev/null; done
+	for p in $_pids; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$p" 2>/dev/null
+	done
+	[ "${KEEP_TMP:-0}" = 1 ] || rm -rf "$T"
+	if [ -z "${BENCH:-}" ]; then
+		echo "$_passed passed, $_failed failed"
+		[ "$_failed" = 0 ] || exit 1
+	fi
+}
+trap _cleanup EXIT
+
+free_port() {
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 20000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+	done
+	return 1
+}
+wait_port() {
+	local i
+	for i in $(seq $((${2:-10} * 20))); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "port $1 did not open" >&2
+	return 1
+}
+wait_file() {
+	local i
+	for i in $(seq $((${2:-10} * 20))); do [ -e "$1" ] && return 0; sleep 0.05; done
+	return 1
+}
+
+# A test CA: EC keys (fast), an OCSP signing certificate, a good and a revoked leaf, and a second,
+# unrelated CA with one leaf. Made once per CA_DIR and shared by all tests of a run.
+make_ca() {
+	local d=$1 exp now n
+	[ -f "$d/.done" ] && return 0
+	mkdir -p "$d/other"
+	_mk_ca "$d"
+	_mk_ca "$d/other"
+	for n in ocsp good revoked; do _mk_key "$d" "$n"; done
+	_sign "$d" ocsp 1 "extendedKeyUsage=OCSPSigning
+basicConstraints=CA:FALSE"
+	_sign "$d" good 1001 "basicConstraints=CA:FALSE"
+	_sign "$d" revoked 1002 "basicConstraints=CA:FALSE"
+	_mk_key "$d/other" good
+	_sign "$d/other" good 2001 "basicConstraints=CA:FALSE"
+	exp=$(date -u -d '+300 days' +%y%m%d%H%M%SZ)
+	now=$(date -u -d '-1 hour' +%y%m%d%H%M%SZ)
+	printf 'V\t%s\t\t1001\tunknown\t/CN=good\nR\t%s\t%s\t1002\tunknown\t/CN=revoked\n' \
+		"$exp" "$exp" "$now" > "$d/index.txt"
+	printf 'unique_subject = no\n' > "$d/index.txt.attr"
+	touch "$d/.done"
+}
+_mk_ca() {
+	openssl ecparam -name prime256v1 -genkey -noout -out "$1/ca.key" 2>/dev/null
+	openssl req -new -x509 -key "$1/ca.key" -out "$1/ca.pem" -days 365 -subj "/CN=ocsp-proxy test CA $RANDOM" \
+		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+}
+_mk_key() {
+	openssl ecparam -name prime256v1 -genkey -noout -out "$1/$2.key" 2>/dev/null
+	openssl req -new -key "$1/$2.key" -subj "/CN=$2" -out "$1/$2.csr" 2>/dev/null
+}
+_sign() {
+	printf '%s\n' "$4" > "$1/$2.ext"
+	openssl x509 -req -in "$1/$2.csr" -CA "$1/ca.pem" -CAkey "$1/ca.key" -out "$1/$2.pem" \
+		-days 300 -set_serial "0x$3" -extfile "$1/$2.ext" 2>/dev/null
+}
+
+start_redis() {
+	local name=${1:-redis}
+	mkdir -p "$T/$name"
+	REDIS_SOCK=$T/$name/redis.sock
+	redis-server --port 0 --unixsocket "$REDIS_SOCK" --unixsocketperm 700 --save "" \
+		--appendonly no --dir "$T/$name" --logfile "$T/$name/redis.log" ${REDIS_ARGS:-} &
+	REDIS_PID=$!
+	register_pid "$REDIS_PID"
+	REDIS_URL=unix://$REDIS_SOCK
+	for _ in $(seq 100); do redis-cli -s "$REDIS_SOCK" ping >/dev/null 2>&1 && return 0; sleep 0.05; done
+	echo "redis did not start" >&2
+	return 1
+}
+stop_redis() { kill "$REDIS_PID" 2>/dev/null; wait "$REDIS_PID" 2>/dev/null; rm -f "$REDIS_SOCK"; }
+restart_redis() { stop_redis; start_redis "${1:-redis}"; }
+rcli() { redis-cli -s "$REDIS_SOCK" "$@"; }
+
+start_responder() {
+	make_ca "$CA_DIR"
+	RESP_PORT=$(free_port)
+	openssl ocsp -index "$CA_DIR/index.txt" -CA "$CA_DIR/ca.pem" -rsigner "$CA_DIR/ocsp.pem" \
+		-rkey "$CA_DIR/ocsp.key" -port "$RESP_PORT" -nmin "${1:-60}" -ignore_err \
+		> "$T/responder.log" 2>&1 &
+	RESP_PID=$!
+	register_pid "$RESP_PID"
+	RESP_URL=http://127.0.0.1:$RESP_PORT/
+	# Not wait_port: the responder serves one connection at a time, and a probe would hold it.
+	for _ in $(seq 200); do
+		grep -q 'waiting for OCSP client connections' "$T/responder.log" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "responder did not start" >&2
+	return 1
+}
+stop_responder() { kill "$RESP_PID" 2>/dev/null; wait "$RESP_PID" 2>/dev/null; }
+
+start_fake_upstream() {
+	FAKE_PORT=$(free_port)
+	"$BUILD/tests/helpers/fake_upstream" --port "$FAKE_PORT" "$@" > "$T/fake.log" 2>&1 &
+	FAKE_PID=$!
+	register_pid "$FAKE_PID"
+	FAKE_URL=http://127.0.0.1:$FAKE_PORT/
+	wait_port "$FAKE_PORT"
+}
+stop_fake_upstream() { kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; }
+
+write_config() {
+	local f=$1 l
+	shift
+	{
+		echo "redis = ${REDIS_URL:-unix://$T/none.sock}"
+		echo "key_prefix = test"
+		echo "allow_upstream = 127.0.0.1 localhost"
+		echo "upstream_timeout = 3s"
+		echo "read_timeout = 2s"
+		echo "redis_timeout = 500ms"
+		for l in "$@"; do
+			case $l in log\ =*) ;; *) echo "$l" ;; esac
+		done
+		# A later "log = ..." line replaces the default one.
+		l=$(printf '%s\n' "$@" | grep '^log =' | tail -1)
+		echo "${l:-log = $T/ocsp-proxy.log}"
+	} > "$f"
+}
+
+start_handler() {
+	PROXY_PORT=$(free_port)
+	systemd-socket-activate --inetd -a -l "127.0.0.1:$PROXY_PORT" -E OCSP_PROXY_CONFIG="$1" \
+		"$BUILD/ocsp-proxy-handler" > "$T/socket-activate.log" 2>&1 &
+	PROXY_PID=$!
+	register_pid "$PROXY_PID"
+	PROXY_URL=http://127.0.0.1:$PROXY_PORT/
+	wait_port "$PROXY_PORT"
+}
+stop_handler() { kill "$PROXY_PID" 2>/dev/null; wait "$PROXY_PID" 2>/dev/null; }
+
+# openssl ocsp as a client: prints good, revoked, unknown, or "error: ...".
+ocsp_query() {
+	local url=$1 cert=$2 out nonce=-no_nonce a
+	shift 2
+	for a in "$@"; do [ "$a" = -nonce ] && nonce=; done
+	rm -f "$T/resp.der"
+	out=$(openssl ocsp -issuer "$CA_DIR/ca.pem" -cert "$cert" -url "$url" -CAfile "$CA_DIR/ca.pem" \
+		$nonce -respout "$T/resp.der" -timeout 10 "$@" 2>&1)
+	case $out in
+	*": good"*) echo good ;;
+	*": revoked"*) echo revoked ;;
+	*": unknown"*) echo unknown ;;
+	*) echo "error: $(echo "$out" | head -2 | tr '\n' ' ')" ;;
+	esac
+}
+make_request() {
+	local cert=$1 out=$2 nonce=-no_nonce a
+	shift 2
+	for a in "$@"; do [ "$a" = -nonce ] && nonce=; done
+	openssl ocsp -issuer "$CA_DIR/ca.pem" -cert "$cert" $nonce -reqout "$out" "$@" >/dev/null 2>&1
+}
+b64url() { base64 -w0 "$1"; }
+b64url_nginx() { base64 -w0 "$1" | sed 's|/|%2F|g; s|+|%2B|g; s|=|%3D|g'; }
+resp_status() {
+	openssl ocsp -respin "$1" -resp_text -noverify 2>/dev/null |
+		sed -n 's/.*OCSP Response Status: \([A-Za-z]*\).*/\1/p' | head -1
+}
+resp_this() {
+	openssl ocsp -respin "$1" -resp_text -noverify 2>/dev/null | sed -n 's/.*This Update: //p' | head -1
+}
+resp_cert_status() {
+	openssl ocsp -respin "$1" -resp_text -noverify 2>/dev/null | sed -n 's/.*Cert Status: //p' | head -1
+}
+log_has() { grep -Eq "$1" "$T/ocsp-proxy.log" 2>/dev/null; }
+# The hex CertID key of the only cached entry (tests use one certificate at a time).
+cached_keys() { rcli --scan --pattern '{test}:e:*' 2>/dev/null; }
