@@ -182,17 +182,20 @@ ocsp_query() {
 	*) echo "error: $(echo "$out" | head -2 | tr '\n' ' ')" ;;
 	esac
 }
-make_request() {
-	local cert=$1 out=$2 nonce=-no_nonce a
+make_request() { # CERT OUT [-nonce] [-issuer FILE] [openssl ocsp args]
+	local cert=$1 out=$2 nonce=-no_nonce issuer=$CA_DIR/ca.pem a
 	shift 2
 	for a in "$@"; do [ "$a" = -nonce ] && nonce=; done
-	openssl ocsp -issuer "$CA_DIR/ca.pem" -cert "$cert" $nonce -reqout "$out" "$@" >/dev/null 2>&1
+	[ "${1:-}" = -nonce ] && shift
+	[ "${1:-}" = -issuer ] && { issuer=$2; shift 2; }
+	openssl ocsp -issuer "$issuer" -cert "$cert" $nonce -reqout "$out" "$@" >/dev/null 2>&1
 }
 b64url() { base64 -w0 "$1"; }
 b64url_nginx() { base64 -w0 "$1" | sed 's|/|%2F|g; s|+|%2B|g; s|=|%3D|g'; }
-resp_status() {
-	openssl ocsp -respin "$1" -resp_text -noverify 2>/dev/null |
-		sed -n 's/.*OCSP Response Status: \([A-Za-z]*\).*/\1/p' | head -1
+resp_status() { # successful, tryLater, malformedRequest, unauthorized, ... or empty
+	openssl ocsp -respin "$1" -resp_text -noverify 2>&1 |
+		sed -n 's/.*OCSP Response Status: \([A-Za-z]*\).*/\1/p; s/^Responder Error: \([A-Za-z]*\).*/\1/p' |
+		head -1
 }
 resp_this() {
 	openssl ocsp -respin "$1" -resp_text -noverify 2>/dev/null | sed -n 's/.*This Update: //p' | head -1

@@ -1,0 +1,81 @@
+# handler_routing: where requests go: absolute form, Host, the cached URL, routes,
+# default_upstream; nonces pass through; allow_upstream refuses before anything is sent.
+. "$(dirname "$0")/../lib.sh"
+
+make_ca "$CA_DIR"
+start_redis
+start_responder 60
+make_request "$CA_DIR/good.pem" "$T/good.req"
+make_request "$CA_DIR/revoked.pem" "$T/revoked.req"
+post() { # post URL REQFILE OUT [curl args]: prints the HTTP status
+	local url=$1 req=$2 out=$3
+	shift 3
+	curl -s -o "$out" -w '%{http_code}' -H 'Content-Type: application/ocsp-request' \
+		--data-binary @"$req" "$@" "$url"
+}
+
+# No default_upstream: the request must name its responder.
+write_config "$T/a.conf"
+start_handler "$T/a.conf"
+
+# Apache: absolute-form target naming the responder.
+code=$(post "$PROXY_URL" "$T/good.req" "$T/a.der" --request-target "$RESP_URL")
+check_eq "absolute form answered" 200 "$code"
+check_eq "absolute form good" good "$(resp_cert_status "$T/a.der")"
+check "absolute form logged with its upstream" log_has "result=miss .*upstream=$RESP_URL"
+
+# The seed page's client: origin form, Host = the responder (port kept).
+code=$(post "$PROXY_URL" "$T/revoked.req" "$T/b.der" -H "Host: 127.0.0.1:$RESP_PORT")
+check_eq "Host-routed answered" 200 "$code"
+check_eq "Host-routed revoked" revoked "$(resp_cert_status "$T/b.der")"
+
+# openssl ocsp -proxy sends the absolute form too.
+check_eq "openssl -proxy" good "$(ocsp_query "$RESP_URL" "$CA_DIR/good.pem" -proxy "127.0.0.1:$PROXY_PORT")"
+
+# nginx: GET /<%-escaped b64> naming only the proxy. Cached: answered; the cached entry's URL
+# is used when it must be refetched.
+code=$(curl -s -o "$T/n.der" -w '%{http_code}' "$PROXY_URL$(b64url_nginx "$T/good.req")")
+check_eq "nginx-style GET for a cached entry" good "$(resp_cert_status "$T/n.der")"
+rcli HSET "{test}:e:$(cached_keys | head -1)" next 1 >/dev/null   # make one entry stale
+rcli --scan --pattern '{test}:e:*' | while read -r k; do rcli HSET "$k" next 1 >/dev/null; done
+curl -s -o "$T/n2.der" "$PROXY_URL$(b64url_nginx "$T/good.req")"
+check_eq "stale entry refetched from its stored URL" good "$(resp_cert_status "$T/n2.der")"
+check "refetch logged as a miss via the stored URL" log_has "result=miss .*method=GET upstream=$RESP_URL"
+
+# Unknown certificate, no upstream named, none configured: OCSP unauthorized.
+make_request "$CA_DIR/other/good.pem" "$T/other.req" -issuer "$CA_DIR/other/ca.pem"
+curl -s -o "$T/u.der" "$PROXY_URL$(b64url_nginx "$T/other.req")"
+check_eq "no upstream known: unauthorized" unauthorized "$(resp_status "$T/u.der")"
+
+# allow_upstream: a host outside it gets 403 and nothing is sent.
+start_fake_upstream --record "$T/sent" trylater
+code=$(post "$PROXY_URL" "$T/good.req" "$T/f.der" --request-target "http://192.0.2.1:$FAKE_PORT/")
+check_eq "host outside allow_upstream: 403" 403 "$code"
+code=$(post "$PROXY_URL" "$T/good.req" "$T/f.der" -H "Host: ocsp.example.net")
+check_eq "Host outside allow_upstream: 403" 403 "$code"
+check "nothing was sent upstream" test ! -s "$T/sent"
+check "403 carries no-cache" sh -c "curl -s -D - -o /dev/null -H 'Content-Type: application/ocsp-request' --data-binary @'$T/good.req' --request-target http://192.0.2.1/ '$PROXY_URL' | grep -qi 'Cache-Control: max-age=0, no-cache'"
+stop_fake_upstream
+stop_handler
+
+# default_upstream and routes for requests that name no responder.
+write_config "$T/b.conf" "route = $CA_DIR/other/ca.pem http://127.0.0.1:1/" "default_upstream = $RESP_URL"
+start_handler "$T/b.conf"
+rcli FLUSHALL >/dev/null
+curl -s -o "$T/d.der" "$PROXY_URL$(b64url_nginx "$T/revoked.req")"
+check_eq "nginx-style GET through default_upstream" revoked "$(resp_cert_status "$T/d.der")"
+curl -s -o "$T/r.der" "$PROXY_URL$(b64url_nginx "$T/other.req")"
+check_eq "route by issuer certificate wins over default" tryLater "$(resp_status "$T/r.der")"
+check "route used" log_has 'upstream=http://127.0.0.1:1/'
+
+# Nonce: passed through, not cached.
+rcli FLUSHALL >/dev/null
+check_eq "nonce request answered" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem" -nonce)"
+check_eq "nonce request not cached" 0 "$(cached_keys | wc -l)"
+check "nonce request logged as passthrough" log_has 'result=passthrough'
+# ... but with the responder down, a valid cached response is served even to a nonce request.
+ocsp_query "$PROXY_URL" "$CA_DIR/good.pem" >/dev/null
+stop_responder
+check_eq "nonce request served from cache when upstream fails" good \
+	"$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem" -nonce)"
+check "logged as stale" log_has 'result=stale'
