@@ -192,10 +192,10 @@ make_request() { # CERT OUT [-nonce] [-issuer FILE] [openssl ocsp args]
 }
 b64url() { base64 -w0 "$1"; }
 b64url_nginx() { base64 -w0 "$1" | sed 's|/|%2F|g; s|+|%2B|g; s|=|%3D|g'; }
-resp_status() { # successful, tryLater, malformedRequest, unauthorized, ... or empty
+resp_status() { # lower case: successful, trylater, malformedrequest, unauthorized, ... or empty
 	openssl ocsp -respin "$1" -resp_text -noverify 2>&1 |
 		sed -n 's/.*OCSP Response Status: \([A-Za-z]*\).*/\1/p; s/^Responder Error: \([A-Za-z]*\).*/\1/p' |
-		head -1
+		head -1 | tr 'A-Z' 'a-z'
 }
 resp_this() {
 	openssl ocsp -respin "$1" -resp_text -noverify 2>/dev/null | sed -n 's/.*This Update: //p' | head -1

@@ -65,7 +65,7 @@ rcli FLUSHALL >/dev/null
 curl -s -o "$T/d.der" "$PROXY_URL$(b64url_nginx "$T/revoked.req")"
 check_eq "nginx-style GET through default_upstream" revoked "$(resp_cert_status "$T/d.der")"
 curl -s -o "$T/r.der" "$PROXY_URL$(b64url_nginx "$T/other.req")"
-check_eq "route by issuer certificate wins over default" tryLater "$(resp_status "$T/r.der")"
+check_eq "route by issuer certificate wins over default" trylater "$(resp_status "$T/r.der")"
 check "route used" log_has 'upstream=http://127.0.0.1:1/'
 
 # Nonce: passed through, not cached.
