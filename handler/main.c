@@ -12,9 +12,10 @@
 #include "serve.h"
 
 static const char usage[] =
-    "usage: ocsp-proxy-handler [-c FILE]\n"
+    "usage: ocsp-proxy-handler [-c FILE] [-t]\n"
     "Answers one HTTP OCSP request on standard input and output (inetd style).\n"
     "  -c, --config FILE  configuration (default $" CONFIG_ENV " or " CONFIG_DEFAULT_PATH ")\n"
+    "  -t, --check        check the configuration, report on stderr, and exit\n"
     "  -h, --help         this text\n"
     "  -V, --version      the version\n";
 
@@ -43,6 +44,15 @@ main(int argc, char **argv)
 	rc = config_cli(argc, argv, "ocsp-proxy-handler", usage, &path, &rest);
 	if (rc != 0)
 		return rc == 1 ? 0 : 2;
+	if (rest == 2 && (strcmp(argv[1], "-t") == 0 || strcmp(argv[1], "--check") == 0)) {
+		if (config_load(&cfg, path, err, sizeof(err)) == -1) {
+			fprintf(stderr, "ocsp-proxy-handler: %s\n", err);
+			return 1;
+		}
+		printf("%s: ok\n", cfg.path != NULL ? cfg.path : "built-in defaults");
+		config_free(&cfg);
+		return 0;
+	}
 	if (rest > 1) {
 		fprintf(stderr, "ocsp-proxy-handler: unexpected argument '%s'\n%s", argv[1], usage);
 		return 2;

@@ -137,22 +137,18 @@ start_fake_upstream() {
 }
 stop_fake_upstream() { kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; }
 
-write_config() {
-	local f=$1 l
+write_config() { # FILE [LINE...]: defaults for tests, each replaced by a LINE with its key
+	local f=$1 l d k
 	shift
 	{
-		echo "redis = ${REDIS_URL:-unix://$T/none.sock}"
-		echo "key_prefix = test"
-		echo "allow_upstream = 127.0.0.1 localhost"
-		echo "upstream_timeout = 3s"
-		echo "read_timeout = 2s"
-		echo "redis_timeout = 500ms"
-		for l in "$@"; do
-			case $l in log\ =*) ;; *) echo "$l" ;; esac
+		for d in "redis = ${REDIS_URL:-unix://$T/none.sock}" "key_prefix = test" \
+			"allow_upstream = 127.0.0.1 localhost" "upstream_timeout = 3s" \
+			"read_timeout = 2s" "redis_timeout = 500ms" "log = $T/ocsp-proxy.log"; do
+			k=${d%% =*}
+			for l in "$@"; do [ "${l%% =*}" = "$k" ] && continue 2; done
+			echo "$d"
 		done
-		# A later "log = ..." line replaces the default one.
-		l=$(printf '%s\n' "$@" | grep '^log =' | tail -1)
-		echo "${l:-log = $T/ocsp-proxy.log}"
+		for l in "$@"; do echo "$l"; done
 	} > "$f"
 }
 
