@@ -200,5 +200,5 @@ resp_cert_status() {
 	openssl ocsp -respin "$1" -resp_text -noverify 2>/dev/null | sed -n 's/.*Cert Status: //p' | head -1
 }
 log_has() { grep -Eq "$1" "$T/ocsp-proxy.log" 2>/dev/null; }
-# The hex CertID key of the only cached entry (tests use one certificate at a time).
+# The Redis keys of the cached entries.
 cached_keys() { rcli --scan --pattern '{test}:e:*' 2>/dev/null; }
