@@ -40,7 +40,7 @@ ifneq ($(CTL_SRC),)
 PROGRAMS    += $(BUILD)/ocsp-proxyctl
 endif
 
-.PHONY: all check unit helpers run install uninstall clean deps help fuzz bench
+.PHONY: all check check-asan unit helpers run install uninstall clean deps help fuzz bench
 all: $(PROGRAMS)
 
 $(BUILD)/libocspproxy.a: $(LIB_OBJ)
@@ -87,6 +87,12 @@ check:
 	@$(MAKE) --no-print-directory all unit helpers
 	@BUILD=$(BUILD) tests/run
 
+# The whole suite again, built with AddressSanitizer and UBSan into build-asan/.
+check-asan:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" all unit helpers
+	@BUILD=build-asan SANITIZE=1 tests/run
+
 run:
 	@scripts/deps.sh
 	@$(MAKE) --no-print-directory all
@@ -99,7 +105,7 @@ uninstall:
 	@scripts/install.sh uninstall "$(DESTDIR)" "$(PREFIX)" "$(BUILD)"
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan
 
 help:
 	@echo "make          build into $(BUILD)/"

@@ -154,8 +154,10 @@ write_config() { # FILE [LINE...]: defaults for tests, each replaced by a LINE w
 
 start_handler() {
 	PROXY_PORT=$(free_port)
+	# systemd-socket-activate passes only PATH and TERM on: name what the handler needs.
 	systemd-socket-activate --inetd -a -l "127.0.0.1:$PROXY_PORT" -E OCSP_PROXY_CONFIG="$1" \
-		"$BUILD/ocsp-proxy-handler" > "$T/socket-activate.log" 2>&1 &
+		${ASAN_OPTIONS:+-E ASAN_OPTIONS="$ASAN_OPTIONS"} \
+		${UBSAN_OPTIONS:+-E UBSAN_OPTIONS="$UBSAN_OPTIONS"} "$BUILD/ocsp-proxy-handler" > "$T/socket-activate.log" 2>&1 &
 	PROXY_PID=$!
 	register_pid "$PROXY_PID"
 	PROXY_URL=http://127.0.0.1:$PROXY_PORT/
