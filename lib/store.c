@@ -517,8 +517,8 @@ store_due(struct store *st, time_t until, size_t max, struct strlist *out)
 	char kd[KEYLEN];
 
 	key(st, kd, sizeof(kd), "due", NULL);
-	return push_array(st, command(st, "ZRANGEBYSCORE %s -inf %lld LIMIT 0 %zu", kd,
-	                              (long long)until, max), out, 1);
+	return push_array(st, command(st, "ZRANGEBYSCORE %s -inf %lld LIMIT 0 %llu", kd,
+	                              (long long)until, (unsigned long long)max), out, 1);
 }
 
 int
@@ -546,7 +546,8 @@ store_keys(struct store *st, size_t offset, size_t count, struct strlist *out)
 	if (count == 0)
 		return 0;
 	key(st, kd, sizeof(kd), "due", NULL);
-	return push_array(st, command(st, "ZRANGE %s %zu %zu", kd, offset, offset + count - 1), out,
+	return push_array(st, command(st, "ZRANGE %s %llu %llu", kd, (unsigned long long)offset,
+	                              (unsigned long long)(offset + count - 1)), out,
 	                  1);
 }
 

@@ -1,0 +1,240 @@
+/* main: ocsp-proxy-scheduler: the long-lived service that keeps every cached response fresh.
+ * Ticks when entries fall due (at most check_interval apart), talks to systemd (READY, STATUS,
+ * WATCHDOG), reloads on SIGHUP, stops on SIGTERM within a few seconds. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "config.h"
+#include "fetch.h"
+#include "log.h"
+#include "ocsp.h"
+#include "store.h"
+#include "tick.h"
+
+static const char usage[] =
+    "usage: ocsp-proxy-scheduler [-c FILE] [--once]\n"
+    "Refreshes every cached OCSP response before it goes stale.\n"
+    "  -c, --config FILE  configuration (default $" CONFIG_ENV " or " CONFIG_DEFAULT_PATH ")\n"
+    "      --once         run one tick, print its summary, exit (1 when Redis is unreachable)\n"
+    "  -h, --help         this text\n"
+    "  -V, --version      the version\n";
+
+/* Set by signal handlers, read by the loop and by fetch_many: the only state a signal handler
+ * may touch, so it cannot live in a struct passed around. */
+static volatile sig_atomic_t stop_flag, reload_flag;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload_flag = 1;
+	else
+		stop_flag = 1;
+}
+
+/* Everything built from one configuration; rebuilt whole on SIGHUP. */
+struct runtime {
+	struct config cfg;
+	struct store *store;
+	struct fetcher *fetcher;
+	void *trust;
+};
+
+static void
+runtime_free(struct runtime *rt)
+{
+	store_free(rt->store);
+	fetch_free(rt->fetcher);
+	if (rt->trust != NULL)
+		ocsp_trust_free(rt->trust);
+	config_free(&rt->cfg);
+	memset(rt, 0, sizeof(*rt));
+}
+
+static int
+runtime_new(struct runtime *rt, const char *path, char *err, size_t errlen)
+{
+	memset(rt, 0, sizeof(*rt));
+	if (config_load(&rt->cfg, path, err, errlen) == -1)
+		return -1;
+	if ((rt->store = store_new(&rt->cfg)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if ((rt->fetcher = fetch_new(&rt->cfg, err, errlen)) == NULL)
+		goto fail;
+	if (rt->cfg.trust_anchors != NULL &&
+	    (rt->trust = ocsp_trust_load(rt->cfg.trust_anchors, err, errlen)) == NULL)
+		goto fail;
+	return 0;
+fail:
+	runtime_free(rt);
+	return -1;
+}
+
+static void
+summary(char *buf, size_t len, const struct tick_result *r)
+{
+	snprintf(buf, len, "refreshed %d, kept %d, failed %d, evicted %d, skipped %d", r->refreshed,
+	         r->kept, r->failed, r->evicted, r->skipped);
+}
+
+/* Sleeps up to ms, waking at once for a signal. Signals are blocked outside this and the tick,
+ * and ppoll unblocks them atomically, so none is lost between the check and the sleep. */
+static void
+sleep_ms(long long ms, const sigset_t *open_mask)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	if (stop_flag || reload_flag)
+		return;
+	ppoll(NULL, 0, &ts, open_mask);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct runtime rt, next;
+	struct tick_result res;
+	struct tick_env env;
+	struct sigaction sa;
+	sigset_t block, open_mask;
+	const char *path = NULL;
+	char err[512], owner[300], host[256], line[256];
+	long long wait_ms, backoff_ms = 1000, cap_ms;
+	uint64_t wd_usec = 0;
+	time_t now, due;
+	long long n_entries, n_due;
+	int rc, rest, once = 0, i, ready = 0, down = 0;
+
+	rc = config_cli(argc, argv, "ocsp-proxy-scheduler", usage, &path, &rest);
+	if (rc != 0)
+		return rc == 1 ? 0 : 2;
+	for (i = 1; i < rest; i++) {
+		if (strcmp(argv[i], "--once") == 0) {
+			once = 1;
+		} else {
+			fprintf(stderr, "ocsp-proxy-scheduler: unknown argument '%s'\n%s", argv[i], usage);
+			return 2;
+		}
+	}
+	if (runtime_new(&rt, path, err, sizeof(err)) == -1) {
+		fprintf(stderr, "ocsp-proxy-scheduler: %s\n", err);
+		return 1;
+	}
+	log_open("ocsp-proxy-scheduler", rt.cfg.log, rt.cfg.debug);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &open_mask);
+
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(owner, sizeof(owner), "%s:%ld", host, (long)getpid());
+	if (sd_watchdog_enabled(0, &wd_usec) <= 0)
+		wd_usec = 0;
+	log_msg(LOG_INFO, "started (%s), config %s", owner,
+	        rt.cfg.path != NULL ? rt.cfg.path : "built-in defaults");
+
+	while (!stop_flag) {
+		if (reload_flag) {
+			reload_flag = 0;
+			if (runtime_new(&next, path, err, sizeof(err)) == -1) {
+				log_msg(LOG_ERR, "reload failed, keeping the old configuration: %s", err);
+			} else {
+				runtime_free(&rt);
+				rt = next;
+				log_open("ocsp-proxy-scheduler", rt.cfg.log, rt.cfg.debug);
+				log_msg(LOG_INFO, "configuration reloaded");
+			}
+		}
+		env.cfg = &rt.cfg;
+		env.store = rt.store;
+		env.fetcher = rt.fetcher;
+		env.trust = rt.trust;
+		env.owner = owner;
+		env.stop = &stop_flag;
+
+		now = time(NULL);
+		/* Signals open during the tick: a SIGTERM cuts fetch_many short. */
+		sigprocmask(SIG_SETMASK, &open_mask, NULL);
+		rc = tick_run(&env, now, &res);
+		sigprocmask(SIG_BLOCK, &block, NULL);
+		summary(line, sizeof(line), &res);
+
+		if (rc == -1) {
+			if (!down)
+				log_msg(LOG_ERR, "redis unreachable: %s", store_error(rt.store));
+			down = 1;
+			sd_notifyf(0, "%sSTATUS=redis unreachable: %s, retrying in %llds",
+			           ready ? "" : "READY=1\n", store_error(rt.store), backoff_ms / 1000);
+			ready = 1;
+			if (once)
+				break;
+			wait_ms = backoff_ms;
+			backoff_ms = backoff_ms * 2 > 30000 ? 30000 : backoff_ms * 2;
+		} else {
+			if (down)
+				log_msg(LOG_INFO, "redis reachable again");
+			down = 0;
+			backoff_ms = 1000;
+			n_entries = store_count(rt.store);
+			n_due = store_count_due(rt.store, time(NULL));
+			if (res.refreshed + res.failed + res.evicted + res.kept > 0 || once)
+				log_msg(LOG_INFO, "tick: %s", line);
+			sd_notifyf(0, "%sSTATUS=entries %lld, due %lld, last tick: %s",
+			           ready ? "" : "READY=1\n", n_entries, n_due, line);
+			ready = 1;
+			if (once)
+				break;
+			wait_ms = rt.cfg.check_interval;
+			if (store_next_due(rt.store, &due) == 0 && due > 0) {
+				long long until = ((long long)due - (long long)time(NULL)) * 1000;
+
+				if (until < wait_ms)
+					wait_ms = until;
+			}
+			cap_ms = rt.cfg.check_interval < 1000 ? rt.cfg.check_interval : 1000;
+			if (wait_ms < cap_ms)
+				wait_ms = cap_ms;
+		}
+		/* Wake often enough to feed the watchdog twice per period. */
+		while (wait_ms > 0 && !stop_flag && !reload_flag) {
+			long long step = wait_ms;
+
+			if (wd_usec > 0) {
+				sd_notify(0, "WATCHDOG=1");
+				if (step > (long long)(wd_usec / 2000))
+					step = (long long)(wd_usec / 2000);
+			}
+			sleep_ms(step, &open_mask);
+			wait_ms -= step;
+		}
+	}
+
+	if (once)
+		printf("%s%s\n", rc == -1 ? "redis unreachable: " : "", rc == -1 ? store_error(rt.store) : line);
+	sd_notify(0, "STOPPING=1");
+	log_msg(LOG_INFO, "stopped");
+	runtime_free(&rt);
+	log_close();
+	return once && rc == -1 ? 1 : 0;
+}
