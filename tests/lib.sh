@@ -137,19 +137,15 @@ start_fake_upstream() {
 }
 stop_fake_upstream() { kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; }
 
-write_config() { # FILE [LINE...]: defaults for tests, each replaced by a LINE with its key
-	local f=$1 l d k
+write_config() { # FILE [LINE...]: test defaults, then LINEs; a later key replaces an earlier one
+	local f=$1
 	shift
-	{
-		for d in "redis = ${REDIS_URL:-unix://$T/none.sock}" "key_prefix = test" \
-			"allow_upstream = 127.0.0.1 localhost" "upstream_timeout = 3s" \
-			"read_timeout = 2s" "redis_timeout = 500ms" "log = $T/ocsp-proxy.log"; do
-			k=${d%% =*}
-			for l in "$@"; do [ "${l%% =*}" = "$k" ] && continue 2; done
-			echo "$d"
-		done
-		for l in "$@"; do echo "$l"; done
-	} > "$f"
+	printf '%s\n' "redis = ${REDIS_URL:-unix://$T/none.sock}" "key_prefix = test" \
+		"allow_upstream = 127.0.0.1 localhost" "upstream_timeout = 3s" "read_timeout = 2s" \
+		"redis_timeout = 500ms" "log = $T/ocsp-proxy.log" "$@" |
+		awk -F' = ' '$1 == "route" { print; next } { last[$1] = NR; line[NR] = $0 }
+			END { for (i = 1; i <= NR; i++) if (i in line && last[substr(line[i], 1, index(line[i], " = ") - 1)] == i) print line[i] }' \
+		> "$f"
 }
 
 start_handler() {
