@@ -40,7 +40,7 @@ ifneq ($(CTL_SRC),)
 PROGRAMS    += $(BUILD)/ocsp-proxyctl
 endif
 
-.PHONY: all check check-asan unit helpers run install uninstall clean deps help fuzz bench
+.PHONY: all check check-asan lint unit helpers run install uninstall clean deps help fuzz bench
 all: $(PROGRAMS)
 
 $(BUILD)/libocspproxy.a: $(LIB_OBJ)
@@ -86,6 +86,12 @@ check:
 	@scripts/deps.sh
 	@$(MAKE) --no-print-directory all unit helpers
 	@BUILD=$(BUILD) tests/run
+
+# Static analysis: cppcheck over every C file of ours.
+lint:
+	cppcheck --enable=warning,performance,portability --std=c11 -q --error-exitcode=1 \
+		--suppress=missingIncludeSystem -Ilib -Ihandler -Ischeduler \
+		$(wildcard lib handler scheduler ctl tests/helpers tests/unit bench)
 
 # The whole suite again, built with AddressSanitizer and UBSan into build-asan/.
 check-asan:

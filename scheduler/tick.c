@@ -52,6 +52,7 @@ settle(const struct tick_env *env, struct item *it, struct fetch_job *job, time_
 	int rc;
 
 	why[0] = '\0';
+	memset(&info, 0, sizeof(info));
 	if (ocsp_request_parse(it->e.req, it->e.req_len, &req) == -1) {
 		snprintf(why, sizeof(why), "stored request does not parse");
 	} else {
