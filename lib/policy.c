@@ -6,7 +6,8 @@
  *    later than H, it is due at the later of H and F + refresh_late_interval instead: from half
  *    validity on, refreshes come hourly.
  *  - Whatever the above says, it is due no later than nextUpdate - refresh_margin, and at once
- *    when that time has passed.
+ *    when that time has passed; but never sooner than retry_min after a successful fetch, so a
+ *    responder whose responses live shorter than refresh_margin is not asked every tick.
  *  - After N failed refreshes in a row the entry is retried at now + retry_min * 2^(N-1), capped at
  *    retry_max, and, while the response is still valid, no later than nextUpdate -
  *    refresh_margin; once that point has passed, every retry_min.
@@ -49,6 +50,7 @@ policy_next_due(const struct config *cfg, time_t fetched, time_t this_update,
 		if (daily > half)
 			due = max_ll(half, late);
 		due = min_ll(due, latest);
+		due = max_ll(due, (long long)fetched + secs(cfg->retry_min));
 	} else {
 		backoff = secs(cfg->retry_min);
 		for (i = 1; i < failures && backoff < secs(cfg->retry_max); i++)

@@ -29,8 +29,10 @@ main(void)
 		/* Short validity (2 h): half at 1 h is before fetched + 1 h: hourly from the fetch,
 		 * but no later than nextUpdate - margin (1 h). */
 		{ "short validity capped by margin", t0, t0, t0 + 2 * H, 0, t0, t0 + H },
-		/* Close to nextUpdate: at once. */
-		{ "within margin: now", t0, t0 - 7 * D + H / 2, t0 + H / 2, 0, t0, t0 },
+		/* Close to nextUpdate: at once, but not sooner than retry_min after the fetch. */
+		{ "within margin: now", t0 - H, t0 - 7 * D + H / 2, t0 + H / 2, 0, t0, t0 },
+		{ "within margin, just fetched: retry_min", t0, t0 - 7 * D + H / 2, t0 + H / 2, 0, t0,
+		  t0 + 60 },
 		/* Failures: 1 min, 2, 4, ... capped at 1 h, never past nextUpdate - margin. */
 		{ "first failure: retry_min", t0, t0, t0 + 7 * D, 1, t0 + 10, t0 + 10 + 60 },
 		{ "third failure: 4 min", t0, t0, t0 + 7 * D, 3, t0 + 10, t0 + 10 + 240 },
