@@ -313,7 +313,7 @@ fetch_many(struct fetcher *f, struct fetch_job *jobs, size_t n, int max_total, i
 	CURLM *m = NULL;
 	CURLMsg *msg;
 	size_t first = 0, done = 0, j;
-	int active, left, i, rc = -1;
+	int active, left, i, rc = -1, finished;
 
 	if (max_total < 1)
 		max_total = 1;
@@ -355,6 +355,7 @@ fetch_many(struct fetcher *f, struct fetch_job *jobs, size_t n, int max_total, i
 
 		if (a->multi_perform(m, &active) != CURLM_OK)
 			goto out;
+		finished = 0;
 		while ((msg = a->multi_info_read(m, &left)) != NULL) {
 			struct slot *s = NULL;
 
@@ -372,8 +373,11 @@ fetch_many(struct fetcher *f, struct fetch_job *jobs, size_t n, int max_total, i
 			a->multi_remove_handle(m, s->easy);
 			a->easy_cleanup(s->easy);
 			s->easy = NULL;
+			finished++;
 		}
-		if (done < n && a->multi_poll(m, NULL, 0, 100, NULL) != CURLM_OK)
+		/* A freed slot is refilled at once; otherwise wait for the sockets (or 100 ms, to
+		 * notice *stop). */
+		if (done < n && finished == 0 && a->multi_poll(m, NULL, 0, 100, NULL) != CURLM_OK)
 			goto out;
 	}
 	rc = 0;
