@@ -70,3 +70,15 @@ refresh() {
 }
 refresh "concurrency 16, 4 per upstream"
 refresh "one at a time" "concurrency = 1" "per_upstream_concurrency = 1"
+
+# The same against a responder 50 ms away (fake_upstream replaying a real response after a
+# delay), where concurrency is what counts. 1,000 entries.
+FAR=${FAR:-1000}
+redis-cli -s "$REDIS_SOCK" --raw HGET "$src" resp | head -c -1 > "$T/far.der"
+start_fake_upstream --delay 50 file "$T/far.der"
+rcli HSET "$src" url "$FAKE_URL" >/dev/null
+DUE=$FAR
+echo "== refreshing $DUE due entries from a responder 50 ms away"
+refresh "concurrency 16, 4 per upstream"
+refresh "concurrency 16, 16 per upstream" "per_upstream_concurrency = 16"
+refresh "one at a time" "concurrency = 1" "per_upstream_concurrency = 1"

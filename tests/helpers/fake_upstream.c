@@ -1,6 +1,6 @@
 /* fake_upstream: an upstream that misbehaves on purpose, for what the real `openssl ocsp`
  * responder cannot do (tryLater, garbage, hangs, resets, huge or replayed answers).
- * usage: fake_upstream --port PORT [--record FILE] MODE [FILE] */
+ * usage: fake_upstream --port PORT [--record FILE] [--delay MS] MODE [FILE] */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -98,7 +98,7 @@ answer(int fd, const char *type, const char *body, size_t len)
 }
 
 static void
-serve(int fd, const char *mode, const char *file, const char *record)
+serve(int fd, const char *mode, const char *file, const char *record, int delay_ms)
 {
 	static const char trylater[] = { 0x30, 0x03, 0x0a, 0x01, 0x03 };
 	char *body, *data = NULL;
@@ -112,6 +112,8 @@ serve(int fd, const char *mode, const char *file, const char *record)
 		fclose(rec);
 	}
 	free(body);
+	if (delay_ms > 0)
+		usleep((useconds_t)delay_ms * 1000); /* a responder far away */
 	if (strcmp(mode, "trylater") == 0) {
 		answer(fd, "application/ocsp-response", trylater, sizeof(trylater));
 	} else if (strcmp(mode, "file") == 0 || strcmp(mode, "truncated") == 0) {
@@ -152,20 +154,22 @@ main(int argc, char **argv)
 {
 	const char *mode = NULL, *file = NULL, *record = NULL;
 	struct sockaddr_in sa;
-	int i, port = 0, s, c, one = 1;
+	int i, port = 0, s, c, one = 1, delay_ms = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
 			port = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--record") == 0 && i + 1 < argc)
 			record = argv[++i];
+		else if (strcmp(argv[i], "--delay") == 0 && i + 1 < argc)
+			delay_ms = atoi(argv[++i]);
 		else if (mode == NULL)
 			mode = argv[i];
 		else
 			file = argv[i];
 	}
 	if (port <= 0 || mode == NULL) {
-		fprintf(stderr, "usage: fake_upstream --port PORT [--record FILE] MODE [FILE]\n");
+		fprintf(stderr, "usage: fake_upstream --port PORT [--record FILE] [--delay MS] MODE [FILE]\n");
 		return 2;
 	}
 	signal(SIGCHLD, SIG_IGN);
@@ -184,7 +188,7 @@ main(int argc, char **argv)
 			continue;
 		if (fork() == 0) {
 			close(s);
-			serve(c, mode, file, record);
+			serve(c, mode, file, record, delay_ms);
 			close(c);
 			_exit(0);
 		}
