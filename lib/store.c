@@ -29,7 +29,7 @@ static const char lookup_lua[] =
     "v[8] = redis.call('ZSCORE', KEYS[2], ARGV[2])\n"
     "return v\n";
 
-/* KEYS: entry due; ARGV: certid resp req url etag status this next fetched due */
+/* KEYS: entry due failing; ARGV: certid resp req url etag status this next fetched due */
 static const char put_lua[] =
     "local old = tonumber(redis.call('HGET', KEYS[1], 'this') or '-1')\n"
     "if old > tonumber(ARGV[7]) then return 0 end\n"
@@ -38,14 +38,16 @@ static const char put_lua[] =
     " 'status', ARGV[6], 'this', ARGV[7], 'next', ARGV[8], 'fetched', ARGV[9], 'hit', hit,"
     " 'fail', 0, 'err', '', 'failat', 0)\n"
     "redis.call('ZADD', KEYS[2], ARGV[10], ARGV[1])\n"
+    "redis.call('SREM', KEYS[3], ARGV[1])\n"
     "return 1\n";
 
-/* KEYS: entry due; ARGV: certid err now due */
+/* KEYS: entry due failing; ARGV: certid err now due */
 static const char fail_lua[] =
     "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
     "redis.call('HINCRBY', KEYS[1], 'fail', 1)\n"
     "redis.call('HSET', KEYS[1], 'err', ARGV[2], 'failat', ARGV[3])\n"
     "redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])\n"
+    "redis.call('SADD', KEYS[3], ARGV[1])\n"
     "return 1\n";
 
 /* KEYS: lease; ARGV: owner */
@@ -436,17 +438,18 @@ int_reply(struct store *st, redisReply *r)
 int
 store_put(struct store *st, const char *certid, const struct entry *e, time_t due)
 {
-	char ke[KEYLEN], kd[KEYLEN], status[8], th[24], nx[24], fe[24], du[24];
+	char ke[KEYLEN], kd[KEYLEN], kf[KEYLEN], status[8], th[24], nx[24], fe[24], du[24];
 
 	key(st, ke, sizeof(ke), "e", certid);
 	key(st, kd, sizeof(kd), "due", NULL);
+	key(st, kf, sizeof(kf), "failing", NULL);
 	snprintf(status, sizeof(status), "%d", e->cert_status);
 	snprintf(th, sizeof(th), "%lld", (long long)e->this_update);
 	snprintf(nx, sizeof(nx), "%lld", (long long)e->next_update);
 	snprintf(fe, sizeof(fe), "%lld", (long long)e->fetched);
 	snprintf(du, sizeof(du), "%lld", (long long)due);
-	return int_reply(st, command(st, "EVAL %s 2 %s %s %s %b %b %s %s %s %s %s %s %s", put_lua,
-	                             ke, kd, certid, e->resp, e->resp_len, e->req, e->req_len,
+	return int_reply(st, command(st, "EVAL %s 3 %s %s %s %s %b %b %s %s %s %s %s %s %s", put_lua,
+	                             ke, kd, kf, certid, e->resp, e->resp_len, e->req, e->req_len,
 	                             e->url != NULL ? e->url : "", e->etag, status, th, nx, fe,
 	                             du));
 }
@@ -454,30 +457,33 @@ store_put(struct store *st, const char *certid, const struct entry *e, time_t du
 int
 store_fail(struct store *st, const char *certid, const char *why, time_t now, time_t due)
 {
-	char ke[KEYLEN], kd[KEYLEN], nows[24], du[24];
+	char ke[KEYLEN], kd[KEYLEN], kf[KEYLEN], nows[24], du[24];
 
 	key(st, ke, sizeof(ke), "e", certid);
 	key(st, kd, sizeof(kd), "due", NULL);
+	key(st, kf, sizeof(kf), "failing", NULL);
 	snprintf(nows, sizeof(nows), "%lld", (long long)now);
 	snprintf(du, sizeof(du), "%lld", (long long)due);
-	return int_reply(st, command(st, "EVAL %s 2 %s %s %s %s %s %s", fail_lua, ke, kd, certid,
-	                             why, nows, du));
+	return int_reply(st, command(st, "EVAL %s 3 %s %s %s %s %s %s %s", fail_lua, ke, kd, kf,
+	                             certid, why, nows, du));
 }
 
 int
 store_delete(struct store *st, const char *certid)
 {
-	char ke[KEYLEN], kd[KEYLEN], kl[KEYLEN];
+	char ke[KEYLEN], kd[KEYLEN], kl[KEYLEN], kf[KEYLEN];
 	redisReply *r;
 	int rc = -1;
 
 	key(st, ke, sizeof(ke), "e", certid);
 	key(st, kd, sizeof(kd), "due", NULL);
 	key(st, kl, sizeof(kl), "lease", certid);
-	r = command(st, "EVAL %s 3 %s %s %s %s",
+	key(st, kf, sizeof(kf), "failing", NULL);
+	r = command(st, "EVAL %s 4 %s %s %s %s %s",
 	            "local n = redis.call('DEL', KEYS[1], KEYS[3])\n"
-	            "redis.call('ZREM', KEYS[2], ARGV[1])\nreturn n",
-	            ke, kd, kl, certid);
+	            "redis.call('ZREM', KEYS[2], ARGV[1])\n"
+	            "redis.call('SREM', KEYS[4], ARGV[1])\nreturn n",
+	            ke, kd, kl, kf, certid);
 	if (r != NULL && r->type == REDIS_REPLY_INTEGER)
 		rc = r->integer > 0 ? 1 : 0;
 	if (r != NULL)
@@ -576,6 +582,22 @@ store_count_due(struct store *st, time_t until)
 
 	key(st, kd, sizeof(kd), "due", NULL);
 	if ((r = command(st, "ZCOUNT %s -inf %lld", kd, (long long)until)) == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_INTEGER)
+		n = r->integer;
+	freeReplyObject(r);
+	return n;
+}
+
+long long
+store_count_failing(struct store *st)
+{
+	char kf[KEYLEN];
+	redisReply *r;
+	long long n = -1;
+
+	key(st, kf, sizeof(kf), "failing", NULL);
+	if ((r = command(st, "SCARD %s", kf)) == NULL)
 		return -1;
 	if (r->type == REDIS_REPLY_INTEGER)
 		n = r->integer;

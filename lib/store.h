@@ -4,6 +4,7 @@
  *   {P}:e:<certid-hex>  hash: resp req url this next fetched etag status hit fail err failat
  *   {P}:due             sorted set: certid-hex scored by the next refresh time (unix seconds)
  *   {P}:lease:<hex>     string with expiry: which scheduler refreshes the entry right now
+ *   {P}:failing         set: certid-hex of entries whose last refresh failed
  *   {P}:stats           hash of counters (hits, misses, stale, passthrough, errors, ...)
  * where P is key_prefix. Every call has a deadline (redis_timeout); after an error the
  * connection is dropped and the next call reconnects. */
@@ -73,6 +74,8 @@ int store_keys(struct store *st, size_t offset, size_t count, struct strlist *ou
 long long store_count(struct store *st);
 /* Entries scheduled at or before until. -1 on error. */
 long long store_count_due(struct store *st, time_t until);
+/* Entries whose last refresh failed. -1 on error. */
+long long store_count_failing(struct store *st);
 
 /* Takes the refresh lease on key for ms milliseconds when nobody holds it. 1 taken, 0 held by
  * someone else, -1 error. */

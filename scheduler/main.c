@@ -112,7 +112,7 @@ main(int argc, char **argv)
 	long long wait_ms, backoff_ms = 1000, cap_ms;
 	uint64_t wd_usec = 0;
 	time_t now, due;
-	long long n_entries, n_due;
+	long long n_entries, n_due, n_failing;
 	int rc, rest, once = 0, i, ready = 0, down = 0;
 
 	rc = config_cli(argc, argv, "ocsp-proxy-scheduler", usage, &path, &rest);
@@ -198,10 +198,11 @@ main(int argc, char **argv)
 			backoff_ms = 1000;
 			n_entries = store_count(rt.store);
 			n_due = store_count_due(rt.store, time(NULL));
+			n_failing = store_count_failing(rt.store);
 			if (res.refreshed + res.failed + res.evicted + res.kept > 0 || once)
 				log_msg(LOG_INFO, "tick: %s", line);
-			sd_notifyf(0, "%sSTATUS=entries %lld, due %lld, last tick: %s",
-			           ready ? "" : "READY=1\n", n_entries, n_due, line);
+			sd_notifyf(0, "%sSTATUS=entries %lld, due %lld, failing %lld, last tick: %s",
+			           ready ? "" : "READY=1\n", n_entries, n_due, n_failing, line);
 			ready = 1;
 			if (once)
 				break;

@@ -58,6 +58,7 @@ out=$("$S" -c "$T/s.conf" --once)
 check_eq "responder down: failed" "refreshed 0, kept 0, failed 1, evicted 0, skipped 0" "$out"
 check_eq "responder down: response kept" "$etag" "$(field etag)"
 check_eq "responder down: failure counted" 1 "$(field fail)"
+check_eq "responder down: listed as failing" 1 "$(rcli SCARD '{test}:failing')"
 check "responder down: error recorded" test -n "$(field err)"
 due2=$(rcli ZSCORE '{test}:due' "$(key | sed 's/^{test}:e://')")
 check "responder down: retry in retry_min" test "$(( ${due2%.*} - $(date +%s) ))" -le 2
@@ -72,6 +73,7 @@ make_due
 out=$("$S" -c "$T/s.conf" --once)
 check_eq "responder back: refreshed" "refreshed 1, kept 0, failed 0, evicted 0, skipped 0" "$out"
 check_eq "responder back: failures cleared" 0 "$(field fail)"
+check_eq "responder back: no longer failing" 0 "$(rcli SCARD '{test}:failing')"
 
 # An upstream answering tryLater or garbage changes nothing.
 for mode in trylater garbage; do
@@ -108,13 +110,32 @@ out=$("$S" -c "$T/s.conf" --once)
 check "unused entry evicted" sh -c "echo '$out' | grep -q 'evicted 1'"
 check_eq "one entry left" 1 "$(cached_keys | wc -l)"
 
-# The daemon: keeps refreshing by itself, survives a Redis restart, reloads, stops on SIGTERM.
-"$S" -c "$T/s.conf" &
+# The daemon: keeps refreshing by itself, survives a Redis restart, reloads, stops on SIGTERM,
+# and tells systemd (a notify socket read by a small listener) READY=1 and STATUS=.
+if command -v python3 >/dev/null; then
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "ab", buffering=0) as f:
+    while True:
+        f.write(s.recv(4096) + b"\n")
+' "$T/notify.sock" "$T/notify.log" &
+	register_pid $!
+	wait_file "$T/notify.sock"
+fi
+NOTIFY_SOCKET=$T/notify.sock "$S" -c "$T/s.conf" &
 SP=$!
 register_pid $SP
 this1=$(field this)
 sleep 4.5
 check "daemon refreshed on its own" test "$(field this)" -gt "$this1"
+if [ -f "$T/notify.log" ]; then
+	check "READY=1 sent" grep -q '^READY=1' "$T/notify.log"
+	check "STATUS= with entries, due, failing" grep -Eq 'STATUS=entries [0-9]+, due [0-9]+, failing [0-9]+, last tick: refreshed' "$T/notify.log"
+else
+	skip "notify socket" "no python3 to listen on it"
+fi
 stop_redis
 sleep 2
 check "daemon alive with Redis down" kill -0 $SP
