@@ -7,7 +7,8 @@ set -eu
 # test:  curl, ab, valgrind, cppcheck, clang + libFuzzer runtime, the real servers of the
 #        deployment tests (apache2, nginx, xinetd, redis-sentinel)
 pkgs="gcc make pkg-config libssl-dev libhiredis-dev libcurl4-openssl-dev libsystemd-dev
-      libcurl4 redis-server redis-tools openssl systemd curl apache2-utils valgrind cppcheck"
+      libcurl4 redis-server redis-tools openssl systemd curl apache2-utils valgrind cppcheck
+      apache2 nginx xinetd time"
 [ "${DEPS_ONLY_BUILD:-}" = 1 ] && pkgs="gcc make pkg-config libssl-dev libhiredis-dev libcurl4-openssl-dev libsystemd-dev libcurl4"
 
 missing=

@@ -1,0 +1,66 @@
+# deploy_xinetd: the shipped xinetd service file runs the handler; the client gets exactly one
+# HTTP response and nothing the handler logs (xinetd connects stderr to the socket too).
+. "$(dirname "$0")/../lib.sh"
+
+if ! command -v xinetd >/dev/null; then
+	skip "xinetd" "xinetd is not installed (scripts/deps.sh installs it)"
+	exit 0
+fi
+make_ca "$CA_DIR"
+start_redis
+start_responder 60
+write_config "$T/c.conf" "default_upstream = $RESP_URL" "debug = yes"
+port=$(free_port)
+# The shipped file, pointed at this build, this port and this config.
+sed -e "s|port *= 8888|port = $port|" -e "s|/usr/local/bin/ocsp-proxy-handler|$BUILD/ocsp-proxy-handler|" \
+	-e "s|user *= nobody|user = root|" -e "s|^}|\tserver_args = -c $T/c.conf\n}|" \
+	"$ROOT/units/ocsp-proxy.xinetd" > "$T/ocsp-proxy.xinetd"
+{ printf 'defaults\n{\n\tinstances = 50\n}\n'; cat "$T/ocsp-proxy.xinetd"; } > "$T/xinetd.conf"
+xinetd -f "$T/xinetd.conf" -dontfork -filelog "$T/xinetd.log" -pidfile "$T/xinetd.pid" &
+register_pid $!
+wait_port "$port" || { not_ok "xinetd started" "$(cat "$T/xinetd.log")"; exit 1; }
+URL=http://127.0.0.1:$port/
+
+check_eq "good through xinetd" good "$(ocsp_query "$URL" "$CA_DIR/good.pem")"
+check_eq "revoked through xinetd" revoked "$(ocsp_query "$URL" "$CA_DIR/revoked.pem")"
+check "the first was a miss" log_has 'result=miss'
+check_eq "hit through xinetd" good "$(ocsp_query "$URL" "$CA_DIR/good.pem")"
+check "the hit was logged (to the log, not the socket)" log_has 'result=hit'
+
+# The raw bytes the client gets: one HTTP response, its body exactly Content-Length long.
+make_request "$CA_DIR/good.pem" "$T/g.req"
+{ printf 'POST / HTTP/1.0\r\nContent-Type: application/ocsp-request\r\nContent-Length: %d\r\n\r\n' \
+	"$(stat -c %s "$T/g.req")"; cat "$T/g.req"; } > "$T/http.req"
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+cat "$T/http.req" >&3
+timeout 5 cat <&3 > "$T/raw"
+exec 3<&-
+len=$(sed -n 's/^Content-Length: \([0-9]*\)\r$/\1/p' "$T/raw")
+head_len=$(sed -n '1,/^\r$/p' "$T/raw" | wc -c)
+check_eq "nothing but the response on the socket" $((head_len + len)) "$(stat -c %s "$T/raw")"
+check "starts with the status line" grep -q '^HTTP/1.1 200 OK' "$T/raw"
+
+# An error path that logs a warning (upstream down, nothing cached) still sends only HTTP.
+stop_responder
+make_request "$CA_DIR/revoked.pem" "$T/r.req"
+rcli FLUSHALL >/dev/null
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+{ printf 'POST / HTTP/1.0\r\nContent-Type: application/ocsp-request\r\nContent-Length: %d\r\n\r\n' \
+	"$(stat -c %s "$T/r.req")"; cat "$T/r.req"; } >&3
+timeout 5 cat <&3 > "$T/raw2"
+exec 3<&-
+len=$(sed -n 's/^Content-Length: \([0-9]*\)\r$/\1/p' "$T/raw2")
+head_len=$(sed -n '1,/^\r$/p' "$T/raw2" | wc -c)
+check_eq "upstream down: only the response on the socket" $((head_len + len)) "$(stat -c %s "$T/raw2")"
+check "upstream down: the warning went to the log" log_has 'upstream .* failed'
+
+# With the default log target (journal, else syslog) the same: nothing reaches the socket.
+write_config "$T/c.conf" "default_upstream = $RESP_URL" "log = auto" "debug = yes"
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+{ printf 'POST / HTTP/1.0\r\nContent-Type: application/ocsp-request\r\nContent-Length: %d\r\n\r\n' \
+	"$(stat -c %s "$T/r.req")"; cat "$T/r.req"; } >&3
+timeout 5 cat <&3 > "$T/raw3"
+exec 3<&-
+len=$(sed -n 's/^Content-Length: \([0-9]*\)\r$/\1/p' "$T/raw3")
+head_len=$(sed -n '1,/^\r$/p' "$T/raw3" | wc -c)
+check_eq "log = auto: only the response on the socket" $((head_len + len)) "$(stat -c %s "$T/raw3")"
