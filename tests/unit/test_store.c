@@ -1,0 +1,579 @@
+/* test_store: the Redis layer against a private redis-server on a unix socket: lookups and their
+ * counters, the newer-wins put, failures, the schedule, leases, and surviving a dead Redis. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+
+#include "check.h"
+#include "store.h"
+
+/* A binary response: NUL bytes in the middle must survive the round trip. */
+static const unsigned char RESP1[] = { 0x30, 0x82, 0x00, 0x05, 0x00, 0x00, 0xff, 0x0a, 0x00 };
+static const unsigned char RESP2[] = { 0x30, 0x03, 0x00, 0x01, 0x02 };
+static const unsigned char REQ[] = { 0x30, 0x00, 0x00, 0x7f };
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Starts redis-server on dir/redis.sock and waits until it answers. -1 on failure. */
+static pid_t
+redis_start(const char *dir)
+{
+	char sock[512];
+	redisContext *c;
+	redisReply *r;
+	pid_t pid;
+	int i;
+
+	snprintf(sock, sizeof(sock), "%s/redis.sock", dir);
+	unlink(sock);
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		if (freopen("/dev/null", "w", stdout) == NULL || freopen("/dev/null", "w", stderr) == NULL)
+			_exit(127);
+		execlp("redis-server", "redis-server", "--port", "0", "--unixsocket", sock, "--save", "",
+		       "--appendonly", "no", "--dir", dir, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 200; i++) {
+		c = redisConnectUnix(sock);
+		if (c != NULL && !c->err) {
+			r = redisCommand(c, "PING");
+			if (r != NULL)
+				freeReplyObject(r);
+			redisFree(c);
+			if (r != NULL)
+				return pid;
+		} else if (c != NULL) {
+			redisFree(c);
+		}
+		usleep(25000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+static void
+redis_stop(pid_t pid)
+{
+	kill(pid, SIGCONT);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* A command straight to Redis, bypassing the store: to plant bad data and change settings. */
+static void
+raw(const char *dir, const char *fmt, const char *a, const char *b, const char *c2)
+{
+	char sock[512];
+	redisContext *c;
+	redisReply *r;
+
+	snprintf(sock, sizeof(sock), "%s/redis.sock", dir);
+	c = redisConnectUnix(sock);
+	if (c == NULL || c->err) {
+		printf("raw: cannot connect\n");
+		if (c != NULL)
+			redisFree(c);
+		return;
+	}
+	r = redisCommand(c, fmt, a, b, c2);
+	if (r != NULL)
+		freeReplyObject(r);
+	redisFree(c);
+}
+
+static void
+fill(struct entry *e, const unsigned char *resp, size_t len, time_t this_update, time_t next)
+{
+	memset(e, 0, sizeof(*e));
+	e->resp = (unsigned char *)resp;
+	e->resp_len = len;
+	e->req = (unsigned char *)REQ;
+	e->req_len = sizeof(REQ);
+	e->url = (char *)"http://ocsp.example/";
+	snprintf(e->etag, sizeof(e->etag), "etag%lld", (long long)this_update);
+	e->cert_status = 0;
+	e->this_update = this_update;
+	e->next_update = next;
+	e->fetched = this_update + 5;
+}
+
+static long long
+stat_value(struct store *st, const char *name)
+{
+	struct strlist names = { 0 }, values = { 0 };
+	long long v = -1;
+	size_t i;
+
+	if (store_stats(st, &names, &values) == 0)
+		for (i = 0; i < names.n && i < values.n; i++)
+			if (strcmp(names.v[i], name) == 0)
+				v = atoll(values.v[i]);
+	strlist_free(&names);
+	strlist_free(&values);
+	return v;
+}
+
+static void
+test_lookup_put(struct store *st)
+{
+	struct entry e, got;
+
+	CHECK_INT(store_ping(st), 0);
+	CHECK_INT(store_lookup(st, "aa01", 1000, &got), 0);
+	CHECK(got.resp == NULL);
+	CHECK_INT(stat_value(st, "misses"), 1);
+
+	fill(&e, RESP1, sizeof(RESP1), 1000, 2000);
+	CHECK_INT(store_put(st, "aa01", &e, 1500), 1);
+	CHECK_INT(store_lookup(st, "aa01", 1100, &got), 1);
+	CHECK_INT(got.resp_len, sizeof(RESP1));
+	CHECK(got.resp != NULL && memcmp(got.resp, RESP1, sizeof(RESP1)) == 0);
+	CHECK_INT(got.this_update, 1000);
+	CHECK_INT(got.next_update, 2000);
+	CHECK_INT(got.fetched, 1005);
+	CHECK_INT(got.due, 1500);
+	CHECK_INT(got.cert_status, 0);
+	CHECK_STR(got.etag, "etag1000");
+	CHECK_STR(got.url, "http://ocsp.example/");
+	CHECK_INT(stat_value(st, "hits"), 1);
+	entry_free(&got);
+
+	/* Past nextUpdate: still returned, counted as stale. */
+	CHECK_INT(store_lookup(st, "aa01", 2000, &got), 1);
+	entry_free(&got);
+	CHECK_INT(stat_value(st, "stale_lookups"), 1);
+	CHECK_INT(stat_value(st, "hits"), 1);
+	CHECK_INT(stat_value(st, "misses"), 1);
+
+	/* The full read has the request and the last hit time. */
+	CHECK_INT(store_get(st, "aa01", &got), 1);
+	CHECK_INT(got.req_len, sizeof(REQ));
+	CHECK(got.req != NULL && memcmp(got.req, REQ, sizeof(REQ)) == 0);
+	CHECK_INT(got.last_hit, 2000);
+	CHECK_INT(got.failures, 0);
+	CHECK(got.err == NULL);
+	CHECK_INT(got.due, 1500);
+	entry_free(&got);
+	CHECK_INT(store_get(st, "ffff", &got), 0);
+
+	/* An older answer never replaces a newer one. */
+	fill(&e, RESP2, sizeof(RESP2), 900, 5000);
+	CHECK_INT(store_put(st, "aa01", &e, 4000), 0);
+	CHECK_INT(store_get(st, "aa01", &got), 1);
+	CHECK(got.resp_len == sizeof(RESP1) && memcmp(got.resp, RESP1, sizeof(RESP1)) == 0);
+	CHECK_INT(got.this_update, 1000);
+	CHECK_INT(got.due, 1500);
+	entry_free(&got);
+
+	/* A failure, then a newer answer: replaced, failure cleared, hit time kept. */
+	CHECK_INT(store_fail(st, "aa01", "timeout", 1200, 1300), 1);
+	fill(&e, RESP2, sizeof(RESP2), 1100, 3000);
+	CHECK_INT(store_put(st, "aa01", &e, 2500), 1);
+	CHECK_INT(store_get(st, "aa01", &got), 1);
+	CHECK(got.resp_len == sizeof(RESP2) && memcmp(got.resp, RESP2, sizeof(RESP2)) == 0);
+	CHECK_INT(got.this_update, 1100);
+	CHECK_INT(got.next_update, 3000);
+	CHECK_INT(got.due, 2500);
+	CHECK_INT(got.last_hit, 2000);
+	CHECK_INT(got.failures, 0);
+	CHECK(got.err == NULL);
+	CHECK_STR(got.etag, "etag1100");
+	entry_free(&got);
+
+	/* The same thisUpdate again is accepted (a refetch of the same answer). */
+	CHECK_INT(store_put(st, "aa01", &e, 2600), 1);
+
+	/* A fresh entry's hit time starts at its fetch time. */
+	fill(&e, RESP1, sizeof(RESP1), 700, 800);
+	CHECK_INT(store_put(st, "aa02", &e, 750), 1);
+	CHECK_INT(store_get(st, "aa02", &got), 1);
+	CHECK_INT(got.last_hit, 705);
+	entry_free(&got);
+
+	/* An entry without a response cannot be stored. */
+	fill(&e, RESP1, 0, 700, 800);
+	CHECK_INT(store_put(st, "aa03", &e, 750), -1);
+	CHECK_INT(store_get(st, "aa03", &got), 0);
+}
+
+static void
+test_fail(struct store *st)
+{
+	struct entry got;
+
+	CHECK_INT(store_fail(st, "bb01", "refused", 100, 200), 0);
+	CHECK_INT(store_get(st, "bb01", &got), 0);
+	CHECK_INT(store_lookup(st, "bb01", 100, &got), 0);
+
+	CHECK_INT(store_count_failing(st), 0);
+	CHECK_INT(store_fail(st, "aa01", "HTTP 500", 3000, 3100), 1);
+	CHECK_INT(store_fail(st, "aa01", "timed out", 3200, 3400), 1);
+	CHECK_INT(store_count_failing(st), 1);
+	CHECK_INT(store_get(st, "aa01", &got), 1);
+	CHECK_INT(got.failures, 2);
+	CHECK_STR(got.err, "timed out");
+	CHECK_INT(got.fail_at, 3200);
+	CHECK_INT(got.due, 3400);
+	/* The response itself is untouched by a failure. */
+	CHECK(got.resp_len == sizeof(RESP2) && memcmp(got.resp, RESP2, sizeof(RESP2)) == 0);
+	entry_free(&got);
+}
+
+static void
+test_schedule(struct store *st)
+{
+	struct strlist l = { 0 };
+	struct entry e;
+	time_t when;
+
+	CHECK_INT(store_count(st), 0);
+	CHECK_INT(store_next_due(st, &when), 0);
+	CHECK_INT(when, 0);
+	CHECK_INT(store_due(st, 1000, 10, &l), 0);
+	CHECK_INT(l.n, 0);
+
+	fill(&e, RESP1, sizeof(RESP1), 10, 100000);
+	CHECK_INT(store_put(st, "k1", &e, 100), 1);
+	CHECK_INT(store_put(st, "k3", &e, 300), 1);
+	CHECK_INT(store_put(st, "k2", &e, 200), 1);
+	CHECK_INT(store_count(st), 3);
+	CHECK_INT(store_count_due(st, 250), 2);
+	CHECK_INT(store_count_due(st, 99), 0);
+	CHECK_INT(store_next_due(st, &when), 0);
+	CHECK_INT(when, 100);
+
+	CHECK_INT(store_due(st, 250, 10, &l), 2);
+	CHECK(l.n == 2 && strcmp(l.v[0], "k1") == 0 && strcmp(l.v[1], "k2") == 0);
+	strlist_free(&l);
+	CHECK_INT(store_due(st, 300, 1, &l), 1);
+	CHECK(l.n == 1 && strcmp(l.v[0], "k1") == 0);
+	strlist_free(&l);
+	CHECK_INT(store_due(st, 300, 0, &l), 0);
+	strlist_free(&l);
+
+	CHECK_INT(store_keys(st, 0, 10, &l), 3);
+	CHECK(l.n == 3 && strcmp(l.v[0], "k1") == 0 && strcmp(l.v[1], "k2") == 0 &&
+	      strcmp(l.v[2], "k3") == 0);
+	strlist_free(&l);
+	CHECK_INT(store_keys(st, 1, 1, &l), 1);
+	CHECK(l.n == 1 && strcmp(l.v[0], "k2") == 0);
+	strlist_free(&l);
+	CHECK_INT(store_keys(st, 5, 10, &l), 0);
+	strlist_free(&l);
+
+	/* A failure reschedules. */
+	CHECK_INT(store_fail(st, "k1", "x", 50, 400), 1);
+	CHECK_INT(store_next_due(st, &when), 0);
+	CHECK_INT(when, 200);
+
+	/* Leases: only one holder, released only by its owner, and they expire. */
+	CHECK_INT(store_lease(st, "k1", "host-a", 10000), 1);
+	CHECK_INT(store_lease(st, "k1", "host-b", 10000), 0);
+	CHECK_INT(store_release(st, "k1", "host-b"), 0);
+	CHECK_INT(store_lease(st, "k1", "host-b", 10000), 0);
+	CHECK_INT(store_release(st, "k1", "host-a"), 0);
+	CHECK_INT(store_lease(st, "k1", "host-b", 10000), 1);
+	CHECK_INT(store_lease(st, "k2", "host-a", 50), 1);
+	usleep(150000);
+	CHECK_INT(store_lease(st, "k2", "host-b", 10000), 1);
+
+	/* Delete takes the entry, its schedule and its lease. */
+	CHECK_INT(store_delete(st, "k1"), 1);
+	CHECK_INT(store_delete(st, "k1"), 0);
+	CHECK_INT(store_count(st), 2);
+	CHECK_INT(store_count_failing(st), 0);
+	CHECK_INT(store_get(st, "k1", &e), 0);
+	CHECK_INT(store_lease(st, "k1", "host-c", 10000), 1);
+	CHECK_INT(store_keys(st, 0, 10, &l), 2);
+	CHECK(l.n == 2 && strcmp(l.v[0], "k2") == 0 && strcmp(l.v[1], "k3") == 0);
+	strlist_free(&l);
+
+	/* Counters. */
+	CHECK_INT(store_stat_incr(st, "passthrough", 5), 0);
+	CHECK_INT(store_stat_incr(st, "passthrough", 2), 0);
+	CHECK_INT(stat_value(st, "passthrough"), 7);
+}
+
+/* Entries written by something else (older versions, hand edits) never crash a reader. */
+static void
+test_malformed(struct store *st, const char *dir)
+{
+	struct entry e, got;
+
+	raw(dir, "HSET {t2}:e:m1 this %s next %s", "notanumber", "99999", NULL);
+	raw(dir, "HSET {t2}:e:m1 resp %s url %s", "xyz", "http://a/", NULL);
+	CHECK_INT(store_lookup(st, "m1", 100, &got), 0);
+	CHECK(got.resp == NULL && got.url == NULL);
+	raw(dir, "HSET {t2}:e:m2 this %s next %s fetched %s", "1", "2", "3");
+	CHECK_INT(store_lookup(st, "m2", 100, &got), 0);
+	raw(dir, "HSET {t2}:e:m3 resp %s this %s next %s", "r", "1", "1e400");
+	CHECK_INT(store_lookup(st, "m3", 100, &got), 0);
+	CHECK_INT(store_get(st, "m3", &got), 0);
+	raw(dir, "ZADD {t2}:due %s %s", "nan", "m4", NULL);
+	raw(dir, "HSET {t2}:e:m4 resp %s this %s next %s", "r", "1", "5000");
+	raw(dir, "HSET {t2}:e:m4 req %s status %s fail %s", "q", "bogus", "many");
+	CHECK_INT(store_lookup(st, "m4", 100, &got), 1);
+	CHECK_INT(got.cert_status, -1);
+	CHECK_INT(got.due, 0);
+	entry_free(&got);
+	CHECK_INT(store_get(st, "m4", &got), 1);
+	CHECK_INT(got.failures, 0);
+	entry_free(&got);
+	/* A good answer replaces a malformed entry. */
+	fill(&e, RESP1, sizeof(RESP1), 10, 100);
+	CHECK_INT(store_put(st, "m1", &e, 50), 1);
+	CHECK_INT(store_lookup(st, "m1", 20, &got), 1);
+	CHECK(got.resp_len == sizeof(RESP1) && memcmp(got.resp, RESP1, sizeof(RESP1)) == 0);
+	entry_free(&got);
+	/* A wrong-type key is an error, not a crash. */
+	raw(dir, "SET {t2}:e:m5 %s", "string", NULL, NULL);
+	CHECK_INT(store_lookup(st, "m5", 100, &got), -1);
+	CHECK(strstr(store_error(st), "WRONGTYPE") != NULL);
+	CHECK_INT(store_ping(st), 0);
+}
+
+/* Error replies (full memory, wrong password) are errors; the connection stays usable. */
+static void
+test_error_replies(const char *dir, struct config *cfg)
+{
+	struct store *st, *st2;
+	struct entry e, got;
+	char url[600], *saved = cfg->redis;
+
+	st = store_new(cfg);
+	CHECK_INT(store_ping(st), 0);
+	raw(dir, "CONFIG SET maxmemory %s", "1", NULL, NULL);
+	raw(dir, "CONFIG SET maxmemory-policy %s", "noeviction", NULL, NULL);
+	fill(&e, RESP1, sizeof(RESP1), 10, 100);
+	CHECK_INT(store_put(st, "oom", &e, 50), -1);
+	CHECK(strstr(store_error(st), "OOM") != NULL);
+	raw(dir, "CONFIG SET maxmemory %s", "0", NULL, NULL);
+	CHECK_INT(store_put(st, "oom", &e, 50), 1);
+	store_free(st);
+
+	/* A database number keeps entries apart from database 0. */
+	snprintf(url, sizeof(url), "%s?db=3", cfg->redis);
+	cfg->redis = url;
+	st = store_new(cfg);
+	CHECK_INT(store_lookup(st, "oom", 20, &got), 0);
+	CHECK_INT(store_put(st, "oom", &e, 50), 1);
+	store_free(st);
+	cfg->redis = saved;
+
+	/* Passwords: from the configuration, and refused without. */
+	raw(dir, "CONFIG SET requirepass %s", "s3cret", NULL, NULL);
+	st = store_new(cfg);
+	CHECK_INT(store_ping(st), -1);
+	CHECK(strstr(store_error(st), "NOAUTH") != NULL);
+	cfg->redis_password = (char *)"wrong";
+	st2 = store_new(cfg);
+	CHECK_INT(store_ping(st2), -1);
+	store_free(st2);
+	cfg->redis_password = (char *)"s3cret";
+	st2 = store_new(cfg);
+	CHECK_INT(store_ping(st2), 0);
+	CHECK_INT(store_lookup(st2, "oom", 20, &got), 1);
+	entry_free(&got);
+	/* Clearing the password through the authenticated store. */
+	store_free(st2);
+	{
+		char sock[512];
+		redisContext *c;
+		redisReply *r;
+
+		snprintf(sock, sizeof(sock), "%s/redis.sock", dir);
+		c = redisConnectUnix(sock);
+		r = c != NULL && !c->err ? redisCommand(c, "AUTH s3cret") : NULL;
+		if (r != NULL)
+			freeReplyObject(r);
+		r = c != NULL && !c->err ? redisCommand(c, "CONFIG SET requirepass %s", "") : NULL;
+		if (r != NULL)
+			freeReplyObject(r);
+		if (c != NULL)
+			redisFree(c);
+	}
+	cfg->redis_password = NULL;
+	CHECK_INT(store_ping(st), 0);
+	store_free(st);
+}
+
+static void
+test_bad_urls(struct config *cfg)
+{
+	static const char *const bad[] = {
+		"http://localhost/", "redis://", "redis://host:abc", "redis://host:70000",
+		"redis://host:6379/x", "redis://[::1", "unix://", "unix:///tmp/x?db=z",
+		"unix:///tmp/x?foo=1",
+	};
+	char *saved = cfg->redis;
+	struct store *st;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cfg->redis = (char *)bad[i];
+		st = store_new(cfg);
+		CHECK_INT(store_ping(st), -1);
+		if (strstr(store_error(st), "bad redis URL") == NULL)
+			printf("not ok - %s: %s\n", bad[i], store_error(st));
+		CHECK(strstr(store_error(st), "bad redis URL") != NULL);
+		store_free(st);
+	}
+	/* Nobody listening: an error, quickly. */
+	cfg->redis = (char *)"redis://127.0.0.1:1";
+	st = store_new(cfg);
+	CHECK_INT(store_ping(st), -1);
+	CHECK(strstr(store_error(st), "connect") != NULL);
+	store_free(st);
+	cfg->redis = saved;
+}
+
+/* Every call fails within redis_timeout while Redis is hung or gone, and the same store
+ * reconnects once it is back. */
+static void
+test_down(struct store *st, const char *dir, pid_t *pid, long long timeout)
+{
+	struct strlist l = { 0 }, l2 = { 0 };
+	struct entry e, got;
+	long long t0, worst = 0, t;
+	time_t when;
+	int i;
+
+	fill(&e, RESP1, sizeof(RESP1), 10, 100);
+	CHECK_INT(store_ping(st), 0);
+
+	/* Hung: the command times out. */
+	kill(*pid, SIGSTOP);
+	t0 = now_ms();
+	CHECK_INT(store_lookup(st, "aa01", 10, &got), -1);
+	t = now_ms() - t0;
+	CHECK(t >= timeout - 50 && t < timeout + 1000);
+
+	redis_stop(*pid);
+	for (i = 0; i < 2; i++) {
+		t0 = now_ms();
+		CHECK_INT(store_lookup(st, "aa01", 10, &got), -1);
+		CHECK(got.resp == NULL);
+		CHECK_INT(store_get(st, "aa01", &got), -1);
+		CHECK_INT(store_put(st, "aa01", &e, 10), -1);
+		CHECK_INT(store_fail(st, "aa01", "x", 1, 2), -1);
+		CHECK_INT(store_delete(st, "aa01"), -1);
+		CHECK_INT(store_due(st, 10, 10, &l), -1);
+		CHECK_INT(store_next_due(st, &when), -1);
+		CHECK_INT(store_keys(st, 0, 10, &l), -1);
+		CHECK_INT(store_count(st), -1);
+		CHECK_INT(store_count_due(st, 10), -1);
+		CHECK_INT(store_count_failing(st), -1);
+		CHECK_INT(store_lease(st, "aa01", "me", 1000), -1);
+		CHECK_INT(store_release(st, "aa01", "me"), -1);
+		CHECK_INT(store_stat_incr(st, "x", 1), -1);
+		CHECK_INT(store_stats(st, &l, &l2), -1);
+		CHECK_INT(store_ping(st), -1);
+		t = now_ms() - t0;
+		if (t > worst)
+			worst = t;
+	}
+	CHECK(worst < timeout);
+	CHECK(strcmp(store_error(st), "no error") != 0);
+	CHECK_INT(l.n, 0);
+	strlist_free(&l);
+	strlist_free(&l2);
+
+	*pid = redis_start(dir);
+	CHECK(*pid > 0);
+	CHECK_INT(store_ping(st), 0);
+	CHECK_INT(store_put(st, "aa01", &e, 10), 1);
+	CHECK_INT(store_lookup(st, "aa01", 10, &got), 1);
+	entry_free(&got);
+}
+
+int
+main(void)
+{
+	char dir[] = "/tmp/test_store.XXXXXX", sock[600], path[700];
+	struct config cfg;
+	struct store *st, *other;
+	struct entry got;
+	pid_t pid;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	if ((pid = redis_start(dir)) == -1) {
+		printf("cannot start redis-server\n");
+		return 1;
+	}
+	snprintf(sock, sizeof(sock), "unix://%s/redis.sock", dir);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.redis = sock;
+	cfg.redis_timeout = 400;
+	cfg.key_prefix = (char *)"t1";
+
+	st = store_new(&cfg);
+	CHECK(st != NULL);
+	CHECK_STR(store_error(st), "no error");
+	test_lookup_put(st);
+	test_fail(st);
+
+	/* Another prefix sees none of it; the keys are spelled as documented. */
+	{
+		struct config cfg2 = cfg;
+
+		cfg2.key_prefix = (char *)"t2";
+		other = store_new(&cfg2);
+		CHECK_INT(store_lookup(other, "aa01", 100, &got), 0);
+		CHECK_INT(store_count(other), 0);
+		test_schedule(other);
+		CHECK_INT(store_count(st), 2);
+		CHECK_INT(stat_value(st, "passthrough"), -1);
+		test_malformed(other, dir);
+		store_free(other);
+	}
+	{
+		redisContext *c;
+		redisReply *r;
+
+		snprintf(path, sizeof(path), "%s/redis.sock", dir);
+		c = redisConnectUnix(path);
+		r = redisCommand(c, "EXISTS {t1}:e:aa01 {t1}:due {t1}:stats {t2}:lease:k2");
+		CHECK(r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer == 4);
+		if (r != NULL)
+			freeReplyObject(r);
+		r = redisCommand(c, "ZSCORE {t1}:due aa01");
+		CHECK(r != NULL && r->type == REDIS_REPLY_STRING && strcmp(r->str, "3400") == 0);
+		if (r != NULL)
+			freeReplyObject(r);
+		redisFree(c);
+	}
+
+	test_error_replies(dir, &cfg);
+	test_bad_urls(&cfg);
+	test_down(st, dir, &pid, cfg.redis_timeout);
+	store_free(st);
+
+	if (pid > 0)
+		redis_stop(pid);
+	snprintf(path, sizeof(path), "%s/redis.sock", dir);
+	unlink(path);
+	rmdir(dir);
+	return CHECK_DONE();
+}
