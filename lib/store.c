@@ -2,6 +2,7 @@
  * Every write that must be atomic (replace only if newer, fail only if present) is one Lua
  * script, so two handlers and a scheduler racing on one entry cannot interleave. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,20 +19,22 @@ struct store {
 	char err[256];
 };
 
-/* KEYS: entry due stats; ARGV: now. One round trip for the hit path. */
+/* KEYS: entry due stats; ARGV: now certid. One round trip for the hit path. A malformed
+ * number counts as 0 rather than raising: the C side then treats the entry as absent. */
 static const char lookup_lua[] =
     "local v = redis.call('HMGET', KEYS[1], 'resp', 'this', 'next', 'etag', 'url', 'fetched',"
     " 'status')\n"
     "if not v[1] then redis.call('HINCRBY', KEYS[3], 'misses', 1) return v end\n"
     "redis.call('HSET', KEYS[1], 'hit', ARGV[1])\n"
-    "if tonumber(v[3] or 0) > tonumber(ARGV[1]) then redis.call('HINCRBY', KEYS[3], 'hits', 1)\n"
+    "if (tonumber(v[3]) or 0) > tonumber(ARGV[1]) then redis.call('HINCRBY', KEYS[3], 'hits', 1)\n"
     "else redis.call('HINCRBY', KEYS[3], 'stale_lookups', 1) end\n"
     "v[8] = redis.call('ZSCORE', KEYS[2], ARGV[2])\n"
     "return v\n";
 
-/* KEYS: entry due failing; ARGV: certid resp req url etag status this next fetched due */
+/* KEYS: entry due failing; ARGV: certid resp req url etag status this next fetched due.
+ * An unreadable stored thisUpdate loses to any good answer. */
 static const char put_lua[] =
-    "local old = tonumber(redis.call('HGET', KEYS[1], 'this') or '-1')\n"
+    "local old = tonumber(redis.call('HGET', KEYS[1], 'this')) or -1\n"
     "if old > tonumber(ARGV[7]) then return 0 end\n"
     "local hit = redis.call('HGET', KEYS[1], 'hit') or ARGV[9]\n"
     "redis.call('HSET', KEYS[1], 'resp', ARGV[2], 'req', ARGV[3], 'url', ARGV[4], 'etag', ARGV[5],"
@@ -111,12 +114,31 @@ set_err(struct store *st, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Splits redis://[:PASS@]HOST[:PORT][/DB] or unix:///path[?db=N]. */
+/* Decimal digits only, the whole of [s, end), within [min, max]. */
+static int
+parse_num(const char *s, const char *end, long min, long max, int *out)
+{
+	long v = 0;
+
+	if (s == end || end - s > 9)
+		return -1;
+	for (; s < end; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	if (v < min || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* Splits redis://[:PASS@]HOST[:PORT][/DB] or unix:///path[?db=N]; port 0 means unix. */
 static int
 parse_redis_url(const char *url, char *host, size_t hostlen, int *port, char *pass,
                 size_t passlen, int *db)
 {
-	const char *p, *at, *slash, *colon, *q;
+	const char *p, *at, *slash, *colon, *q, *hend;
 	size_t n;
 
 	*port = 6379;
@@ -130,10 +152,12 @@ parse_redis_url(const char *url, char *host, size_t hostlen, int *port, char *pa
 			return -1;
 		memcpy(host, p, n);
 		host[n] = '\0';
-		if (q != NULL && strncmp(q, "?db=", 4) == 0)
-			*db = atoi(q + 4);
 		*port = 0;
-		return 0;
+		if (q == NULL)
+			return 0;
+		if (strncmp(q, "?db=", 4) != 0)
+			return -1;
+		return parse_num(q + 4, q + strlen(q), 0, 1000000, db);
 	}
 	if (strncmp(url, "redis://", 8) != 0)
 		return -1;
@@ -149,27 +173,33 @@ parse_redis_url(const char *url, char *host, size_t hostlen, int *port, char *pa
 		pass[n] = '\0';
 		p = at + 1;
 	}
-	n = slash != NULL ? (size_t)(slash - p) : strlen(p);
+	hend = slash != NULL ? slash : p + strlen(p);
 	if (*p == '[') {
-		const char *rb = memchr(p, ']', n);
+		const char *rb = memchr(p, ']', (size_t)(hend - p));
 
-		if (rb == NULL || (size_t)(rb - p - 1) >= hostlen)
+		if (rb == NULL)
 			return -1;
-		memcpy(host, p + 1, (size_t)(rb - p - 1));
-		host[rb - p - 1] = '\0';
-		colon = rb[1] == ':' ? rb + 1 : NULL;
+		p++;
+		n = (size_t)(rb - p);
+		colon = rb + 1;
+		if (colon != hend && *colon != ':')
+			return -1;
 	} else {
-		colon = memchr(p, ':', n);
-		if ((size_t)((colon != NULL ? colon : p + n) - p) >= hostlen)
-			return -1;
-		memcpy(host, p, (size_t)((colon != NULL ? colon : p + n) - p));
-		host[(colon != NULL ? colon : p + n) - p] = '\0';
+		colon = memchr(p, ':', (size_t)(hend - p));
+		if (colon == NULL)
+			colon = hend;
+		n = (size_t)(colon - p);
 	}
-	if (colon != NULL)
-		*port = atoi(colon + 1);
-	if (slash != NULL && slash[1] != '\0')
-		*db = atoi(slash + 1);
-	return host[0] != '\0' && *port > 0 && *port < 65536 ? 0 : -1;
+	if (n == 0 || n >= hostlen)
+		return -1;
+	memcpy(host, p, n);
+	host[n] = '\0';
+	if (colon != hend && parse_num(colon + 1, hend, 1, 65535, port) == -1)
+		return -1;
+	if (slash != NULL && slash[1] != '\0' &&
+	    parse_num(slash + 1, slash + strlen(slash), 0, 1000000, db) == -1)
+		return -1;
+	return 0;
 }
 
 /* The one place a connection is made. Sentinel discovery and a read replica slot in here. */
@@ -259,14 +289,22 @@ command(struct store *st, const char *fmt, ...)
 /* Room for "{prefix}:lease:" and the longest CertID hex. */
 enum { KEYLEN = 700 };
 
-/* Key names, in one place: {P}:e:<hex>, {P}:due, {P}:lease:<hex>, {P}:stats. */
-static void
-key(const struct store *st, char *out, size_t len, const char *kind, const char *certid)
+/* Key names, in one place: {P}:e:<hex>, {P}:due, {P}:lease:<hex>, {P}:stats, {P}:failing.
+ * A name that does not fit is an error: a truncated key would name some other entry. */
+static int
+key(struct store *st, char *out, size_t len, const char *kind, const char *certid)
 {
+	int n;
+
 	if (certid != NULL)
-		snprintf(out, len, "{%s}:%s:%s", st->cfg->key_prefix, kind, certid);
+		n = snprintf(out, len, "{%s}:%s:%s", st->cfg->key_prefix, kind, certid);
 	else
-		snprintf(out, len, "{%s}:%s", st->cfg->key_prefix, kind);
+		n = snprintf(out, len, "{%s}:%s", st->cfg->key_prefix, kind);
+	if (n < 0 || (size_t)n >= len) {
+		set_err(st, "key too long");
+		return -1;
+	}
+	return 0;
 }
 
 
@@ -276,6 +314,8 @@ parse_ll(const redisReply *r, long long *out)
 	char *end;
 
 	if (r == NULL || r->type != REDIS_REPLY_STRING || r->len == 0 || r->len > 20)
+		return -1;
+	if (r->str[0] != '-' && (r->str[0] < '0' || r->str[0] > '9'))
 		return -1;
 	errno = 0;
 	*out = strtoll(r->str, &end, 10);
@@ -291,7 +331,8 @@ parse_score(const redisReply *r, long long *out)
 	if (r == NULL || r->type != REDIS_REPLY_STRING)
 		return -1;
 	d = strtod(r->str, &end);
-	if (end == r->str || d < 0 || d > 1e15)
+	/* Written this way round so NaN fails too. */
+	if (end == r->str || *end != '\0' || !(d >= 0 && d <= 1e15))
 		return -1;
 	*out = (long long)d;
 	return 0;
@@ -326,9 +367,12 @@ store_lookup(struct store *st, const char *certid, time_t now, struct entry *out
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	key(st, ke, sizeof(ke), "e", certid);
-	key(st, kd, sizeof(kd), "due", NULL);
-	key(st, ks, sizeof(ks), "stats", NULL);
+	if (key(st, ke, sizeof(ke), "e", certid) == -1)
+		return -1;
+	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
+		return -1;
+	if (key(st, ks, sizeof(ks), "stats", NULL) == -1)
+		return -1;
 	snprintf(nows, sizeof(nows), "%lld", (long long)now);
 	r = command(st, "EVAL %s 3 %s %s %s %s %s", lookup_lua, ke, kd, ks, nows, certid);
 	if (r == NULL)
@@ -375,8 +419,10 @@ store_get(struct store *st, const char *certid, struct entry *out)
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	key(st, ke, sizeof(ke), "e", certid);
-	key(st, kd, sizeof(kd), "due", NULL);
+	if (key(st, ke, sizeof(ke), "e", certid) == -1)
+		return -1;
+	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
+		return -1;
 	r = command(st, "HMGET %s %s %s %s %s %s %s %s %s %s %s %s %s", ke, fields[0], fields[1],
 	            fields[2], fields[3], fields[4], fields[5], fields[6], fields[7], fields[8],
 	            fields[9], fields[10], fields[11]);
@@ -409,8 +455,11 @@ store_get(struct store *st, const char *certid, struct entry *out)
 		out->err = dup_str(e[10]);
 	out->fail_at = parse_ll(e[11], &v) == 0 ? (time_t)v : 0;
 	freeReplyObject(r);
-	r = command(st, "ZSCORE %s %s", kd, certid);
-	if (r != NULL && parse_score(r, &v) == 0)
+	if ((r = command(st, "ZSCORE %s %s", kd, certid)) == NULL) {
+		rc = -1;
+		goto out;
+	}
+	if (parse_score(r, &v) == 0)
 		out->due = (time_t)v;
 	rc = 1;
 out:
@@ -438,18 +487,27 @@ int_reply(struct store *st, redisReply *r)
 int
 store_put(struct store *st, const char *certid, const struct entry *e, time_t due)
 {
-	char ke[KEYLEN], kd[KEYLEN], kf[KEYLEN], status[8], th[24], nx[24], fe[24], du[24];
+	char ke[KEYLEN], kd[KEYLEN], kf[KEYLEN], status[16], th[24], nx[24], fe[24], du[24];
+	const unsigned char *req = e->req != NULL ? e->req : (const unsigned char *)"";
 
-	key(st, ke, sizeof(ke), "e", certid);
-	key(st, kd, sizeof(kd), "due", NULL);
-	key(st, kf, sizeof(kf), "failing", NULL);
+	/* Without a response the entry would read as absent forever: refuse it here. */
+	if (e->resp == NULL || e->resp_len == 0) {
+		set_err(st, "store_put: empty response");
+		return -1;
+	}
+	if (key(st, ke, sizeof(ke), "e", certid) == -1)
+		return -1;
+	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
+		return -1;
+	if (key(st, kf, sizeof(kf), "failing", NULL) == -1)
+		return -1;
 	snprintf(status, sizeof(status), "%d", e->cert_status);
 	snprintf(th, sizeof(th), "%lld", (long long)e->this_update);
 	snprintf(nx, sizeof(nx), "%lld", (long long)e->next_update);
 	snprintf(fe, sizeof(fe), "%lld", (long long)e->fetched);
 	snprintf(du, sizeof(du), "%lld", (long long)due);
 	return int_reply(st, command(st, "EVAL %s 3 %s %s %s %s %b %b %s %s %s %s %s %s %s", put_lua,
-	                             ke, kd, kf, certid, e->resp, e->resp_len, e->req, e->req_len,
+	                             ke, kd, kf, certid, e->resp, e->resp_len, req, e->req != NULL ? e->req_len : 0,
 	                             e->url != NULL ? e->url : "", e->etag, status, th, nx, fe,
 	                             du));
 }
@@ -459,13 +517,16 @@ store_fail(struct store *st, const char *certid, const char *why, time_t now, ti
 {
 	char ke[KEYLEN], kd[KEYLEN], kf[KEYLEN], nows[24], du[24];
 
-	key(st, ke, sizeof(ke), "e", certid);
-	key(st, kd, sizeof(kd), "due", NULL);
-	key(st, kf, sizeof(kf), "failing", NULL);
+	if (key(st, ke, sizeof(ke), "e", certid) == -1)
+		return -1;
+	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
+		return -1;
+	if (key(st, kf, sizeof(kf), "failing", NULL) == -1)
+		return -1;
 	snprintf(nows, sizeof(nows), "%lld", (long long)now);
 	snprintf(du, sizeof(du), "%lld", (long long)due);
 	return int_reply(st, command(st, "EVAL %s 3 %s %s %s %s %s %s %s", fail_lua, ke, kd, kf,
-	                             certid, why, nows, du));
+	                             certid, why != NULL ? why : "", nows, du));
 }
 
 int
@@ -475,10 +536,14 @@ store_delete(struct store *st, const char *certid)
 	redisReply *r;
 	int rc = -1;
 
-	key(st, ke, sizeof(ke), "e", certid);
-	key(st, kd, sizeof(kd), "due", NULL);
-	key(st, kl, sizeof(kl), "lease", certid);
-	key(st, kf, sizeof(kf), "failing", NULL);
+	if (key(st, ke, sizeof(ke), "e", certid) == -1)
+		return -1;
+	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
+		return -1;
+	if (key(st, kl, sizeof(kl), "lease", certid) == -1)
+		return -1;
+	if (key(st, kf, sizeof(kf), "failing", NULL) == -1)
+		return -1;
 	r = command(st, "EVAL %s 4 %s %s %s %s %s",
 	            "local n = redis.call('DEL', KEYS[1], KEYS[3])\n"
 	            "redis.call('ZREM', KEYS[2], ARGV[1])\n"
@@ -522,7 +587,8 @@ store_due(struct store *st, time_t until, size_t max, struct strlist *out)
 {
 	char kd[KEYLEN];
 
-	key(st, kd, sizeof(kd), "due", NULL);
+	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
+		return -1;
 	return push_array(st, command(st, "ZRANGEBYSCORE %s -inf %lld LIMIT 0 %llu", kd,
 	                              (long long)until, (unsigned long long)max), out, 1);
 }
@@ -535,7 +601,8 @@ store_next_due(struct store *st, time_t *when)
 	long long v;
 
 	*when = 0;
-	key(st, kd, sizeof(kd), "due", NULL);
+	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
+		return -1;
 	if ((r = command(st, "ZRANGE %s 0 0 WITHSCORES", kd)) == NULL)
 		return -1;
 	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 && parse_score(r->element[1], &v) == 0)
@@ -549,9 +616,13 @@ store_keys(struct store *st, size_t offset, size_t count, struct strlist *out)
 {
 	char kd[KEYLEN];
 
-	if (count == 0)
+	/* Redis indexes are signed 64-bit: past that there is nothing to list anyway. */
+	if (count == 0 || offset > LLONG_MAX / 2)
 		return 0;
-	key(st, kd, sizeof(kd), "due", NULL);
+	if (count > LLONG_MAX / 2)
+		count = LLONG_MAX / 2;
+	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
+		return -1;
 	return push_array(st, command(st, "ZRANGE %s %llu %llu", kd, (unsigned long long)offset,
 	                              (unsigned long long)(offset + count - 1)), out,
 	                  1);
@@ -564,7 +635,8 @@ store_count(struct store *st)
 	redisReply *r;
 	long long n = -1;
 
-	key(st, kd, sizeof(kd), "due", NULL);
+	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
+		return -1;
 	if ((r = command(st, "ZCARD %s", kd)) == NULL)
 		return -1;
 	if (r->type == REDIS_REPLY_INTEGER)
@@ -580,7 +652,8 @@ store_count_due(struct store *st, time_t until)
 	redisReply *r;
 	long long n = -1;
 
-	key(st, kd, sizeof(kd), "due", NULL);
+	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
+		return -1;
 	if ((r = command(st, "ZCOUNT %s -inf %lld", kd, (long long)until)) == NULL)
 		return -1;
 	if (r->type == REDIS_REPLY_INTEGER)
@@ -596,7 +669,8 @@ store_count_failing(struct store *st)
 	redisReply *r;
 	long long n = -1;
 
-	key(st, kf, sizeof(kf), "failing", NULL);
+	if (key(st, kf, sizeof(kf), "failing", NULL) == -1)
+		return -1;
 	if ((r = command(st, "SCARD %s", kf)) == NULL)
 		return -1;
 	if (r->type == REDIS_REPLY_INTEGER)
@@ -612,7 +686,8 @@ store_lease(struct store *st, const char *certid, const char *owner, long long m
 	redisReply *r;
 	int rc;
 
-	key(st, kl, sizeof(kl), "lease", certid);
+	if (key(st, kl, sizeof(kl), "lease", certid) == -1)
+		return -1;
 	if ((r = command(st, "SET %s %s NX PX %lld", kl, owner, ms)) == NULL)
 		return -1;
 	rc = r->type == REDIS_REPLY_STATUS ? 1 : 0; /* "OK", or nil when held */
@@ -625,7 +700,8 @@ store_release(struct store *st, const char *certid, const char *owner)
 {
 	char kl[KEYLEN];
 
-	key(st, kl, sizeof(kl), "lease", certid);
+	if (key(st, kl, sizeof(kl), "lease", certid) == -1)
+		return -1;
 	return int_reply(st, command(st, "EVAL %s 1 %s %s", release_lua, kl, owner)) < 0 ? -1 : 0;
 }
 
@@ -634,7 +710,8 @@ store_stat_incr(struct store *st, const char *name, long long by)
 {
 	char ks[KEYLEN];
 
-	key(st, ks, sizeof(ks), "stats", NULL);
+	if (key(st, ks, sizeof(ks), "stats", NULL) == -1)
+		return -1;
 	return int_reply(st, command(st, "HINCRBY %s %s %lld", ks, name, by)) < 0 ? -1 : 0;
 }
 
@@ -645,15 +722,19 @@ store_stats(struct store *st, struct strlist *names, struct strlist *values)
 	redisReply *r;
 	size_t i;
 
-	key(st, ks, sizeof(ks), "stats", NULL);
+	if (key(st, ks, sizeof(ks), "stats", NULL) == -1)
+		return -1;
 	if ((r = command(st, "HGETALL %s", ks)) == NULL)
 		return -1;
 	if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) {
+		set_err(st, "redis: unexpected reply to HGETALL");
 		freeReplyObject(r);
 		return -1;
 	}
 	for (i = 0; i + 1 < r->elements; i += 2)
-		if (strlist_push(names, r->element[i]->str) == -1 ||
+		if (r->element[i]->type != REDIS_REPLY_STRING ||
+		    r->element[i + 1]->type != REDIS_REPLY_STRING ||
+		    strlist_push(names, r->element[i]->str) == -1 ||
 		    strlist_push(values, r->element[i + 1]->str) == -1) {
 			freeReplyObject(r);
 			return -1;

@@ -41,6 +41,7 @@ redis_start(const char *dir)
 
 	snprintf(sock, sizeof(sock), "%s/redis.sock", dir);
 	unlink(sock);
+	fflush(stdout);
 	if ((pid = fork()) == -1)
 		return -1;
 	if (pid == 0) {
@@ -528,8 +529,11 @@ main(void)
 	cfg.redis_timeout = 400;
 	cfg.key_prefix = (char *)"t1";
 
-	st = store_new(&cfg);
-	CHECK(st != NULL);
+	if ((st = store_new(&cfg)) == NULL) {
+		printf("out of memory\n");
+		redis_stop(pid);
+		return 1;
+	}
 	CHECK_STR(store_error(st), "no error");
 	test_lookup_put(st);
 	test_fail(st);
