@@ -174,29 +174,59 @@ allowed(const struct fetcher *f, const char *url, char *err, size_t errlen)
 	return 1;
 }
 
-static void
+/* Every option matters for safety (protocols, no redirects, limits), so a libcurl that refuses
+ * one gets no transfer at all. 0 ok, -1 with res->err set. */
+static int
 setup(struct fetcher *f, CURL *c, const char *url, const unsigned char *body, size_t len,
       struct sink *s, char *errbuf)
 {
 	const struct curl_api *a = &f->api;
+	CURLcode cc = CURLE_OK;
 
-	a->easy_setopt(c, CURLOPT_URL, url);
-	a->easy_setopt(c, CURLOPT_POST, 1L);
-	a->easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)body);
-	a->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	a->easy_setopt(c, CURLOPT_HTTPHEADER, f->headers);
-	a->easy_setopt(c, CURLOPT_USERAGENT, "ocsp-proxy/" OCSP_PROXY_VERSION);
-	a->easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)f->cfg->upstream_timeout);
-	a->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)f->cfg->upstream_timeout);
-	a->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	/* A redirect could lead outside allow_upstream: never follow one. */
-	a->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	a->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	a->easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->cfg->max_response_bytes);
-	a->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	a->easy_setopt(c, CURLOPT_WRITEDATA, s);
-	a->easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	errbuf[0] = '\0';
+	/* A NULL body would make curl read the POST data from stdin: the client's socket. */
+	if (body == NULL) {
+		body = (const unsigned char *)"";
+		len = 0;
+	}
+	if (cc == CURLE_OK)
+		cc = a->easy_setopt(c, CURLOPT_URL, url);
+	if (cc == CURLE_OK)
+		cc = a->easy_setopt(c, CURLOPT_POST, 1L);
+	if (cc == CURLE_OK)
+		cc = a->easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)body);
+	if (cc == CURLE_OK)
+		cc = a->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	if (cc == CURLE_OK)
+		cc = a->easy_setopt(c, CURLOPT_HTTPHEADER, f->headers);
+	if (cc == CURLE_OK)
+		cc = a->easy_setopt(c, CURLOPT_USERAGENT, "ocsp-proxy/" OCSP_PROXY_VERSION);
+	if (cc == CURLE_OK)
+		cc = a->easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)f->cfg->upstream_timeout);
+	if (cc == CURLE_OK)
+		cc = a->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)f->cfg->upstream_timeout);
+	if (cc == CURLE_OK)
+		cc = a->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	/* A redirect could lead outside allow_upstream: never follow one. */
+	if (cc == CURLE_OK)
+		cc = a->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	if (cc == CURLE_OK)
+		cc = a->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (cc == CURLE_OK)
+		cc = a->easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+		                    (curl_off_t)f->cfg->max_response_bytes);
+	if (cc == CURLE_OK)
+		cc = a->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	if (cc == CURLE_OK)
+		cc = a->easy_setopt(c, CURLOPT_WRITEDATA, s);
+	if (cc == CURLE_OK)
+		cc = a->easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	if (cc != CURLE_OK) {
+		snprintf(s->res->err, sizeof(s->res->err), "libcurl option refused: %s",
+		         a->easy_strerror(cc));
+		return -1;
+	}
+	return 0;
 }
 
 /* Fills res from a finished transfer. */
@@ -237,6 +267,7 @@ fetch_post(struct fetcher *f, const char *url, const unsigned char *body, size_t
 	char errbuf[CURL_ERROR_SIZE];
 	struct sink s;
 	CURLcode cc;
+	int rc;
 
 	memset(res, 0, sizeof(*res));
 	if (!allowed(f, url, res->err, sizeof(res->err)))
@@ -249,9 +280,16 @@ fetch_post(struct fetcher *f, const char *url, const unsigned char *body, size_t
 	memset(&s, 0, sizeof(s));
 	s.res = res;
 	s.max = f->cfg->max_response_bytes;
-	setup(f, f->easy, url, body, len, &s, errbuf);
-	cc = f->api.easy_perform(f->easy);
-	return finish(f, f->easy, cc, &s, errbuf);
+	if (setup(f, f->easy, url, body, len, &s, errbuf) == -1) {
+		rc = -1;
+	} else {
+		cc = f->api.easy_perform(f->easy);
+		rc = finish(f, f->easy, cc, &s, errbuf);
+	}
+	/* The handle stays for the next call (its connection cache is the point), but must not
+	 * keep pointers to this call's stack and the caller's body. */
+	f->api.easy_reset(f->easy);
+	return rc;
 }
 
 /* One transfer in flight in fetch_many. */
@@ -347,10 +385,20 @@ fetch_many(struct fetcher *f, struct fetch_job *jobs, size_t n, int max_total, i
 			slots[i].sink.res = &jobs[j].res;
 			slots[i].sink.max = f->cfg->max_response_bytes;
 			memcpy(slots[i].host, host, sizeof(host));
-			setup(f, slots[i].easy, jobs[j].url, jobs[j].body, jobs[j].len,
-			      &slots[i].sink, slots[i].errbuf);
+			if (setup(f, slots[i].easy, jobs[j].url, jobs[j].body, jobs[j].len,
+			          &slots[i].sink, slots[i].errbuf) == -1 ||
+			    a->multi_add_handle(m, slots[i].easy) != CURLM_OK) {
+				/* This job fails alone; the others go on. */
+				if (jobs[j].res.err[0] == '\0')
+					snprintf(jobs[j].res.err, sizeof(jobs[j].res.err),
+					         "curl_multi_add_handle failed");
+				jobs[j].done = 1;
+				done++;
+				a->easy_cleanup(slots[i].easy);
+				slots[i].easy = NULL;
+				continue;
+			}
 			running[j] = 1;
-			a->multi_add_handle(m, slots[i].easy);
 		}
 
 		if (a->multi_perform(m, &active) != CURLM_OK)
