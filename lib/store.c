@@ -214,6 +214,10 @@ store_connect(struct store *st)
 
 	if (st->c != NULL)
 		return 0;
+	if (cfg->redis == NULL || cfg->key_prefix == NULL) {
+		set_err(st, "no redis URL or key prefix configured");
+		return -1;
+	}
 	if (parse_redis_url(cfg->redis, host, sizeof(host), &port, pass, sizeof(pass), &db) == -1) {
 		set_err(st, "bad redis URL");
 		return -1;
@@ -296,6 +300,10 @@ key(struct store *st, char *out, size_t len, const char *kind, const char *certi
 {
 	int n;
 
+	if (st->cfg->key_prefix == NULL) {
+		set_err(st, "no key prefix configured");
+		return -1;
+	}
 	if (certid != NULL)
 		n = snprintf(out, len, "{%s}:%s:%s", st->cfg->key_prefix, kind, certid);
 	else

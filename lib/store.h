@@ -7,7 +7,8 @@
  *   {P}:failing         set: certid-hex of entries whose last refresh failed
  *   {P}:stats           hash of counters (hits, misses, stale, passthrough, errors, ...)
  * where P is key_prefix. Every call has a deadline (redis_timeout); after an error the
- * connection is dropped and the next call reconnects. */
+ * connection is dropped and the next call reconnects. hiredis writes with write(2): callers
+ * ignore SIGPIPE, or a Redis restart kills them. */
 #ifndef OCSP_PROXY_STORE_H
 #define OCSP_PROXY_STORE_H
 

@@ -437,6 +437,11 @@ test_bad_urls(struct config *cfg)
 		CHECK(strstr(store_error(st), "bad redis URL") != NULL);
 		store_free(st);
 	}
+	cfg->redis = NULL;
+	st = store_new(cfg);
+	CHECK_INT(store_ping(st), -1);
+	CHECK_INT(store_count(st), -1);
+	store_free(st);
 	/* Nobody listening: an error, quickly. */
 	cfg->redis = (char *)"redis://127.0.0.1:1";
 	st = store_new(cfg);
