@@ -87,11 +87,15 @@ check:
 	@$(MAKE) --no-print-directory all unit helpers
 	@BUILD=$(BUILD) tests/run
 
+# The parsers' fuzzers, longer than the short run in `make check`.
+fuzz:
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-600} fuzz/run.sh
+
 # Static analysis: cppcheck over every C file of ours.
 lint:
 	cppcheck --enable=warning,performance,portability --std=c11 -q --error-exitcode=1 \
 		--suppress=missingIncludeSystem -Ilib -Ihandler -Ischeduler \
-		$(wildcard lib handler scheduler ctl tests/helpers tests/unit bench)
+		$(wildcard lib handler scheduler ctl tests/helpers tests/unit bench fuzz)
 
 # The whole suite again, built with AddressSanitizer and UBSan into build-asan/.
 check-asan:
