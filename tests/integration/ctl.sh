@@ -1,0 +1,53 @@
+# ctl: ocsp-proxyctl prefetch, show, list, stats and purge against a real cache.
+. "$(dirname "$0")/../lib.sh"
+
+make_ca "$CA_DIR"
+start_redis
+start_responder 60
+write_config "$T/c.conf" "default_upstream = $RESP_URL"
+start_handler "$T/c.conf"
+C() { "$BUILD/ocsp-proxyctl" -c "$T/c.conf" "$@"; }
+json_ok() { if command -v python3 >/dev/null; then python3 -m json.tool >/dev/null; else grep -q .; fi; }
+
+check "--help" sh -c "'$BUILD/ocsp-proxyctl' --help | grep -q prefetch"
+out=$(C prefetch --cert "$CA_DIR/good.pem" --issuer "$CA_DIR/ca.pem" --url "$RESP_URL")
+check "prefetch caches" sh -c "echo '$out' | grep -q ' good cached$'"
+key=${out%% *}
+check_eq "the key is the handler's" "{test}:e:$key" "$(cached_keys)"
+check_eq "the handler then hits" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
+check "logged as a hit" log_has "certid=$key result=hit"
+C prefetch --cert "$CA_DIR/revoked.pem" --issuer "$CA_DIR/ca.pem" 2> "$T/err" >/dev/null
+check "prefetch without a responder: says so" grep -q 'names no OCSP responder; give --url' "$T/err"
+C prefetch --cert "$CA_DIR/revoked.pem" --issuer "$CA_DIR/ca.pem" --url http://192.0.2.1/ 2> "$T/err" >/dev/null
+check_eq "prefetch to a host outside allow_upstream: refused" 1 "$?"
+check "refusal names the host" grep -q 'not allowed: 192.0.2.1' "$T/err"
+C prefetch --cert "$CA_DIR/revoked.pem" --issuer "$CA_DIR/ca.pem" --url "$RESP_URL" >/dev/null
+
+out=$(C show --cert "$CA_DIR/good.pem" --issuer "$CA_DIR/ca.pem")
+check "show by certificate" sh -c "echo '$out' | grep -q 'status good, thisUpdate 20'"
+check "show names the upstream" sh -c "echo '$out' | grep -q 'upstream $RESP_URL'"
+check "show by cert id" sh -c "'$BUILD/ocsp-proxyctl' -c '$T/c.conf' show $key | grep -q 'status good'"
+check "show --json" sh -c "'$BUILD/ocsp-proxyctl' -c '$T/c.conf' --json show $key | grep -q '\"status\":\"good\"'"
+C show 00ff > /dev/null 2>&1
+check_eq "show of an unknown id: exit 1" 1 "$?"
+
+check_eq "list shows both" 2 "$(C list | grep -c '^303')"
+check "list --json has the revoked entry" sh -c "'$BUILD/ocsp-proxyctl' -c '$T/c.conf' --json list | grep -q '\"status\":\"revoked\"'"
+C --json list | json_ok
+check_eq "list --json is JSON" 0 "$?"
+
+# Failures show in list and stats.
+rcli HSET "{test}:e:$key" fail 2 err "upstream: timed out" >/dev/null
+check "list shows the last error" sh -c "'$BUILD/ocsp-proxyctl' -c '$T/c.conf' list | grep -q 'failing: 2 in a row, last error: upstream: timed out'"
+out=$(C stats)
+check "stats: entries" sh -c "echo '$out' | grep -qx 'entries 2'"
+check "stats: hits counted by the handler" sh -c "echo '$out' | grep -q '^hits [1-9]'"
+C --json stats | json_ok
+check_eq "stats --json is JSON" 0 "$?"
+
+check "purge by certificate" sh -c "'$BUILD/ocsp-proxyctl' -c '$T/c.conf' purge --cert '$CA_DIR/good.pem' --issuer '$CA_DIR/ca.pem' | grep -q purged"
+check_eq "purged entry gone, schedule too" "1 1" "$(cached_keys | wc -l) $(rcli ZCARD '{test}:due')"
+C purge "$key" >/dev/null 2>&1
+check_eq "purge of a missing entry: exit 1" 1 "$?"
+C bogus >/dev/null 2>&1
+check_eq "unknown command: exit 2" 2 "$?"
