@@ -15,6 +15,7 @@
 #include "config.h"
 #include "fetch.h"
 #include "log.h"
+#include "metrics.h"
 #include "ocsp.h"
 #include "store.h"
 #include "tick.h"
@@ -201,6 +202,8 @@ main(int argc, char **argv)
 			n_failing = store_count_failing(rt.store);
 			if (res.refreshed + res.failed + res.evicted + res.kept > 0 || once)
 				log_msg(LOG_INFO, "tick: %s", line);
+			if (rt.cfg.metrics_file != NULL && metrics_write(rt.store, rt.cfg.metrics_file) == -1)
+				log_msg(LOG_WARNING, "cannot write metrics_file %s", rt.cfg.metrics_file);
 			sd_notifyf(0, "%sSTATUS=entries %lld, due %lld, failing %lld, last tick: %s",
 			           ready ? "" : "READY=1\n", n_entries, n_due, n_failing, line);
 			ready = 1;

@@ -45,6 +45,12 @@ check "stats: hits counted by the handler" sh -c "echo '$out' | grep -q '^hits [
 C --json stats | json_ok
 check_eq "stats --json is JSON" 0 "$?"
 
+write_config "$T/m.conf" "default_upstream = $RESP_URL" "metrics_file = $T/metrics.prom"
+"$BUILD/ocsp-proxy-scheduler" -c "$T/m.conf" --once >/dev/null
+check "scheduler writes metrics_file" grep -qx 'ocsp_proxy_entries 2' "$T/metrics.prom"
+check "metrics carry the counters" grep -Eq '^ocsp_proxy_events_total\{event="hits"\} [1-9]' "$T/metrics.prom"
+check "metrics: failing gauge" grep -qx 'ocsp_proxy_failing 0' "$T/metrics.prom"
+
 check "purge by certificate" sh -c "'$BUILD/ocsp-proxyctl' -c '$T/c.conf' purge --cert '$CA_DIR/good.pem' --issuer '$CA_DIR/ca.pem' | grep -q purged"
 check_eq "purged entry gone, schedule too" "1 1" "$(cached_keys | wc -l) $(rcli ZCARD '{test}:due')"
 C purge "$key" >/dev/null 2>&1
