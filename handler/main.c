@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "ocsp.h"
 #include "respond.h"
 #include "serve.h"
 
@@ -58,6 +59,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	ocsp_init_light();
 
 	if (config_load(&cfg, path, err, sizeof(err)) == -1) {
 		/* The client still deserves an answer, and the operator a log line. */

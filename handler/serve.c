@@ -292,6 +292,8 @@ forward(struct exchange *x)
 
 	why[0] = '\0';
 	memset(&info, 0, sizeof(info));
+	if (x->h->fetcher == NULL)
+		ocsp_init_full();
 	if (x->h->fetcher == NULL && (x->h->fetcher = fetch_new(cfg, err, sizeof(err))) == NULL) {
 		log_msg(LOG_ERR, "cannot fetch upstream: %s", err);
 		send_ocsp_error(x, OCSP_ST_TRYLATER, "error", "libcurl unavailable");

@@ -6,6 +6,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include <openssl/conf.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
@@ -25,6 +27,22 @@ hex(const unsigned char *p, size_t n, char *out)
 		out[2 * i + 1] = digits[p[i] & 15];
 	}
 	out[2 * n] = '\0';
+}
+
+void
+ocsp_init_light(void)
+{
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
+}
+
+void
+ocsp_init_full(void)
+{
+	/* OPENSSL_INIT_LOAD_CONFIG would be a no-op once ocsp_init_light ran (one run-once for
+	 * both), so load the default file directly; a missing one is fine. */
+	static const int flags = CONF_MFLAGS_DEFAULT_SECTION | CONF_MFLAGS_IGNORE_MISSING_FILE;
+
+	CONF_modules_load_file(NULL, NULL, flags);
 }
 
 int
