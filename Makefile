@@ -12,6 +12,14 @@ SAN         ?=
 PKG_CORE    := libcrypto hiredis
 PKG_CFLAGS  := $(shell pkg-config --cflags libcrypto hiredis libcurl libsystemd 2>/dev/null)
 LIBS_CORE   := $(shell pkg-config --libs $(PKG_CORE) 2>/dev/null)
+# STATIC=1 links libcrypto and hiredis into the handler (Debian ships the .a files): start-up
+# then skips their dynamic relocation, about half of what a cache hit costs. Off by default so
+# the distribution's security updates of those libraries reach the handler without a rebuild.
+ifeq ($(STATIC),1)
+LIBS_HANDLER := -Wl,-Bstatic -lcrypto -lhiredis -Wl,-Bdynamic -lpthread
+else
+LIBS_HANDLER := $(LIBS_CORE)
+endif
 LIBS_SYSTEMD:= $(shell pkg-config --libs libsystemd 2>/dev/null)
 
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
@@ -55,7 +63,7 @@ $(BUILD)/%.o: %.c
 $(BUILD)/handler/%.o: override CFLAGS += -Ihandler
 
 $(BUILD)/ocsp-proxy-handler: $(HANDLER_OBJ) $(BUILD)/libocspproxy.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) -ldl
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_HANDLER) -ldl
 
 $(BUILD)/ocsp-proxy-scheduler: $(SCHED_OBJ) $(BUILD)/libocspproxy.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_SYSTEMD) -ldl

@@ -15,6 +15,8 @@ for p in valgrind ab; do
 	command -v $p >/dev/null || { echo "hit.sh: $p is needed (scripts/deps.sh installs it)"; exit 1; }
 done
 flags="$(pkg-config --cflags --libs libcrypto hiredis libsystemd)"
+# The handler as built, and again with STATIC=1 (libcrypto and hiredis linked in).
+make -s -C "$ROOT" BUILD="$T/static" STATIC=1 "$T/static/ocsp-proxy-handler" >/dev/null
 cc -O2 -o "$T/empty" bench/empty.c
 # shellcheck disable=SC2086
 cc -O2 -o "$T/floor" bench/floor.c $flags
@@ -40,10 +42,12 @@ ir() {
 ir_empty=$(ir "$T/empty")
 ir_floor=$(ir "$T/floor")
 ir_hit=$(OCSP_PROXY_CONFIG="$T/bench.conf" ir "$BUILD/ocsp-proxy-handler")
+ir_static=$(OCSP_PROXY_CONFIG="$T/bench.conf" ir "$T/static/ocsp-proxy-handler")
 echo "== instructions per request (callgrind)"
-printf '%-34s %12s\n' "empty C program" "$ir_empty"
-printf '%-34s %12s\n' "floor (libcrypto+hiredis+libsystemd)" "$ir_floor"
-printf '%-34s %12s  (%.2fx floor)\n' "handler, cache hit" "$ir_hit" "$(awk -v a="$ir_hit" -v b="$ir_floor" "BEGIN{print a/b}")"
+printf '%-38s %12s\n' "empty C program" "$ir_empty"
+printf '%-38s %12s\n' "floor (libcrypto+hiredis+libsystemd)" "$ir_floor"
+printf '%-38s %12s  (%.2fx floor)\n' "handler, cache hit" "$ir_hit" "$(awk -v a="$ir_hit" -v b="$ir_floor" "BEGIN{print a/b}")"
+printf '%-38s %12s  (%.2fx floor)\n' "handler STATIC=1, cache hit" "$ir_static" "$(awk -v a="$ir_static" -v b="$ir_floor" "BEGIN{print a/b}")"
 
 # ab at 1 and 16 clients; prints "req/s p50 p99 failed".
 ab_run() {
@@ -61,19 +65,27 @@ FLOOR_PID=$!
 register_pid "$FLOOR_PID" 2>/dev/null || true
 start_handler "$T/bench.conf"
 wait_port "$fport"
+sport=$(free_port)
+systemd-socket-activate --inetd -a -l "127.0.0.1:$sport" -E OCSP_PROXY_CONFIG="$T/bench.conf" \
+	"$T/static/ocsp-proxy-handler" 2>/dev/null &
+register_pid $!
+wait_port "$sport"
 
 echo "== ab -n $N, one connection per request, median of $RUNS runs (req/s, p50 ms, p99 ms, failed)"
 for c in 1 16; do
-	: > "$T/floor.$c"; : > "$T/hit.$c"
+	: > "$T/floor.$c"; : > "$T/hit.$c"; : > "$T/static.$c"
 	for _ in $(seq "$RUNS"); do
 		ab_run "http://127.0.0.1:$fport/" "$c" >> "$T/floor.$c"
 		ab_run "$PROXY_URL" "$c" >> "$T/hit.$c"
+		ab_run "http://127.0.0.1:$sport/" "$c" >> "$T/static.$c"
 	done
-	for w in floor hit; do
+	for w in floor hit static; do
 		printf '%-8s c=%-3s %8s req/s  p50 %3s ms  p99 %3s ms  failed %s\n' "$w" "$c" \
 			"$(cut -d' ' -f1 "$T/$w.$c" | median)" "$(cut -d' ' -f2 "$T/$w.$c" | median)" \
 			"$(cut -d' ' -f3 "$T/$w.$c" | median)" "$(cut -d' ' -f4 "$T/$w.$c" | sort -n | tail -1)"
 	done
-	printf 'hit/floor c=%s: %.2f\n' "$c" "$(awk -v a="$(cut -d' ' -f1 "$T/hit.$c" | median)" -v b="$(cut -d' ' -f1 "$T/floor.$c" | median)" "BEGIN{print a/b}")"
+	for w in hit static; do
+		printf '%s/floor c=%s: %.2f\n' "$w" "$c" "$(awk -v a="$(cut -d' ' -f1 "$T/$w.$c" | median)" -v b="$(cut -d' ' -f1 "$T/floor.$c" | median)" "BEGIN{print a/b}")"
+	done
 done
 kill "$FLOOR_PID" 2>/dev/null
