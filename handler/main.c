@@ -9,14 +9,18 @@
 #include "config.h"
 #include "log.h"
 #include "ocsp.h"
+#include "resident.h"
 #include "respond.h"
 #include "serve.h"
 
 static const char usage[] =
-    "usage: ocsp-proxy-handler [-c FILE] [-t]\n"
-    "Answers one HTTP OCSP request on standard input and output (inetd style).\n"
+    "usage: ocsp-proxy-handler [-c FILE] [-t] [--listen HOST:PORT]\n"
+    "Answers one HTTP OCSP request on standard input and output (inetd style); or, given a\n"
+    "listening socket by systemd (Accept=no) or --listen, serves connections itself with\n"
+    "pre-forked workers (resident mode).\n"
     "  -c, --config FILE  configuration (default $" CONFIG_ENV " or " CONFIG_DEFAULT_PATH ")\n"
     "  -t, --check        check the configuration, report on stderr, and exit\n"
+    "      --listen ADDR  resident mode on ADDR (HOST:PORT)\n"
     "  -h, --help         this text\n"
     "  -V, --version      the version\n";
 
@@ -38,9 +42,9 @@ main(int argc, char **argv)
 {
 	struct config cfg;
 	struct handler h;
-	const char *path = NULL;
+	const char *path = NULL, *listen_on = NULL;
 	char err[512];
-	int rc, rest;
+	int rc, rest, lfd;
 
 	rc = config_cli(argc, argv, "ocsp-proxy-handler", usage, &path, &rest);
 	if (rc != 0)
@@ -54,14 +58,21 @@ main(int argc, char **argv)
 		config_free(&cfg);
 		return 0;
 	}
-	if (rest > 1) {
+	if (rest == 3 && strcmp(argv[1], "--listen") == 0)
+		listen_on = argv[2];
+	else if (rest > 1) {
 		fprintf(stderr, "ocsp-proxy-handler: unexpected argument '%s'\n%s", argv[1], usage);
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	ocsp_init_light();
 
+	lfd = resident_inherited_socket();
 	if (config_load(&cfg, path, err, sizeof(err)) == -1) {
+		if (lfd != -1 || listen_on != NULL) {
+			fprintf(stderr, "ocsp-proxy-handler: %s\n", err);
+			return 1;
+		}
 		/* The client still deserves an answer, and the operator a log line. */
 		log_open("ocsp-proxy-handler", "auto", 0);
 		log_msg(LOG_ERR, "configuration: %s", err);
@@ -70,6 +81,19 @@ main(int argc, char **argv)
 		log_close();
 		return 1;
 	}
+
+	/* Resident mode: a listening socket from systemd, or --listen. Not from the shared
+	 * configuration file, which the per-connection handler reads too. */
+	if (lfd != -1 || listen_on != NULL) {
+		if (lfd == -1 && (lfd = resident_listen(listen_on, err, sizeof(err))) == -1) {
+			fprintf(stderr, "ocsp-proxy-handler: %s\n", err);
+			config_free(&cfg);
+			return 1;
+		}
+		log_open("ocsp-proxy-handler", cfg.log, cfg.debug);
+		return resident_run(lfd, path, &cfg);
+	}
+
 	if (strcmp(cfg.log, "stderr") != 0)
 		silence_stderr();
 	log_open("ocsp-proxy-handler", cfg.log, cfg.debug);
