@@ -13,7 +13,7 @@ if command -v systemd-analyze >/dev/null; then
 			grep -v -e 'sysinit.target' -e 'Failed to create .*/start' -e '^$')
 		check_eq "systemd-analyze verify $(basename "$f")" "" "$out"
 	done
-	for s in "ocsp-proxy@.service" ocsp-proxy-scheduler.service; do
+	for s in "ocsp-proxy@.service" ocsp-proxy-scheduler.service ocsp-proxy-resident.service; do
 		level=$(cd "$U" && systemd-analyze security --offline=true "./$s" 2>/dev/null |
 			sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p')
 		echo "# $s exposure: $level"
