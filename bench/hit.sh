@@ -2,7 +2,8 @@
 # hit.sh: what a cache hit costs, against the floor, side by side in one run:
 #  - instructions (valgrind --tool=callgrind, repeatable): empty program, floor, handler hit;
 #  - throughput and latency with one new connection per request (ab -n N at 1 and 16 clients)
-#    through systemd-socket-activate --inetd -a: floor and handler hit.
+#    through systemd-socket-activate --inetd -a: floor and handler hit (as built, and STATIC=1);
+#    and the resident handler (--listen, one worker per core).
 # Usage: bench/hit.sh [N]   (default 2000 requests per ab run, 3 runs each, medians reported)
 set -u
 cd "$(dirname "$0")/.."
@@ -65,6 +66,10 @@ FLOOR_PID=$!
 register_pid "$FLOOR_PID" 2>/dev/null || true
 start_handler "$T/bench.conf"
 wait_port "$fport"
+rport=$(free_port)
+"$BUILD/ocsp-proxy-handler" -c "$T/bench.conf" --listen "127.0.0.1:$rport" 2>/dev/null &
+register_pid $!
+wait_port "$rport"
 sport=$(free_port)
 systemd-socket-activate --inetd -a -l "127.0.0.1:$sport" -E OCSP_PROXY_CONFIG="$T/bench.conf" \
 	"$T/static/ocsp-proxy-handler" 2>/dev/null &
@@ -73,18 +78,19 @@ wait_port "$sport"
 
 echo "== ab -n $N, one connection per request, median of $RUNS runs (req/s, p50 ms, p99 ms, failed)"
 for c in 1 16; do
-	: > "$T/floor.$c"; : > "$T/hit.$c"; : > "$T/static.$c"
+	: > "$T/floor.$c"; : > "$T/hit.$c"; : > "$T/static.$c"; : > "$T/resident.$c"
 	for _ in $(seq "$RUNS"); do
 		ab_run "http://127.0.0.1:$fport/" "$c" >> "$T/floor.$c"
 		ab_run "$PROXY_URL" "$c" >> "$T/hit.$c"
 		ab_run "http://127.0.0.1:$sport/" "$c" >> "$T/static.$c"
+		ab_run "http://127.0.0.1:$rport/" "$c" >> "$T/resident.$c"
 	done
-	for w in floor hit static; do
-		printf '%-8s c=%-3s %8s req/s  p50 %3s ms  p99 %3s ms  failed %s\n' "$w" "$c" \
+	for w in floor hit static resident; do
+		printf '%-9s c=%-3s %8s req/s  p50 %3s ms  p99 %3s ms  failed %s\n' "$w" "$c" \
 			"$(cut -d' ' -f1 "$T/$w.$c" | median)" "$(cut -d' ' -f2 "$T/$w.$c" | median)" \
 			"$(cut -d' ' -f3 "$T/$w.$c" | median)" "$(cut -d' ' -f4 "$T/$w.$c" | sort -n | tail -1)"
 	done
-	for w in hit static; do
+	for w in hit static resident; do
 		printf '%s/floor c=%s: %.2f\n' "$w" "$c" "$(awk -v a="$(cut -d' ' -f1 "$T/$w.$c" | median)" -v b="$(cut -d' ' -f1 "$T/floor.$c" | median)" "BEGIN{print a/b}")"
 	done
 done
