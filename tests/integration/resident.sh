@@ -62,6 +62,35 @@ left=0
 for k in $kids; do kill -0 "$k" 2>/dev/null && left=$((left + 1)); done
 check_eq "no worker left behind" 0 "$left"
 
+# Misses to a responder that hangs hold their own workers only: hits keep coming from the others.
+start_fake_upstream hang
+write_config "$T/m.conf" "default_upstream = $RESP_URL" "workers = 4" "upstream_timeout = 4s"
+port3=$(free_port)
+"$BUILD/ocsp-proxy-handler" -c "$T/m.conf" --listen "127.0.0.1:$port3" &
+M=$!
+register_pid $M
+wait_port "$port3"
+check_eq "warm a hit" good "$(ocsp_query "http://127.0.0.1:$port3/" "$CA_DIR/good.pem")"
+make_request "$CA_DIR/revoked.pem" "$T/r.req"
+misses=""
+for _ in 1 2; do
+	curl -s -o /dev/null -H 'Content-Type: application/ocsp-request' --data-binary @"$T/r.req" \
+		--request-target "$FAKE_URL" "http://127.0.0.1:$port3/" &
+	misses="$misses $!"
+done
+sleep 0.3
+start=$(date +%s%N)
+for _ in 1 2 3 4 5; do ocsp_query "http://127.0.0.1:$port3/" "$CA_DIR/good.pem" >/dev/null; done
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check "5 hits while 2 misses hang upstream: under 1 s (took ${ms} ms)" test "$ms" -lt 1000
+# shellcheck disable=SC2086
+wait $misses
+for _ in $(seq 20); do log_has 'result=error .*timed out' && break; sleep 0.1; done
+check "the hanging misses ended with tryLater" log_has 'result=error .*timed out'
+kill -TERM $M
+wait $M
+stop_fake_upstream
+
 # --listen, without systemd.
 port2=$(free_port)
 "$BUILD/ocsp-proxy-handler" -c "$T/c.conf" --listen "127.0.0.1:$port2" &
