@@ -70,6 +70,7 @@ port3=$(free_port)
 M=$!
 register_pid $M
 wait_port "$port3"
+rcli FLUSHALL >/dev/null
 check_eq "warm a hit" good "$(ocsp_query "http://127.0.0.1:$port3/" "$CA_DIR/good.pem")"
 make_request "$CA_DIR/revoked.pem" "$T/r.req"
 misses=""
