@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "http.h"
 
 #define MAX_TARGET 8000
@@ -250,15 +251,6 @@ http_parse_head(const char *buf, size_t len, struct http_request *r)
 	return 0;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Reads what is there into buf, waiting until the deadline. >0 bytes, 0 EOF, -1 error,
  * -2 deadline. */
 static ssize_t
@@ -270,7 +262,7 @@ read_some(int fd, void *buf, size_t len, long long deadline)
 	int pr;
 
 	for (;;) {
-		if ((left = deadline - now_ms()) <= 0)
+		if ((left = deadline - clock_ms()) <= 0)
 			return -2;
 		pr = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
 		if (pr == -1 && errno == EINTR)
@@ -323,7 +315,7 @@ write_all(int fd, const char *s, size_t len)
 int
 http_read_request(int fd, int out_fd, const struct config *cfg, struct http_request *r)
 {
-	long long deadline = now_ms() + cfg->read_timeout;
+	long long deadline = clock_ms() + cfg->read_timeout;
 	size_t cap = cfg->max_header_bytes, got = 0, have, need;
 	char *buf = NULL, *end = NULL;
 	ssize_t n;

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "http.h"
 #include "respond.h"
 
@@ -26,20 +27,11 @@ http_date(time_t t, char out[30])
 	         (unsigned)tm.tm_min % 100, (unsigned)tm.tm_sec % 100);
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Writes all of buf unless the client stops reading for timeout_ms or goes away. */
 static int
 write_deadline(int fd, const char *buf, size_t len, long long timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms, left;
+	long long deadline = clock_ms() + timeout_ms, left;
 	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 	ssize_t n;
 	int pr;
@@ -55,7 +47,7 @@ write_deadline(int fd, const char *buf, size_t len, long long timeout_ms)
 			continue;
 		if (n == -1 && errno != EAGAIN)
 			return -1; /* EPIPE, ECONNRESET: the client went away */
-		if ((left = deadline - now_ms()) <= 0)
+		if ((left = deadline - clock_ms()) <= 0)
 			return -1;
 		pr = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
 		if (pr == -1 && errno != EINTR)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "decode.h"
 #include "http.h"
 #include "log.h"
@@ -60,15 +61,6 @@ handler_cleanup(struct handler *h)
 	if (h->trust != NULL)
 		ocsp_trust_free(h->trust);
 	memset(h, 0, sizeof(*h));
-}
-
-static long long
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static struct store *
@@ -355,7 +347,7 @@ log_request(const struct exchange *x, const char *method, long long t0)
 	int i = 0;
 
 	snprintf(status, sizeof(status), "%d", x->o.status);
-	snprintf(dur, sizeof(dur), "%lld", monotonic_ms() - t0);
+	snprintf(dur, sizeof(dur), "%lld", clock_ms() - t0);
 	fields[i++] = "CERTID";
 	fields[i++] = x->have_oreq && x->oreq.key[0] != '\0' ? x->oreq.key : NULL;
 	fields[i++] = "RESULT";
@@ -390,7 +382,7 @@ handler_serve(struct handler *h, int in, int out)
 {
 	const struct config *cfg = h->cfg;
 	struct exchange *x;
-	long long t0 = monotonic_ms();
+	long long t0 = clock_ms();
 	int rc, status = 1;
 
 	if ((x = calloc(1, sizeof(*x))) == NULL)

@@ -636,55 +636,50 @@ store_keys(struct store *st, size_t offset, size_t count, struct strlist *out)
 	                  1);
 }
 
+/* The integer reply of a counting command on one of the index keys; -1 on error. */
+static long long
+count_of(struct store *st, redisReply *r)
+{
+	long long n = -1;
+
+	if (r == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_INTEGER)
+		n = r->integer;
+	else
+		set_err(st, "redis: unexpected reply to a count");
+	freeReplyObject(r);
+	return n;
+}
+
 long long
 store_count(struct store *st)
 {
 	char kd[KEYLEN];
-	redisReply *r;
-	long long n = -1;
 
 	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
 		return -1;
-	if ((r = command(st, "ZCARD %s", kd)) == NULL)
-		return -1;
-	if (r->type == REDIS_REPLY_INTEGER)
-		n = r->integer;
-	freeReplyObject(r);
-	return n;
+	return count_of(st, command(st, "ZCARD %s", kd));
 }
 
 long long
 store_count_due(struct store *st, time_t until)
 {
 	char kd[KEYLEN];
-	redisReply *r;
-	long long n = -1;
 
 	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
 		return -1;
-	if ((r = command(st, "ZCOUNT %s -inf %lld", kd, (long long)until)) == NULL)
-		return -1;
-	if (r->type == REDIS_REPLY_INTEGER)
-		n = r->integer;
-	freeReplyObject(r);
-	return n;
+	return count_of(st, command(st, "ZCOUNT %s -inf %lld", kd, (long long)until));
 }
 
 long long
 store_count_failing(struct store *st)
 {
 	char kf[KEYLEN];
-	redisReply *r;
-	long long n = -1;
 
 	if (key(st, kf, sizeof(kf), "failing", NULL) == -1)
 		return -1;
-	if ((r = command(st, "SCARD %s", kf)) == NULL)
-		return -1;
-	if (r->type == REDIS_REPLY_INTEGER)
-		n = r->integer;
-	freeReplyObject(r);
-	return n;
+	return count_of(st, command(st, "SCARD %s", kf));
 }
 
 int

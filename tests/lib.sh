@@ -197,6 +197,36 @@ resp_this() {
 resp_cert_status() {
 	openssl ocsp -respin "$1" -resp_text -noverify 2>/dev/null | sed -n 's/.*Cert Status: //p' | head -1
 }
+# The certificate status a TLS server on 127.0.0.1:PORT staples, as openssl s_client -status
+# prints it; retries for a while since servers fetch their first staple in the background.
+staple_status() {
+	local port=$1 i out
+	for i in $(seq "${2:-20}"); do
+		out=$(echo | timeout 5 openssl s_client -connect "127.0.0.1:$port" -status 2>/dev/null)
+		if echo "$out" | grep -q 'Cert Status:'; then
+			echo "$out" | sed -n 's/.*Cert Status: //p' | head -1
+			return 0
+		fi
+		sleep 0.5
+	done
+	echo "no staple"
+}
+# POSTs the DER request file REQ to 127.0.0.1:PORT over a raw connection, answer into OUT.
+raw_post() {
+	local port=$1 req=$2 out=$3
+	exec 3<>"/dev/tcp/127.0.0.1/$port"
+	{ printf 'POST / HTTP/1.0\r\nContent-Type: application/ocsp-request\r\nContent-Length: %d\r\n\r\n' \
+		"$(stat -c %s "$req")"; cat "$req"; } >&3
+	timeout 5 cat <&3 > "$out"
+	exec 3<&-
+}
+# 0 when FILE holds one HTTP response and nothing else: its head, then Content-Length bytes.
+exactly_one_response() {
+	local len head
+	len=$(sed -n 's/^Content-Length: \([0-9]*\)\r$/\1/p' "$1")
+	head=$(sed -n '1,/^\r$/p' "$1" | wc -c)
+	[ -n "$len" ] && [ $((head + len)) = "$(stat -c %s "$1")" ]
+}
 log_has() { grep -Eq "$1" "$T/ocsp-proxy.log" 2>/dev/null; }
 # The Redis keys of the cached entries.
 cached_keys() { rcli --scan --pattern '{test}:e:*' 2>/dev/null; }

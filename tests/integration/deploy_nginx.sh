@@ -48,27 +48,13 @@ start_nginx() {
 	wait_port "$port"
 }
 stop_nginx() { kill "$NGINX_PID" 2>/dev/null; wait "$NGINX_PID" 2>/dev/null; }
-# The staple nginx sends, as openssl s_client -status prints it; tries for a few seconds since
-# nginx fetches its first staple in the background.
-staple() {
-	local i out
-	for i in $(seq 20); do
-		out=$(echo | timeout 5 openssl s_client -connect "127.0.0.1:$port" -status 2>/dev/null)
-		if echo "$out" | grep -q 'Cert Status:'; then
-			echo "$out" | sed -n 's/.*Cert Status: //p' | head -1
-			return 0
-		fi
-		sleep 0.5
-	done
-	echo "no staple"
-}
 
 start_nginx
-check_eq "nginx staples a good response" good "$(staple)"
+check_eq "nginx staples a good response" good "$(staple_status $port)"
 check "nginx asked with GET naming only the proxy" log_has 'result=miss status=200 method=GET upstream='"$RESP_URL"
 stop_nginx
 stop_responder
 start_nginx
-check_eq "after a restart with the responder down, still stapling" good "$(staple)"
+check_eq "after a restart with the responder down, still stapling" good "$(staple_status $port)"
 check "served from the cache" log_has 'result=hit status=200 method=GET'
 stop_nginx

@@ -29,38 +29,19 @@ check "the hit was logged (to the log, not the socket)" log_has 'result=hit'
 
 # The raw bytes the client gets: one HTTP response, its body exactly Content-Length long.
 make_request "$CA_DIR/good.pem" "$T/g.req"
-{ printf 'POST / HTTP/1.0\r\nContent-Type: application/ocsp-request\r\nContent-Length: %d\r\n\r\n' \
-	"$(stat -c %s "$T/g.req")"; cat "$T/g.req"; } > "$T/http.req"
-exec 3<>"/dev/tcp/127.0.0.1/$port"
-cat "$T/http.req" >&3
-timeout 5 cat <&3 > "$T/raw"
-exec 3<&-
-len=$(sed -n 's/^Content-Length: \([0-9]*\)\r$/\1/p' "$T/raw")
-head_len=$(sed -n '1,/^\r$/p' "$T/raw" | wc -c)
-check_eq "nothing but the response on the socket" $((head_len + len)) "$(stat -c %s "$T/raw")"
+raw_post "$port" "$T/g.req" "$T/raw"
+check "nothing but the response on the socket" exactly_one_response "$T/raw"
 check "starts with the status line" grep -q '^HTTP/1.1 200 OK' "$T/raw"
 
 # An error path that logs a warning (upstream down, nothing cached) still sends only HTTP.
 stop_responder
 make_request "$CA_DIR/revoked.pem" "$T/r.req"
 rcli FLUSHALL >/dev/null
-exec 3<>"/dev/tcp/127.0.0.1/$port"
-{ printf 'POST / HTTP/1.0\r\nContent-Type: application/ocsp-request\r\nContent-Length: %d\r\n\r\n' \
-	"$(stat -c %s "$T/r.req")"; cat "$T/r.req"; } >&3
-timeout 5 cat <&3 > "$T/raw2"
-exec 3<&-
-len=$(sed -n 's/^Content-Length: \([0-9]*\)\r$/\1/p' "$T/raw2")
-head_len=$(sed -n '1,/^\r$/p' "$T/raw2" | wc -c)
-check_eq "upstream down: only the response on the socket" $((head_len + len)) "$(stat -c %s "$T/raw2")"
+raw_post "$port" "$T/r.req" "$T/raw2"
+check "upstream down: only the response on the socket" exactly_one_response "$T/raw2"
 check "upstream down: the warning went to the log" log_has 'upstream .* failed'
 
 # With the default log target (journal, else syslog) the same: nothing reaches the socket.
 write_config "$T/c.conf" "default_upstream = $RESP_URL" "log = auto" "debug = yes"
-exec 3<>"/dev/tcp/127.0.0.1/$port"
-{ printf 'POST / HTTP/1.0\r\nContent-Type: application/ocsp-request\r\nContent-Length: %d\r\n\r\n' \
-	"$(stat -c %s "$T/r.req")"; cat "$T/r.req"; } >&3
-timeout 5 cat <&3 > "$T/raw3"
-exec 3<&-
-len=$(sed -n 's/^Content-Length: \([0-9]*\)\r$/\1/p' "$T/raw3")
-head_len=$(sed -n '1,/^\r$/p' "$T/raw3" | wc -c)
-check_eq "log = auto: only the response on the socket" $((head_len + len)) "$(stat -c %s "$T/raw3")"
+raw_post "$port" "$T/r.req" "$T/raw3"
+check "log = auto: only the response on the socket" exactly_one_response "$T/raw3"
