@@ -56,7 +56,8 @@ for h in http decode ocsp_request ocsp_response config; do
 		-print_final_stats=1 "$OUT/work/$h" "$OUT/corpus/$h" > "$OUT/$h.log" 2>&1; then
 		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$OUT/$h.log")
 		cov=$(grep -o 'cov: [0-9]*' "$OUT/$h.log" | tail -1)
-		echo "ok - fuzz_$h: $runs executions in ${SECONDS_EACH}s, $cov"
+		echo "ok - fuzz_$h"
+		echo "# fuzz_$h: $runs executions in ${SECONDS_EACH}s, $cov"
 		passed=$((passed + 1))
 	else
 		echo "not ok - fuzz_$h: crashed; see $OUT/$h.log"
