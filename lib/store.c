@@ -383,6 +383,11 @@ store_lookup(struct store *st, const char *certid, time_t now, struct entry *out
 		return -1;
 	snprintf(nows, sizeof(nows), "%lld", (long long)now);
 	r = command(st, "EVAL %s 3 %s %s %s %s %s", lookup_lua, ke, kd, ks, nows, certid);
+	/* A Redis that refuses writes (full under noeviction, or a read-only replica) can still
+	 * serve the hit: read without recording it. */
+	if (r == NULL && st->c != NULL &&
+	    (strstr(st->err, "OOM") != NULL || strstr(st->err, "READONLY") != NULL))
+		r = command(st, "HMGET %s resp this next etag url fetched status", ke);
 	if (r == NULL)
 		return -1;
 	if (r->type != REDIS_REPLY_ARRAY || r->elements < 7) {
