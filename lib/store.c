@@ -12,6 +12,7 @@
 #include <hiredis/hiredis.h>
 
 #include "store.h"
+#include "url.h"
 
 struct store {
 	const struct config *cfg;
@@ -202,7 +203,61 @@ parse_redis_url(const char *url, char *host, size_t hostlen, int *port, char *pa
 	return 0;
 }
 
-/* The one place a connection is made. Sentinel discovery and a read replica slot in here. */
+/* Asks the Sentinels in turn for the current primary of redis_master_name. 0 with host and
+ * port filled, -1 when none answers. */
+static int
+sentinel_primary(struct store *st, struct timeval tv, char *host, size_t hostlen, int *port)
+{
+	const struct config *cfg = st->cfg;
+	char shost[256];
+	redisContext *c;
+	redisReply *r;
+	size_t i;
+	int sport, found;
+
+	for (i = 0; i < cfg->redis_sentinel.n; i++) {
+		if (url_split_hostport(cfg->redis_sentinel.v[i], shost, sizeof(shost), &sport) == -1 ||
+		    sport == 0)
+			continue;
+		c = redisConnectWithTimeout(shost, sport, tv);
+		if (c == NULL || c->err || redisSetTimeout(c, tv) != REDIS_OK) {
+			if (c != NULL)
+				redisFree(c);
+			continue;
+		}
+		if (cfg->redis_sentinel_password != NULL) {
+			r = redisCommand(c, "AUTH %s", cfg->redis_sentinel_password);
+			if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+				if (r != NULL)
+					freeReplyObject(r);
+				redisFree(c);
+				continue;
+			}
+			freeReplyObject(r);
+		}
+		r = redisCommand(c, "SENTINEL get-master-addr-by-name %s", cfg->redis_master_name);
+		found = r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+		    r->element[0]->type == REDIS_REPLY_STRING &&
+		    r->element[1]->type == REDIS_REPLY_STRING && r->element[0]->len < hostlen;
+		if (found) {
+			memcpy(host, r->element[0]->str, r->element[0]->len);
+			host[r->element[0]->len] = '\0';
+			*port = atoi(r->element[1]->str);
+			found = *port > 0 && *port < 65536;
+		}
+		if (r != NULL)
+			freeReplyObject(r);
+		redisFree(c);
+		if (found)
+			return 0;
+	}
+	set_err(st, "no sentinel of %zu knows primary '%s'", cfg->redis_sentinel.n,
+	        cfg->redis_master_name);
+	return -1;
+}
+
+/* The one place a connection is made: to the `redis` URL, or to the primary the Sentinels name
+ * (checked with ROLE, since a Sentinel may not have noticed a failover yet). */
 static int
 store_connect(struct store *st)
 {
@@ -210,7 +265,7 @@ store_connect(struct store *st)
 	char host[512], pass[256];
 	struct timeval tv;
 	redisReply *r;
-	int port, db, i, n = 0;
+	int port, db, i, n = 0, sentinel = cfg->redis_sentinel.n > 0, role_at = -1, bad_role;
 
 	if (st->c != NULL)
 		return 0;
@@ -226,10 +281,13 @@ store_connect(struct store *st)
 		snprintf(pass, sizeof(pass), "%s", cfg->redis_password);
 	tv.tv_sec = cfg->redis_timeout / 1000;
 	tv.tv_usec = (cfg->redis_timeout % 1000) * 1000;
+	if (sentinel && sentinel_primary(st, tv, host, sizeof(host), &port) == -1)
+		return -1;
 	st->c = port == 0 ? redisConnectUnixWithTimeout(host, tv)
 	                  : redisConnectWithTimeout(host, port, tv);
 	if (st->c == NULL || st->c->err) {
-		set_err(st, "connect %s: %s", cfg->redis, st->c != NULL ? st->c->errstr : "no memory");
+		set_err(st, "connect %s: %s", sentinel ? host : cfg->redis,
+		        st->c != NULL ? st->c->errstr : "no memory");
 		disconnect(st);
 		return -1;
 	}
@@ -247,6 +305,10 @@ store_connect(struct store *st)
 		redisAppendCommand(st->c, "SELECT %d", db);
 		n++;
 	}
+	if (sentinel) {
+		redisAppendCommand(st->c, "ROLE");
+		role_at = n++;
+	}
 	for (i = 0; i < n; i++) {
 		if (redisGetReply(st->c, (void **)&r) != REDIS_OK || r == NULL) {
 			set_err(st, "redis: %s", st->c->errstr);
@@ -259,7 +321,15 @@ store_connect(struct store *st)
 			disconnect(st);
 			return -1;
 		}
+		bad_role = i == role_at &&
+		    (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+		     r->element[0]->type != REDIS_REPLY_STRING || strcmp(r->element[0]->str, "master") != 0);
 		freeReplyObject(r);
+		if (bad_role) {
+			set_err(st, "redis: %s:%d is not the primary (yet)", host, port);
+			disconnect(st);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -284,6 +354,9 @@ command(struct store *st, const char *fmt, ...)
 	}
 	if (r->type == REDIS_REPLY_ERROR) {
 		set_err(st, "redis: %s", r->str);
+		/* A primary demoted by a failover: ask the Sentinels again on the next call. */
+		if (st->cfg->redis_sentinel.n > 0 && strncmp(r->str, "READONLY", 8) == 0)
+			disconnect(st);
 		freeReplyObject(r);
 		return NULL;
 	}
@@ -385,8 +458,7 @@ store_lookup(struct store *st, const char *certid, time_t now, struct entry *out
 	r = command(st, "EVAL %s 3 %s %s %s %s %s", lookup_lua, ke, kd, ks, nows, certid);
 	/* A Redis that refuses writes (full under noeviction, or a read-only replica) can still
 	 * serve the hit: read without recording it. */
-	if (r == NULL && st->c != NULL &&
-	    (strstr(st->err, "OOM") != NULL || strstr(st->err, "READONLY") != NULL))
+	if (r == NULL && (strstr(st->err, "OOM") != NULL || strstr(st->err, "READONLY") != NULL))
 		r = command(st, "HMGET %s resp this next etag url fetched status", ke);
 	if (r == NULL)
 		return -1;

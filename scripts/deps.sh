@@ -8,7 +8,7 @@ set -eu
 #        deployment tests (apache2, nginx, xinetd, redis-sentinel)
 pkgs="gcc make pkg-config libssl-dev libhiredis-dev libcurl4-openssl-dev libsystemd-dev
       libcurl4 redis-server redis-tools openssl systemd curl apache2-utils valgrind cppcheck
-      apache2 nginx xinetd time"
+      apache2 nginx xinetd time redis-sentinel"
 [ "${DEPS_ONLY_BUILD:-}" = 1 ] && pkgs="gcc make pkg-config libssl-dev libhiredis-dev libcurl4-openssl-dev libsystemd-dev libcurl4"
 
 missing=

@@ -1,0 +1,85 @@
+# sentinel: programs find the primary through Redis Sentinel and follow a failover: a primary,
+# a replica and three Sentinels on loopback; kill the primary; after the promotion hits come
+# from the new primary (responder down), new misses are cached there, the scheduler refreshes.
+. "$(dirname "$0")/../lib.sh"
+
+if ! command -v redis-sentinel >/dev/null; then
+	skip "sentinel" "redis-sentinel is not installed (scripts/deps.sh installs it)"
+	exit 0
+fi
+make_ca "$CA_DIR"
+start_responder 60
+P1=$(free_port); P2=$(free_port)
+mkdir -p "$T/r1" "$T/r2"
+redis-server --port "$P1" --bind 127.0.0.1 --save "" --appendonly no --dir "$T/r1" \
+	--logfile "$T/r1/log" &
+R1=$!; register_pid $R1
+redis-server --port "$P2" --bind 127.0.0.1 --save "" --appendonly no --dir "$T/r2" \
+	--logfile "$T/r2/log" --replicaof 127.0.0.1 "$P1" &
+R2=$!; register_pid $R2
+wait_port "$P1"; wait_port "$P2"
+sentinels=""
+for i in 1 2 3; do
+	S=$(free_port)
+	mkdir -p "$T/s$i"
+	cat > "$T/s$i/sentinel.conf" <<CONF
+port $S
+bind 127.0.0.1
+dir $T/s$i
+logfile $T/s$i/log
+sentinel monitor ocsp 127.0.0.1 $P1 2
+sentinel down-after-milliseconds ocsp 1000
+sentinel failover-timeout ocsp 5000
+sentinel parallel-syncs ocsp 1
+CONF
+	redis-sentinel "$T/s$i/sentinel.conf" &
+	register_pid $!
+	wait_port "$S"
+	sentinels="$sentinels${sentinels:+, }127.0.0.1:$S"
+done
+REDIS_URL=redis://127.0.0.1:1/0   # unused with Sentinels; only its password/db would count
+write_config "$T/c.conf" "default_upstream = $RESP_URL" "redis_sentinel = $sentinels" \
+	"redis_master_name = ocsp" "redis_timeout = 500ms" "upstream_timeout = 2s"
+start_handler "$T/c.conf"
+r1() { redis-cli -p "$P1" "$@"; }
+r2() { redis-cli -p "$P2" "$@"; }
+
+check_eq "warm through the Sentinels' primary" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
+check_eq "cached on the primary" 1 "$(r1 --scan --pattern '{test}:e:*' | wc -l)"
+for _ in $(seq 50); do [ "$(r2 --scan --pattern '{test}:e:*' | wc -l)" = 1 ] && break; sleep 0.1; done
+check_eq "replicated" 1 "$(r2 --scan --pattern '{test}:e:*' | wc -l)"
+check_eq "a hit" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
+check "logged as a hit" log_has 'result=hit'
+
+# Failover.
+stop_responder
+kill -9 $R1 2>/dev/null
+wait $R1 2>/dev/null
+promoted=0
+for _ in $(seq 150); do
+	[ "$(r2 ROLE 2>/dev/null | head -1)" = master ] && { promoted=1; break; }
+	sleep 0.1
+done
+check_eq "the replica was promoted" 1 "$promoted"
+answered=0
+for _ in $(seq 30); do
+	[ "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")" = good ] && { answered=1; break; }
+	sleep 0.3
+done
+check_eq "hits from the new primary, responder down" 1 "$answered"
+n=$(grep -c 'result=hit' "$T/ocsp-proxy.log")
+check_eq "served as a hit" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
+check_eq "... counted as a hit" $((n + 1)) "$(grep -c 'result=hit' "$T/ocsp-proxy.log")"
+start_responder 60
+write_config "$T/c.conf" "default_upstream = $RESP_URL" "redis_sentinel = $sentinels" \
+	"redis_master_name = ocsp" "redis_timeout = 500ms" "upstream_timeout = 2s"
+check_eq "a new miss after the failover" revoked "$(ocsp_query "$PROXY_URL" "$CA_DIR/revoked.pem")"
+check_eq "cached on the new primary" 2 "$(r2 --scan --pattern '{test}:e:*' | wc -l)"
+# (the responder came back on another port: point the entries at it)
+r2 --scan --pattern '{test}:e:*' | while read -r k; do
+	r2 HSET "$k" url "$RESP_URL" >/dev/null
+	r2 ZADD '{test}:due' 0 "${k#\{test\}:e:}" >/dev/null
+done
+sleep 1.1
+check_eq "the scheduler follows the new primary" "refreshed 2, kept 0, failed 0, evicted 0, skipped 0" \
+	"$("$BUILD/ocsp-proxy-scheduler" -c "$T/c.conf" --once)"
