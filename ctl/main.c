@@ -305,20 +305,50 @@ out:
 	return rc;
 }
 
+/* The schedulers that reported a tick, on every host: "scheduler OWNER last tick TIME: SUMMARY". */
+static void
+print_schedulers(const struct strlist *owners, const struct strlist *values, int json)
+{
+	char when[32];
+	const char *summary;
+	size_t i;
+
+	if (json)
+		printf(",\"schedulers\":[");
+	for (i = 0; i < owners->n && i < values->n; i++) {
+		summary = strchr(values->v[i], ' ');
+		summary = summary != NULL ? summary + 1 : "";
+		if (json) {
+			printf("%s{\"owner\":", i > 0 ? "," : "");
+			json_str(owners->v[i]);
+			printf(",\"last_tick\":%lld,\"summary\":", atoll(values->v[i]));
+			json_str(summary);
+			printf("}");
+		} else {
+			iso((time_t)atoll(values->v[i]), when);
+			printf("scheduler %s last tick %s: %s\n", owners->v[i], when, summary);
+		}
+	}
+	if (json)
+		printf("]");
+}
+
 static int
 cmd_stats(struct store *st, const struct opts *o)
 {
-	struct strlist names, values;
+	struct strlist names, values, owners, ticks;
 	long long entries = store_count(st), failing = store_count_failing(st);
 	size_t i;
+	int rc = 1;
 
 	memset(&names, 0, sizeof(names));
 	memset(&values, 0, sizeof(values));
-	if (entries < 0 || failing < 0 || store_stats(st, &names, &values) == -1) {
+	memset(&owners, 0, sizeof(owners));
+	memset(&ticks, 0, sizeof(ticks));
+	if (entries < 0 || failing < 0 || store_stats(st, &names, &values) == -1 ||
+	    store_reports(st, &owners, &ticks) == -1) {
 		fprintf(stderr, "ocsp-proxyctl: %s\n", store_error(st));
-		strlist_free(&names);
-		strlist_free(&values);
-		return 1;
+		goto out;
 	}
 	if (o->json)
 		printf("{\"entries\":%lld,\"failing\":%lld", entries, failing);
@@ -333,11 +363,16 @@ cmd_stats(struct store *st, const struct opts *o)
 			printf("%s %s\n", names.v[i], values.v[i]);
 		}
 	}
+	print_schedulers(&owners, &ticks, o->json);
 	if (o->json)
 		printf("}\n");
+	rc = 0;
+out:
 	strlist_free(&names);
 	strlist_free(&values);
-	return 0;
+	strlist_free(&owners);
+	strlist_free(&ticks);
+	return rc;
 }
 
 int

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 
 #include "clock.h"
 #include "decode.h"
@@ -200,8 +201,7 @@ lookup(struct exchange *x, int count_it)
 		x->cache = CACHE_DOWN;
 		return;
 	}
-	rc = count_it ? store_lookup(st, x->oreq.key, x->now, &x->cached)
-	              : store_get(st, x->oreq.key, &x->cached);
+	rc = store_lookup(st, x->oreq.key, x->now, count_it, &x->cached);
 	if (rc == -1) {
 		log_msg(LOG_WARNING, "redis unavailable, answering without the cache: %s",
 		        store_error(st));
@@ -436,7 +436,12 @@ handler_serve(struct handler *h, int in, int out)
 	forward(x);
 logged:
 	status = strcmp(x->o.result, "rejected") == 0 || strcmp(x->o.result, "error") == 0;
+	/* The client has all it will get: let it go before the bookkeeping below. */
+	shutdown(out, SHUT_WR);
 	log_request(x, method_name(&x->req), t0);
+	if (x->h->store != NULL && store_flush(x->h->store) == -1)
+		log_msg(LOG_WARNING, "could not record the hit on the primary: %s",
+		        store_error(x->h->store));
 out:
 	fetch_result_free(&x->fr);
 	entry_free(&x->cached);

@@ -14,9 +14,19 @@
 #include "store.h"
 #include "url.h"
 
+/* Room for "{prefix}:lease:" and the longest CertID hex. */
+enum { KEYLEN = 700 };
+
+enum { PRIMARY, REPLICA };
+
 struct store {
 	const struct config *cfg;
-	redisContext *c;
+	redisContext *c[2];          /* the primary (every write), and redis_read when set */
+	/* A lookup served by the replica is recorded on the primary later, by store_flush, so the
+	 * client has its answer before this host talks to a primary that may be far or gone. */
+	char pend_key[KEYLEN];       /* entry key, "" when the entry was absent */
+	const char *pend_stat;       /* counter to bump, NULL when nothing is pending */
+	time_t pend_now;
 	char err[256];
 };
 
@@ -31,6 +41,12 @@ static const char lookup_lua[] =
     "else redis.call('HINCRBY', KEYS[3], 'stale_lookups', 1) end\n"
     "v[8] = redis.call('ZSCORE', KEYS[2], ARGV[2])\n"
     "return v\n";
+
+/* KEYS: entry stats; ARGV: now counter. A hit read from the replica, recorded on the primary. */
+static const char touch_lua[] =
+    "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'hit', ARGV[1]) end\n"
+    "redis.call('HINCRBY', KEYS[2], ARGV[2], 1)\n"
+    "return 0\n";
 
 /* KEYS: entry due failing; ARGV: certid resp req url etag status this next fetched due.
  * An unreadable stored thisUpdate loses to any good answer. */
@@ -53,6 +69,17 @@ static const char fail_lua[] =
     "redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])\n"
     "redis.call('SADD', KEYS[3], ARGV[1])\n"
     "return 1\n";
+
+/* KEYS: schedulers; ARGV: owner now summary oldest. Drops schedulers long silent (restarted
+ * ones leave their old host:pid behind). */
+static const char report_lua[] =
+    "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ' ' .. ARGV[3])\n"
+    "local all = redis.call('HGETALL', KEYS[1])\n"
+    "for i = 1, #all, 2 do\n"
+    "  if (tonumber(string.match(all[i + 1], '^%d+')) or 0) < tonumber(ARGV[4]) then\n"
+    "    redis.call('HDEL', KEYS[1], all[i]) end\n"
+    "end\n"
+    "return 0\n";
 
 /* KEYS: lease; ARGV: owner */
 static const char release_lua[] =
@@ -80,11 +107,11 @@ store_new(const struct config *cfg)
 }
 
 static void
-disconnect(struct store *st)
+disconnect(struct store *st, int which)
 {
-	if (st->c != NULL)
-		redisFree(st->c);
-	st->c = NULL;
+	if (st->c[which] != NULL)
+		redisFree(st->c[which]);
+	st->c[which] = NULL;
 }
 
 void
@@ -92,7 +119,8 @@ store_free(struct store *st)
 {
 	if (st == NULL)
 		return;
-	disconnect(st);
+	disconnect(st, PRIMARY);
+	disconnect(st, REPLICA);
 	free(st);
 }
 
@@ -206,9 +234,10 @@ parse_redis_url(const char *url, char *host, size_t hostlen, int *port, char *pa
 /* Asks the Sentinels in turn for the current primary of redis_master_name. 0 with host and
  * port filled, -1 when none answers. */
 static int
-sentinel_primary(struct store *st, struct timeval tv, char *host, size_t hostlen, int *port)
+sentinel_primary(struct store *st, char *host, size_t hostlen, int *port)
 {
 	const struct config *cfg = st->cfg;
+	struct timeval tv = { cfg->redis_timeout / 1000, (cfg->redis_timeout % 1000) * 1000 };
 	char shost[256];
 	redisContext *c;
 	redisReply *r;
@@ -256,18 +285,78 @@ sentinel_primary(struct store *st, struct timeval tv, char *host, size_t hostlen
 	return -1;
 }
 
-/* The one place a connection is made: to the `redis` URL, or to the primary the Sentinels name
- * (checked with ROLE, since a Sentinel may not have noticed a failover yet). */
+/* Connects *cp to host:port (port 0: a unix socket path), then AUTH, SELECT and, for a
+ * primary found through the Sentinels, ROLE (a Sentinel may not have noticed a failover yet),
+ * pipelined in one round trip. `what` names the server in errors. */
+static int
+open_conn(struct store *st, redisContext **cp, const char *what, const char *host, int port,
+          const char *pass, int db, int check_role)
+{
+	struct timeval tv;
+	redisContext *c;
+	redisReply *r;
+	int i, n = 0, role_at = -1, bad_role;
+
+	tv.tv_sec = st->cfg->redis_timeout / 1000;
+	tv.tv_usec = (st->cfg->redis_timeout % 1000) * 1000;
+	c = port == 0 ? redisConnectUnixWithTimeout(host, tv) : redisConnectWithTimeout(host, port, tv);
+	if (c == NULL || c->err) {
+		set_err(st, "connect %s: %s", what, c != NULL ? c->errstr : "no memory");
+		goto fail;
+	}
+	if (redisSetTimeout(c, tv) != REDIS_OK) {
+		set_err(st, "cannot set the Redis timeout");
+		goto fail;
+	}
+	if (pass[0] != '\0') {
+		redisAppendCommand(c, "AUTH %s", pass);
+		n++;
+	}
+	if (db != 0) {
+		redisAppendCommand(c, "SELECT %d", db);
+		n++;
+	}
+	if (check_role) {
+		redisAppendCommand(c, "ROLE");
+		role_at = n++;
+	}
+	for (i = 0; i < n; i++) {
+		if (redisGetReply(c, (void **)&r) != REDIS_OK || r == NULL) {
+			set_err(st, "redis %s: %s", what, c->errstr);
+			goto fail;
+		}
+		if (r->type == REDIS_REPLY_ERROR) {
+			set_err(st, "redis %s: %s", what, r->str);
+			freeReplyObject(r);
+			goto fail;
+		}
+		bad_role = i == role_at &&
+		    (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+		     r->element[0]->type != REDIS_REPLY_STRING || strcmp(r->element[0]->str, "master") != 0);
+		freeReplyObject(r);
+		if (bad_role) {
+			set_err(st, "redis: %s:%d is not the primary (yet)", host, port);
+			goto fail;
+		}
+	}
+	*cp = c;
+	return 0;
+fail:
+	if (c != NULL)
+		redisFree(c);
+	return -1;
+}
+
+/* The primary: the `redis` URL, or the server the Sentinels name (with the URL's password and
+ * database). Every write goes here. */
 static int
 store_connect(struct store *st)
 {
 	const struct config *cfg = st->cfg;
 	char host[512], pass[256];
-	struct timeval tv;
-	redisReply *r;
-	int port, db, i, n = 0, sentinel = cfg->redis_sentinel.n > 0, role_at = -1, bad_role;
+	int port, db, sentinel = cfg->redis_sentinel.n > 0;
 
-	if (st->c != NULL)
+	if (st->c[PRIMARY] != NULL)
 		return 0;
 	if (cfg->redis == NULL || cfg->key_prefix == NULL) {
 		set_err(st, "no redis URL or key prefix configured");
@@ -279,59 +368,30 @@ store_connect(struct store *st)
 	}
 	if (cfg->redis_password != NULL)
 		snprintf(pass, sizeof(pass), "%s", cfg->redis_password);
-	tv.tv_sec = cfg->redis_timeout / 1000;
-	tv.tv_usec = (cfg->redis_timeout % 1000) * 1000;
-	if (sentinel && sentinel_primary(st, tv, host, sizeof(host), &port) == -1)
+	if (sentinel && sentinel_primary(st, host, sizeof(host), &port) == -1)
 		return -1;
-	st->c = port == 0 ? redisConnectUnixWithTimeout(host, tv)
-	                  : redisConnectWithTimeout(host, port, tv);
-	if (st->c == NULL || st->c->err) {
-		set_err(st, "connect %s: %s", sentinel ? host : cfg->redis,
-		        st->c != NULL ? st->c->errstr : "no memory");
-		disconnect(st);
+	return open_conn(st, &st->c[PRIMARY], sentinel ? host : cfg->redis, host, port, pass, db,
+	                 sentinel);
+}
+
+/* The redis_read server (a replica on this host, or any server): no ROLE check, since after a
+ * failover it may well be the primary itself. */
+static int
+replica_connect(struct store *st)
+{
+	const struct config *cfg = st->cfg;
+	char host[512], pass[256];
+	int port, db;
+
+	if (st->c[REPLICA] != NULL)
+		return 0;
+	if (parse_redis_url(cfg->redis_read, host, sizeof(host), &port, pass, sizeof(pass), &db) == -1) {
+		set_err(st, "bad redis_read URL");
 		return -1;
 	}
-	if (redisSetTimeout(st->c, tv) != REDIS_OK) {
-		set_err(st, "cannot set the Redis timeout");
-		disconnect(st);
-		return -1;
-	}
-	/* AUTH and SELECT pipelined: one round trip whatever is needed. */
-	if (pass[0] != '\0') {
-		redisAppendCommand(st->c, "AUTH %s", pass);
-		n++;
-	}
-	if (db != 0) {
-		redisAppendCommand(st->c, "SELECT %d", db);
-		n++;
-	}
-	if (sentinel) {
-		redisAppendCommand(st->c, "ROLE");
-		role_at = n++;
-	}
-	for (i = 0; i < n; i++) {
-		if (redisGetReply(st->c, (void **)&r) != REDIS_OK || r == NULL) {
-			set_err(st, "redis: %s", st->c->errstr);
-			disconnect(st);
-			return -1;
-		}
-		if (r->type == REDIS_REPLY_ERROR) {
-			set_err(st, "redis: %s", r->str);
-			freeReplyObject(r);
-			disconnect(st);
-			return -1;
-		}
-		bad_role = i == role_at &&
-		    (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
-		     r->element[0]->type != REDIS_REPLY_STRING || strcmp(r->element[0]->str, "master") != 0);
-		freeReplyObject(r);
-		if (bad_role) {
-			set_err(st, "redis: %s:%d is not the primary (yet)", host, port);
-			disconnect(st);
-			return -1;
-		}
-	}
-	return 0;
+	if (pass[0] == '\0' && cfg->redis_password != NULL)
+		snprintf(pass, sizeof(pass), "%s", cfg->redis_password);
+	return open_conn(st, &st->c[REPLICA], cfg->redis_read, host, port, pass, db, 0);
 }
 
 /* Runs one command; a transport error drops the connection so the next call reconnects, an
@@ -345,26 +405,24 @@ command(struct store *st, const char *fmt, ...)
 	if (store_connect(st) == -1)
 		return NULL;
 	va_start(ap, fmt);
-	r = redisvCommand(st->c, fmt, ap);
+	r = redisvCommand(st->c[PRIMARY], fmt, ap);
 	va_end(ap);
 	if (r == NULL) {
-		set_err(st, "redis: %s", st->c->errstr[0] ? st->c->errstr : "connection lost");
-		disconnect(st);
+		set_err(st, "redis: %s", st->c[PRIMARY]->errstr[0] ? st->c[PRIMARY]->errstr
+		                                                  : "connection lost");
+		disconnect(st, PRIMARY);
 		return NULL;
 	}
 	if (r->type == REDIS_REPLY_ERROR) {
 		set_err(st, "redis: %s", r->str);
 		/* A primary demoted by a failover: ask the Sentinels again on the next call. */
 		if (st->cfg->redis_sentinel.n > 0 && strncmp(r->str, "READONLY", 8) == 0)
-			disconnect(st);
+			disconnect(st, PRIMARY);
 		freeReplyObject(r);
 		return NULL;
 	}
 	return r;
 }
-
-/* Room for "{prefix}:lease:" and the longest CertID hex. */
-enum { KEYLEN = 700 };
 
 /* Key names, in one place: {P}:e:<hex>, {P}:due, {P}:lease:<hex>, {P}:stats, {P}:failing.
  * A name that does not fit is an error: a truncated key would name some other entry. */
@@ -439,122 +497,6 @@ dup_str(const redisReply *r)
 	return strndup(r->str, r->len);
 }
 
-int
-store_lookup(struct store *st, const char *certid, time_t now, struct entry *out)
-{
-	char ke[KEYLEN], kd[KEYLEN], ks[KEYLEN], nows[24];
-	redisReply *r, **e;
-	long long v;
-	int rc = -1;
-
-	memset(out, 0, sizeof(*out));
-	if (key(st, ke, sizeof(ke), "e", certid) == -1)
-		return -1;
-	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
-		return -1;
-	if (key(st, ks, sizeof(ks), "stats", NULL) == -1)
-		return -1;
-	snprintf(nows, sizeof(nows), "%lld", (long long)now);
-	r = command(st, "EVAL %s 3 %s %s %s %s %s", lookup_lua, ke, kd, ks, nows, certid);
-	/* A Redis that refuses writes (full under noeviction, or a read-only replica) can still
-	 * serve the hit: read without recording it. */
-	if (r == NULL && (strstr(st->err, "OOM") != NULL || strstr(st->err, "READONLY") != NULL))
-		r = command(st, "HMGET %s resp this next etag url fetched status", ke);
-	if (r == NULL)
-		return -1;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements < 7) {
-		set_err(st, "redis: unexpected reply to lookup");
-		goto out;
-	}
-	e = r->element;
-	rc = 0;
-	/* A malformed entry is a miss: it will be replaced by the next good answer. */
-	if (dup_bytes(e[0], &out->resp, &out->resp_len) == -1)
-		goto out;
-	if (parse_ll(e[1], &v) == -1)
-		goto out;
-	out->this_update = (time_t)v;
-	if (parse_ll(e[2], &v) == -1)
-		goto out;
-	out->next_update = (time_t)v;
-	if (e[3]->type == REDIS_REPLY_STRING && e[3]->len < sizeof(out->etag))
-		memcpy(out->etag, e[3]->str, e[3]->len);
-	out->url = dup_str(e[4]);
-	if (parse_ll(e[5], &v) == 0)
-		out->fetched = (time_t)v;
-	out->cert_status = parse_ll(e[6], &v) == 0 ? (int)v : -1;
-	if (r->elements > 7 && parse_score(e[7], &v) == 0)
-		out->due = (time_t)v;
-	rc = 1;
-out:
-	if (rc != 1)
-		entry_free(out);
-	freeReplyObject(r);
-	return rc;
-}
-
-int
-store_get(struct store *st, const char *certid, struct entry *out)
-{
-	static const char *const fields[] = { "resp", "req", "url", "etag", "status", "this",
-	                                      "next", "fetched", "hit", "fail", "err", "failat" };
-	char ke[KEYLEN], kd[KEYLEN];
-	redisReply *r, **e;
-	long long v;
-	int rc = -1;
-
-	memset(out, 0, sizeof(*out));
-	if (key(st, ke, sizeof(ke), "e", certid) == -1)
-		return -1;
-	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
-		return -1;
-	r = command(st, "HMGET %s %s %s %s %s %s %s %s %s %s %s %s %s", ke, fields[0], fields[1],
-	            fields[2], fields[3], fields[4], fields[5], fields[6], fields[7], fields[8],
-	            fields[9], fields[10], fields[11]);
-	if (r == NULL)
-		return -1;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements != 12) {
-		set_err(st, "redis: unexpected reply to HMGET");
-		goto out;
-	}
-	e = r->element;
-	rc = 0;
-	if (dup_bytes(e[0], &out->resp, &out->resp_len) == -1)
-		goto out;
-	if (dup_bytes(e[1], &out->req, &out->req_len) == -1)
-		goto out;
-	out->url = dup_str(e[2]);
-	if (e[3]->type == REDIS_REPLY_STRING && e[3]->len < sizeof(out->etag))
-		memcpy(out->etag, e[3]->str, e[3]->len);
-	out->cert_status = parse_ll(e[4], &v) == 0 ? (int)v : -1;
-	if (parse_ll(e[5], &v) == -1)
-		goto out;
-	out->this_update = (time_t)v;
-	if (parse_ll(e[6], &v) == -1)
-		goto out;
-	out->next_update = (time_t)v;
-	out->fetched = parse_ll(e[7], &v) == 0 ? (time_t)v : 0;
-	out->last_hit = parse_ll(e[8], &v) == 0 ? (time_t)v : 0;
-	out->failures = parse_ll(e[9], &v) == 0 ? (int)v : 0;
-	if (e[10]->type == REDIS_REPLY_STRING && e[10]->len > 0)
-		out->err = dup_str(e[10]);
-	out->fail_at = parse_ll(e[11], &v) == 0 ? (time_t)v : 0;
-	freeReplyObject(r);
-	if ((r = command(st, "ZSCORE %s %s", kd, certid)) == NULL) {
-		rc = -1;
-		goto out;
-	}
-	if (parse_score(r, &v) == 0)
-		out->due = (time_t)v;
-	rc = 1;
-out:
-	if (rc != 1)
-		entry_free(out);
-	if (r != NULL)
-		freeReplyObject(r);
-	return rc;
-}
-
 static int
 int_reply(struct store *st, redisReply *r)
 {
@@ -567,6 +509,166 @@ int_reply(struct store *st, redisReply *r)
 		set_err(st, "redis: unexpected reply");
 	freeReplyObject(r);
 	return (int)v;
+}
+
+/* Entry fields, in the order reads ask for them. */
+enum field { F_RESP, F_THIS, F_NEXT, F_ETAG, F_URL, F_FETCHED, F_STATUS,
+             F_REQ, F_HIT, F_FAIL, F_ERR, F_FAILAT, F_ALL };
+#define HIT_FIELDS "resp this next etag url fetched status"
+#define ALL_FIELDS HIT_FIELDS " req hit fail err failat"
+enum { HIT_NFIELDS = F_REQ };
+
+/* Fills out from the n values of an HMGET of the fields above (the first n of them) and the
+ * entry's ZSCORE in the schedule. 1 when the entry is whole, 0 when it is absent or malformed:
+ * a malformed entry is a miss, replaced by the next good answer. */
+static int
+parse_entry(redisReply **e, size_t n, const redisReply *due, struct entry *out)
+{
+	long long v;
+
+	if (dup_bytes(e[F_RESP], &out->resp, &out->resp_len) == -1 || parse_ll(e[F_THIS], &v) == -1)
+		goto absent;
+	out->this_update = (time_t)v;
+	if (parse_ll(e[F_NEXT], &v) == -1)
+		goto absent;
+	out->next_update = (time_t)v;
+	if (e[F_ETAG]->type == REDIS_REPLY_STRING && e[F_ETAG]->len < sizeof(out->etag))
+		memcpy(out->etag, e[F_ETAG]->str, e[F_ETAG]->len);
+	out->url = dup_str(e[F_URL]);
+	out->fetched = parse_ll(e[F_FETCHED], &v) == 0 ? (time_t)v : 0;
+	out->cert_status = parse_ll(e[F_STATUS], &v) == 0 ? (int)v : -1;
+	if (parse_score(due, &v) == 0)
+		out->due = (time_t)v;
+	if (n < F_ALL)
+		return 1;
+	if (dup_bytes(e[F_REQ], &out->req, &out->req_len) == -1)
+		goto absent;
+	out->last_hit = parse_ll(e[F_HIT], &v) == 0 ? (time_t)v : 0;
+	out->failures = parse_ll(e[F_FAIL], &v) == 0 ? (int)v : 0;
+	if (e[F_ERR]->type == REDIS_REPLY_STRING && e[F_ERR]->len > 0)
+		out->err = dup_str(e[F_ERR]);
+	out->fail_at = parse_ll(e[F_FAILAT], &v) == 0 ? (time_t)v : 0;
+	return 1;
+absent:
+	entry_free(out);
+	return 0;
+}
+
+/* HMGET of the first n fields and ZSCORE, pipelined in one round trip, on the primary or the
+ * replica. 1 found, 0 absent, -1 error (the connection is dropped). */
+static int
+read_entry(struct store *st, int which, const char *ke, const char *kd, const char *certid,
+           size_t n, struct entry *out)
+{
+	redisContext *c;
+	redisReply *r[2] = { NULL, NULL };
+	int i, rc = -1;
+
+	if ((which == PRIMARY ? store_connect(st) : replica_connect(st)) == -1)
+		return -1;
+	c = st->c[which];
+	/* The names go in the format itself: hiredis splits it on spaces, not a %s argument. */
+	if (n == F_ALL)
+		redisAppendCommand(c, "HMGET %s " ALL_FIELDS, ke);
+	else
+		redisAppendCommand(c, "HMGET %s " HIT_FIELDS, ke);
+	redisAppendCommand(c, "ZSCORE %s %s", kd, certid);
+	for (i = 0; i < 2; i++)
+		if (redisGetReply(c, (void **)&r[i]) != REDIS_OK || r[i] == NULL) {
+			set_err(st, "redis: %s", c->errstr[0] ? c->errstr : "connection lost");
+			disconnect(st, which);
+			goto out;
+		}
+	for (i = 0; i < 2; i++)
+		if (r[i]->type == REDIS_REPLY_ERROR) {
+			set_err(st, "redis: %s", r[i]->str);
+			goto out;
+		}
+	if (r[0]->type != REDIS_REPLY_ARRAY || r[0]->elements != n) {
+		set_err(st, "redis: unexpected reply to HMGET");
+		goto out;
+	}
+	rc = parse_entry(r[0]->element, n, r[1], out);
+out:
+	for (i = 0; i < 2; i++)
+		if (r[i] != NULL)
+			freeReplyObject(r[i]);
+	return rc;
+}
+
+int
+store_lookup(struct store *st, const char *certid, time_t now, int count, struct entry *out)
+{
+	char ke[KEYLEN], kd[KEYLEN], ks[KEYLEN], nows[24];
+	redisReply *r;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	st->pend_stat = NULL;
+	if (key(st, ke, sizeof(ke), "e", certid) == -1 || key(st, kd, sizeof(kd), "due", NULL) == -1 ||
+	    key(st, ks, sizeof(ks), "stats", NULL) == -1)
+		return -1;
+	/* The local replica first; the primary when it is down (or the entry is not there yet:
+	 * replication lags, and a miss costs a fetch). */
+	if (st->cfg->redis_read != NULL) {
+		rc = read_entry(st, REPLICA, ke, kd, certid, HIT_NFIELDS, out);
+		if (rc == 1) {
+			if (count) {
+				snprintf(st->pend_key, sizeof(st->pend_key), "%s", ke);
+				st->pend_stat = out->next_update > now ? "hits" : "stale_lookups";
+				st->pend_now = now;
+			}
+			return 1;
+		}
+	}
+	if (!count)
+		return read_entry(st, PRIMARY, ke, kd, certid, HIT_NFIELDS, out);
+	snprintf(nows, sizeof(nows), "%lld", (long long)now);
+	r = command(st, "EVAL %s 3 %s %s %s %s %s", lookup_lua, ke, kd, ks, nows, certid);
+	if (r == NULL) {
+		/* A Redis that refuses writes (full under noeviction, or a read-only replica) can
+		 * still serve the hit: read without recording it. */
+		if (strstr(st->err, "OOM") != NULL || strstr(st->err, "READONLY") != NULL)
+			return read_entry(st, PRIMARY, ke, kd, certid, HIT_NFIELDS, out);
+		return -1;
+	}
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < HIT_NFIELDS) {
+		set_err(st, "redis: unexpected reply to lookup");
+		rc = -1;
+	} else {
+		rc = parse_entry(r->element, HIT_NFIELDS,
+		                 r->elements > HIT_NFIELDS ? r->element[HIT_NFIELDS] : NULL, out);
+	}
+	freeReplyObject(r);
+	return rc;
+}
+
+int
+store_flush(struct store *st)
+{
+	char ks[KEYLEN], nows[24];
+	const char *stat = st->pend_stat;
+
+	if (stat == NULL)
+		return 0;
+	st->pend_stat = NULL;
+	if (key(st, ks, sizeof(ks), "stats", NULL) == -1)
+		return -1;
+	snprintf(nows, sizeof(nows), "%lld", (long long)st->pend_now);
+	/* The hit time only on an entry that still exists: never a half entry. */
+	return int_reply(st, command(st, "EVAL %s 2 %s %s %s %s", touch_lua, st->pend_key, ks, nows,
+	                             stat)) < 0 ? -1 : 0;
+}
+
+int
+store_get(struct store *st, const char *certid, struct entry *out)
+{
+	char ke[KEYLEN], kd[KEYLEN];
+
+	memset(out, 0, sizeof(*out));
+	if (key(st, ke, sizeof(ke), "e", certid) == -1 || key(st, kd, sizeof(kd), "due", NULL) == -1)
+		return -1;
+	return read_entry(st, PRIMARY, ke, kd, certid, F_ALL, out);
 }
 
 int
@@ -795,16 +897,17 @@ store_stat_incr(struct store *st, const char *name, long long by)
 	return int_reply(st, command(st, "HINCRBY %s %s %lld", ks, name, by)) < 0 ? -1 : 0;
 }
 
-int
-store_stats(struct store *st, struct strlist *names, struct strlist *values)
+/* A hash as name/value pairs appended to names and values. 0 ok, -1 error. */
+static int
+hgetall(struct store *st, const char *kind, struct strlist *names, struct strlist *values)
 {
-	char ks[KEYLEN];
+	char k[KEYLEN];
 	redisReply *r;
 	size_t i;
 
-	if (key(st, ks, sizeof(ks), "stats", NULL) == -1)
+	if (key(st, k, sizeof(k), kind, NULL) == -1)
 		return -1;
-	if ((r = command(st, "HGETALL %s", ks)) == NULL)
+	if ((r = command(st, "HGETALL %s", k)) == NULL)
 		return -1;
 	if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) {
 		set_err(st, "redis: unexpected reply to HGETALL");
@@ -821,6 +924,32 @@ store_stats(struct store *st, struct strlist *names, struct strlist *values)
 		}
 	freeReplyObject(r);
 	return 0;
+}
+
+int
+store_stats(struct store *st, struct strlist *names, struct strlist *values)
+{
+	return hgetall(st, "stats", names, values);
+}
+
+int
+store_report(struct store *st, const char *owner, time_t now, const char *summary,
+             long long max_age)
+{
+	char k[KEYLEN], nows[24], oldest[24];
+
+	if (key(st, k, sizeof(k), "schedulers", NULL) == -1)
+		return -1;
+	snprintf(nows, sizeof(nows), "%lld", (long long)now);
+	snprintf(oldest, sizeof(oldest), "%lld", (long long)now - max_age);
+	return int_reply(st, command(st, "EVAL %s 1 %s %s %s %s %s", report_lua, k, owner, nows,
+	                             summary, oldest)) < 0 ? -1 : 0;
+}
+
+int
+store_reports(struct store *st, struct strlist *owners, struct strlist *values)
+{
+	return hgetall(st, "schedulers", owners, values);
 }
 
 int

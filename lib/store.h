@@ -6,7 +6,9 @@
  *   {P}:lease:<hex>     string with expiry: which scheduler refreshes the entry right now
  *   {P}:failing         set: certid-hex of entries whose last refresh failed
  *   {P}:stats           hash of counters (hits, misses, stale, passthrough, errors, ...)
- * where P is key_prefix. Every call has a deadline (redis_timeout); after an error the
+ *   {P}:schedulers      hash: host:pid of each scheduler -> "UNIXTIME last tick summary"
+ * where P is key_prefix. Writes go to the primary (`redis`, or the one redis_sentinel names);
+ * the hit path reads from redis_read when set. Every call has a deadline (redis_timeout); after an error the
  * connection is dropped and the next call reconnects. hiredis writes with write(2): callers
  * ignore SIGPIPE, or a Redis restart kills them. */
 #ifndef OCSP_PROXY_STORE_H
@@ -44,10 +46,15 @@ void store_free(struct store *st);
 /* Last error, for logs. */
 const char *store_error(const struct store *st);
 
-/* The hit path, one round trip: reads the entry's resp, this, next, etag, url, fetched and due,
- * and when found records the hit time and counts a hit (next > now) or stale lookup.
- * 1 found, 0 absent, -1 Redis error. */
-int store_lookup(struct store *st, const char *key, time_t now, struct entry *out);
+/* The hit path, one round trip: reads the entry's resp, this, next, etag, url, fetched,
+ * status and due. With count, a found entry's hit time is recorded and a hit (next > now),
+ * stale lookup or miss counted. With redis_read set the entry is read from that server first
+ * (the primary when it is down or lacks the entry), and the hit is recorded on the primary
+ * only by store_flush. 1 found, 0 absent, -1 Redis error. */
+int store_lookup(struct store *st, const char *key, time_t now, int count, struct entry *out);
+/* Records on the primary what the last lookup read from redis_read; call it once the client
+ * has its answer. 0 done or nothing to do, -1 error. */
+int store_flush(struct store *st);
 
 /* Full read, no side effects (scheduler, ctl). 1 found, 0 absent, -1 error. */
 int store_get(struct store *st, const char *key, struct entry *out);
@@ -88,6 +95,13 @@ int store_release(struct store *st, const char *key, const char *owner);
 int store_stat_incr(struct store *st, const char *name, long long by);
 /* All counters as name/value pairs into names and values (same length). -1 on error. */
 int store_stats(struct store *st, struct strlist *names, struct strlist *values);
+
+/* Each scheduler's last tick, for a view of every host: owner (host:pid) -> "UNIXTIME summary".
+ * Owners silent for max_age seconds are dropped. 0 ok, -1 error. */
+int store_report(struct store *st, const char *owner, time_t now, const char *summary,
+                 long long max_age);
+/* All reports: owners and values "UNIXTIME summary", same length. -1 on error. */
+int store_reports(struct store *st, struct strlist *owners, struct strlist *values);
 
 /* Round trip check (scheduler start-up, ctl). 0 ok, -1 error. */
 int store_ping(struct store *st);

@@ -202,6 +202,10 @@ main(int argc, char **argv)
 			n_failing = store_count_failing(rt.store);
 			if (res.refreshed + res.failed + res.evicted + res.kept > 0 || once)
 				log_msg(LOG_INFO, "tick: %s", line);
+			if (store_report(rt.store, owner, time(NULL), line,
+			                 rt.cfg.check_interval / 1000 * 3 > 86400
+			                     ? rt.cfg.check_interval / 1000 * 3 : 86400) == -1)
+				log_msg(LOG_WARNING, "cannot report the tick: %s", store_error(rt.store));
 			if (rt.cfg.metrics_file != NULL && metrics_write(rt.store, rt.cfg.metrics_file) == -1)
 				log_msg(LOG_WARNING, "cannot write metrics_file %s", rt.cfg.metrics_file);
 			sd_notifyf(0, "%sSTATUS=entries %lld, due %lld, failing %lld, last tick: %s",

@@ -108,9 +108,57 @@ stop_redis() { kill "$REDIS_PID" 2>/dev/null; wait "$REDIS_PID" 2>/dev/null; rm 
 restart_redis() { stop_redis; start_redis "${1:-redis}"; }
 rcli() { redis-cli -s "$REDIS_SOCK" "$@"; }
 
-start_responder() {
+# Replication and Sentinel on loopback ports (sentinel and cluster tests).
+# start_redis_port NAME PORT [redis-server args]: sets RPID. Diskless sync would wait
+# repl-diskless-sync-delay (5 s) for more replicas: not here.
+start_redis_port() {
+	local name=$1 port=$2
+	shift 2
+	mkdir -p "$T/$name"
+	redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$T/$name" \
+		--repl-diskless-sync-delay 0 --logfile "$T/$name/log" "$@" &
+	RPID=$!
+	register_pid "$RPID"
+	wait_port "$port"
+}
+# wait_replica PORT: until the replica on PORT has synced with its primary.
+wait_replica() {
+	for _ in $(seq 100); do
+		redis-cli -p "$1" INFO replication 2>/dev/null | grep -q 'master_link_status:up' && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# start_sentinels PRIMARY_PORT: three Sentinels watching "ocsp", quick to fail over; sets
+# SENTINELS to their "127.0.0.1:PORT, ..." list.
+start_sentinels() {
+	local i s
+	SENTINELS=""
+	for i in 1 2 3; do
+		s=$(free_port)
+		mkdir -p "$T/s$i"
+		cat > "$T/s$i/sentinel.conf" <<CONF
+port $s
+bind 127.0.0.1
+dir $T/s$i
+logfile $T/s$i/log
+sentinel monitor ocsp 127.0.0.1 $1 2
+sentinel down-after-milliseconds ocsp 1000
+sentinel failover-timeout ocsp 5000
+sentinel parallel-syncs ocsp 1
+CONF
+		redis-sentinel "$T/s$i/sentinel.conf" &
+		register_pid $!
+		wait_port "$s"
+		SENTINELS="$SENTINELS${SENTINELS:+, }127.0.0.1:$s"
+	done
+}
+# role PORT: master, slave, or nothing when down.
+role() { redis-cli -p "$1" ROLE 2>/dev/null | head -1; }
+
+start_responder() { # [NMIN [PORT]]: PORT to bring a stopped responder back where it was
 	make_ca "$CA_DIR"
-	RESP_PORT=$(free_port)
+	RESP_PORT=${2:-$(free_port)}
 	openssl ocsp -index "$CA_DIR/index.txt" -CA "$CA_DIR/ca.pem" -rsigner "$CA_DIR/ocsp.pem" \
 		-rkey "$CA_DIR/ocsp.key" -port "$RESP_PORT" -nmin "${1:-60}" -ignore_err \
 		> "$T/responder.log" 2>&1 &

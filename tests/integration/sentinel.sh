@@ -10,33 +10,11 @@ fi
 make_ca "$CA_DIR"
 start_responder 60
 P1=$(free_port); P2=$(free_port)
-mkdir -p "$T/r1" "$T/r2"
-redis-server --port "$P1" --bind 127.0.0.1 --save "" --appendonly no --dir "$T/r1" \
-	--logfile "$T/r1/log" &
-R1=$!; register_pid $R1
-redis-server --port "$P2" --bind 127.0.0.1 --save "" --appendonly no --dir "$T/r2" \
-	--logfile "$T/r2/log" --replicaof 127.0.0.1 "$P1" &
-R2=$!; register_pid $R2
-wait_port "$P1"; wait_port "$P2"
-sentinels=""
-for i in 1 2 3; do
-	S=$(free_port)
-	mkdir -p "$T/s$i"
-	cat > "$T/s$i/sentinel.conf" <<CONF
-port $S
-bind 127.0.0.1
-dir $T/s$i
-logfile $T/s$i/log
-sentinel monitor ocsp 127.0.0.1 $P1 2
-sentinel down-after-milliseconds ocsp 1000
-sentinel failover-timeout ocsp 5000
-sentinel parallel-syncs ocsp 1
-CONF
-	redis-sentinel "$T/s$i/sentinel.conf" &
-	register_pid $!
-	wait_port "$S"
-	sentinels="$sentinels${sentinels:+, }127.0.0.1:$S"
-done
+start_redis_port r1 "$P1"; R1=$RPID
+start_redis_port r2 "$P2" --replicaof 127.0.0.1 "$P1"
+wait_replica "$P2"
+start_sentinels "$P1"
+sentinels=$SENTINELS
 REDIS_URL=redis://127.0.0.1:1/0   # unused with Sentinels; only its password/db would count
 write_config "$T/c.conf" "default_upstream = $RESP_URL" "redis_sentinel = $sentinels" \
 	"redis_master_name = ocsp" "redis_timeout = 500ms" "upstream_timeout = 2s"
@@ -57,7 +35,7 @@ kill -9 $R1 2>/dev/null
 wait $R1 2>/dev/null
 promoted=0
 for _ in $(seq 150); do
-	[ "$(r2 ROLE 2>/dev/null | head -1)" = master ] && { promoted=1; break; }
+	[ "$(role "$P2")" = master ] && { promoted=1; break; }
 	sleep 0.1
 done
 check_eq "the replica was promoted" 1 "$promoted"

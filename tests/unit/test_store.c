@@ -138,13 +138,13 @@ test_lookup_put(struct store *st)
 	struct entry e, got;
 
 	CHECK_INT(store_ping(st), 0);
-	CHECK_INT(store_lookup(st, "aa01", 1000, &got), 0);
+	CHECK_INT(store_lookup(st, "aa01", 1000, 1, &got), 0);
 	CHECK(got.resp == NULL);
 	CHECK_INT(stat_value(st, "misses"), 1);
 
 	fill(&e, RESP1, sizeof(RESP1), 1000, 2000);
 	CHECK_INT(store_put(st, "aa01", &e, 1500), 1);
-	CHECK_INT(store_lookup(st, "aa01", 1100, &got), 1);
+	CHECK_INT(store_lookup(st, "aa01", 1100, 1, &got), 1);
 	CHECK_INT(got.resp_len, sizeof(RESP1));
 	CHECK(got.resp != NULL && memcmp(got.resp, RESP1, sizeof(RESP1)) == 0);
 	CHECK_INT(got.this_update, 1000);
@@ -158,7 +158,7 @@ test_lookup_put(struct store *st)
 	entry_free(&got);
 
 	/* Past nextUpdate: still returned, counted as stale. */
-	CHECK_INT(store_lookup(st, "aa01", 2000, &got), 1);
+	CHECK_INT(store_lookup(st, "aa01", 2000, 1, &got), 1);
 	entry_free(&got);
 	CHECK_INT(stat_value(st, "stale_lookups"), 1);
 	CHECK_INT(stat_value(st, "hits"), 1);
@@ -222,7 +222,7 @@ test_fail(struct store *st)
 
 	CHECK_INT(store_fail(st, "bb01", "refused", 100, 200), 0);
 	CHECK_INT(store_get(st, "bb01", &got), 0);
-	CHECK_INT(store_lookup(st, "bb01", 100, &got), 0);
+	CHECK_INT(store_lookup(st, "bb01", 100, 1, &got), 0);
 
 	CHECK_INT(store_count_failing(st), 0);
 	CHECK_INT(store_fail(st, "aa01", "HTTP 500", 3000, 3100), 1);
@@ -321,17 +321,17 @@ test_malformed(struct store *st, const char *dir)
 
 	raw(dir, "HSET {t2}:e:m1 this %s next %s", "notanumber", "99999", NULL);
 	raw(dir, "HSET {t2}:e:m1 resp %s url %s", "xyz", "http://a/", NULL);
-	CHECK_INT(store_lookup(st, "m1", 100, &got), 0);
+	CHECK_INT(store_lookup(st, "m1", 100, 1, &got), 0);
 	CHECK(got.resp == NULL && got.url == NULL);
 	raw(dir, "HSET {t2}:e:m2 this %s next %s fetched %s", "1", "2", "3");
-	CHECK_INT(store_lookup(st, "m2", 100, &got), 0);
+	CHECK_INT(store_lookup(st, "m2", 100, 1, &got), 0);
 	raw(dir, "HSET {t2}:e:m3 resp %s this %s next %s", "r", "1", "1e400");
-	CHECK_INT(store_lookup(st, "m3", 100, &got), 0);
+	CHECK_INT(store_lookup(st, "m3", 100, 1, &got), 0);
 	CHECK_INT(store_get(st, "m3", &got), 0);
 	raw(dir, "ZADD {t2}:due %s %s", "nan", "m4", NULL);
 	raw(dir, "HSET {t2}:e:m4 resp %s this %s next %s", "r", "1", "5000");
 	raw(dir, "HSET {t2}:e:m4 req %s status %s fail %s", "q", "bogus", "many");
-	CHECK_INT(store_lookup(st, "m4", 100, &got), 1);
+	CHECK_INT(store_lookup(st, "m4", 100, 1, &got), 1);
 	CHECK_INT(got.cert_status, -1);
 	CHECK_INT(got.due, 0);
 	entry_free(&got);
@@ -341,12 +341,12 @@ test_malformed(struct store *st, const char *dir)
 	/* A good answer replaces a malformed entry. */
 	fill(&e, RESP1, sizeof(RESP1), 10, 100);
 	CHECK_INT(store_put(st, "m1", &e, 50), 1);
-	CHECK_INT(store_lookup(st, "m1", 20, &got), 1);
+	CHECK_INT(store_lookup(st, "m1", 20, 1, &got), 1);
 	CHECK(got.resp_len == sizeof(RESP1) && memcmp(got.resp, RESP1, sizeof(RESP1)) == 0);
 	entry_free(&got);
 	/* A wrong-type key is an error, not a crash. */
 	raw(dir, "SET {t2}:e:m5 %s", "string", NULL, NULL);
-	CHECK_INT(store_lookup(st, "m5", 100, &got), -1);
+	CHECK_INT(store_lookup(st, "m5", 100, 1, &got), -1);
 	CHECK(strstr(store_error(st), "WRONGTYPE") != NULL);
 	CHECK_INT(store_ping(st), 0);
 }
@@ -374,7 +374,7 @@ test_error_replies(const char *dir, struct config *cfg)
 	snprintf(url, sizeof(url), "%s?db=3", cfg->redis);
 	cfg->redis = url;
 	st = store_new(cfg);
-	CHECK_INT(store_lookup(st, "oom", 20, &got), 0);
+	CHECK_INT(store_lookup(st, "oom", 20, 1, &got), 0);
 	CHECK_INT(store_put(st, "oom", &e, 50), 1);
 	store_free(st);
 	cfg->redis = saved;
@@ -391,7 +391,7 @@ test_error_replies(const char *dir, struct config *cfg)
 	cfg->redis_password = (char *)"s3cret";
 	st2 = store_new(cfg);
 	CHECK_INT(store_ping(st2), 0);
-	CHECK_INT(store_lookup(st2, "oom", 20, &got), 1);
+	CHECK_INT(store_lookup(st2, "oom", 20, 1, &got), 1);
 	entry_free(&got);
 	/* Clearing the password through the authenticated store. */
 	store_free(st2);
@@ -468,14 +468,14 @@ test_down(struct store *st, const char *dir, pid_t *pid, long long timeout)
 	/* Hung: the command times out. */
 	kill(*pid, SIGSTOP);
 	t0 = now_ms();
-	CHECK_INT(store_lookup(st, "aa01", 10, &got), -1);
+	CHECK_INT(store_lookup(st, "aa01", 10, 1, &got), -1);
 	t = now_ms() - t0;
 	CHECK(t >= timeout - 50 && t < timeout + 1000);
 
 	redis_stop(*pid);
 	for (i = 0; i < 2; i++) {
 		t0 = now_ms();
-		CHECK_INT(store_lookup(st, "aa01", 10, &got), -1);
+		CHECK_INT(store_lookup(st, "aa01", 10, 1, &got), -1);
 		CHECK(got.resp == NULL);
 		CHECK_INT(store_get(st, "aa01", &got), -1);
 		CHECK_INT(store_put(st, "aa01", &e, 10), -1);
@@ -506,8 +506,106 @@ test_down(struct store *st, const char *dir, pid_t *pid, long long timeout)
 	CHECK(*pid > 0);
 	CHECK_INT(store_ping(st), 0);
 	CHECK_INT(store_put(st, "aa01", &e, 10), 1);
-	CHECK_INT(store_lookup(st, "aa01", 10, &got), 1);
+	CHECK_INT(store_lookup(st, "aa01", 10, 1, &got), 1);
 	entry_free(&got);
+}
+
+/* redis_read: hits come from the read server and are recorded on the primary by store_flush;
+ * either server may be down. rd is a second, independent redis-server standing in for a local
+ * replica (the integration tests use real replication). */
+static void
+test_read_server(const char *dir, const struct config *base, pid_t *pid)
+{
+	char rdir[600], rsock[700];
+	struct config wcfg = *base, cfg = *base;
+	struct store *writer, *st;
+	struct entry e, got;
+	pid_t rpid;
+
+	snprintf(rdir, sizeof(rdir), "%s/rd", dir);
+	mkdir(rdir, 0700);
+	if ((rpid = redis_start(rdir)) == -1) {
+		CHECK(!"cannot start the second redis-server");
+		return;
+	}
+	snprintf(rsock, sizeof(rsock), "unix://%s/redis.sock", rdir);
+	wcfg.redis = rsock;
+	wcfg.key_prefix = cfg.key_prefix = (char *)"t3";
+	cfg.redis_read = rsock;
+	writer = store_new(&wcfg);
+	st = store_new(&cfg);
+
+	fill(&e, RESP1, sizeof(RESP1), 1000, 3000);
+	CHECK_INT(store_put(writer, "r1", &e, 1500), 1);
+	CHECK_INT(store_lookup(st, "r1", 2000, 1, &got), 1);
+	CHECK(got.resp_len == sizeof(RESP1) && memcmp(got.resp, RESP1, sizeof(RESP1)) == 0);
+	CHECK_INT(got.due, 1500);
+	entry_free(&got);
+	CHECK_INT(stat_value(st, "hits"), -1);
+	CHECK_INT(store_flush(st), 0);
+	CHECK_INT(stat_value(st, "hits"), 1);
+	CHECK_INT(store_flush(st), 0);
+	CHECK_INT(stat_value(st, "hits"), 1);
+	/* Recording a hit never creates a half entry on the primary. */
+	CHECK_INT(store_get(st, "r1", &got), 0);
+
+	/* Writes go to the primary; the read server still answers the hit. */
+	fill(&e, RESP2, sizeof(RESP2), 1100, 3000);
+	CHECK_INT(store_put(st, "r1", &e, 1600), 1);
+	CHECK_INT(store_lookup(st, "r1", 2100, 1, &got), 1);
+	CHECK(got.resp_len == sizeof(RESP1) && memcmp(got.resp, RESP1, sizeof(RESP1)) == 0);
+	entry_free(&got);
+	CHECK_INT(store_flush(st), 0);
+	CHECK_INT(store_get(st, "r1", &got), 1);
+	CHECK_INT(got.last_hit, 2100);
+	CHECK(got.resp_len == sizeof(RESP2) && memcmp(got.resp, RESP2, sizeof(RESP2)) == 0);
+	entry_free(&got);
+	CHECK_INT(stat_value(st, "hits"), 2);
+	/* A stale lookup is counted as one. */
+	CHECK_INT(store_lookup(st, "r1", 4000, 1, &got), 1);
+	entry_free(&got);
+	CHECK_INT(store_flush(st), 0);
+	CHECK_INT(stat_value(st, "stale_lookups"), 1);
+	/* Without count nothing is recorded. */
+	CHECK_INT(store_lookup(st, "r1", 2200, 0, &got), 1);
+	entry_free(&got);
+	CHECK_INT(store_flush(st), 0);
+	CHECK_INT(stat_value(st, "hits"), 2);
+
+	/* Not replicated yet: the primary has it, and counts it at once. */
+	CHECK_INT(store_put(st, "r2", &e, 1600), 1);
+	CHECK_INT(store_lookup(st, "r2", 2000, 1, &got), 1);
+	CHECK(got.resp_len == sizeof(RESP2) && memcmp(got.resp, RESP2, sizeof(RESP2)) == 0);
+	entry_free(&got);
+	CHECK_INT(stat_value(st, "hits"), 3);
+	CHECK_INT(store_flush(st), 0);
+	CHECK_INT(stat_value(st, "hits"), 3);
+	CHECK_INT(store_lookup(st, "r3", 2000, 1, &got), 0);
+	CHECK_INT(stat_value(st, "misses"), 1);
+
+	/* The primary gone: hits still come from the read server; recording them fails. */
+	redis_stop(*pid);
+	*pid = -1;
+	CHECK_INT(store_lookup(st, "r1", 2300, 1, &got), 1);
+	CHECK(got.resp_len == sizeof(RESP1) && memcmp(got.resp, RESP1, sizeof(RESP1)) == 0);
+	entry_free(&got);
+	CHECK_INT(store_flush(st), -1);
+	CHECK_INT(store_lookup(st, "r3", 2300, 1, &got), -1);
+	CHECK_INT(store_put(st, "r3", &e, 1600), -1);
+
+	/* The read server gone: the primary answers. */
+	*pid = redis_start(dir);
+	CHECK(*pid > 0);
+	redis_stop(rpid);
+	CHECK_INT(store_put(st, "r4", &e, 1600), 1);
+	CHECK_INT(store_lookup(st, "r4", 2000, 1, &got), 1);
+	entry_free(&got);
+	CHECK_INT(store_lookup(st, "r1", 2000, 1, &got), 0);
+
+	store_free(writer);
+	store_free(st);
+	unlink(rsock + 7);
+	rmdir(rdir);
 }
 
 int
@@ -549,7 +647,7 @@ main(void)
 
 		cfg2.key_prefix = (char *)"t2";
 		other = store_new(&cfg2);
-		CHECK_INT(store_lookup(other, "aa01", 100, &got), 0);
+		CHECK_INT(store_lookup(other, "aa01", 100, 1, &got), 0);
 		CHECK_INT(store_count(other), 0);
 		test_schedule(other);
 		CHECK_INT(store_count(st), 2);
@@ -578,6 +676,7 @@ main(void)
 	test_bad_urls(&cfg);
 	test_down(st, dir, &pid, cfg.redis_timeout);
 	store_free(st);
+	test_read_server(dir, &cfg, &pid);
 
 	if (pid > 0)
 		redis_stop(pid);

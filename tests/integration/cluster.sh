@@ -1,0 +1,136 @@
+# cluster: two proxy hosts sharing one cache through Redis replication and Sentinel. Host A and
+# host B each run a handler socket and a scheduler, and read hits from their own local replica
+# (redis_read); writes go to the primary the three Sentinels name. Warm through A, read through
+# B; kill the primary with the responder down and count failed requests over the whole
+# failover (none may fail: the cache can answer all of them); new misses are cached on the new
+# primary; the schedulers refresh each entry once; the old primary comes back as a replica with
+# nothing lost; ocsp-proxyctl sees both hosts.
+. "$(dirname "$0")/../lib.sh"
+
+if ! command -v redis-sentinel >/dev/null; then
+	skip "cluster" "redis-sentinel is not installed (scripts/deps.sh installs it)"
+	exit 0
+fi
+make_ca "$CA_DIR"
+start_responder 60
+P0=$(free_port); PA=$(free_port); PB=$(free_port)
+start_redis_port r0 "$P0"; R0=$RPID
+start_redis_port ra "$PA" --replicaof 127.0.0.1 "$P0"
+start_redis_port rb "$PB" --replicaof 127.0.0.1 "$P0"
+wait_replica "$PA"; wait_replica "$PB"
+start_sentinels "$P0"
+r() { local p=$1; shift; redis-cli -p "$p" "$@"; }
+entries() { r "$1" --scan --pattern '{test}:e:*' 2>/dev/null | wc -l; }
+stat() { r "$1" HGET '{test}:stats' "$2"; }
+# until_eq WANT CMD...: waits up to 5 s for CMD to print WANT.
+until_eq() {
+	local want=$1
+	shift
+	for _ in $(seq 50); do [ "$("$@")" = "$want" ] && return 0; sleep 0.1; done
+	return 1
+}
+
+REDIS_URL=redis://127.0.0.1:1/0   # unused with Sentinels
+for h in a b; do
+	port=$PA
+	[ $h = b ] && port=$PB
+	write_config "$T/$h.conf" "default_upstream = $RESP_URL" "redis_sentinel = $SENTINELS" \
+		"redis_master_name = ocsp" "redis_read = redis://127.0.0.1:$port/0" \
+		"log = $T/$h.log" "check_interval = 1s" "upstream_timeout = 1s"
+	start_handler "$T/$h.conf"
+	eval "URL_$h=\$PROXY_URL"
+	"$BUILD/ocsp-proxy-scheduler" -c "$T/$h.conf" > /dev/null 2>&1 &
+	register_pid $!
+done
+# shellcheck disable=SC2154
+A=$URL_a B=$URL_b
+
+# Warm through A, read through B.
+check_eq "A: a miss, fetched and cached" good "$(ocsp_query "$A" "$CA_DIR/good.pem")"
+check_eq "cached on the primary" 1 "$(entries "$P0")"
+check "replicated to B's replica" until_eq 1 entries "$PB"
+check_eq "B: answered" good "$(ocsp_query "$B" "$CA_DIR/good.pem")"
+check "B: a hit, read from B's replica" grep -q 'result=hit' "$T/b.log"
+check "B's hit recorded on the primary" until_eq 1 stat "$P0" hits
+check "its hit time too" sh -c "[ -n \"\$(redis-cli -p $P0 --scan --pattern '{test}:e:*' |
+	xargs -I{} redis-cli -p $P0 HGET {} hit)\" ]"
+
+# The failover, with the responder down: every request must be answered from the cache.
+stop_responder
+: > "$T/load.txt"
+(
+	i=0
+	while [ ! -e "$T/load.stop" ]; do
+		for u in "$A" "$B"; do
+			out=$(openssl ocsp -issuer "$CA_DIR/ca.pem" -cert "$CA_DIR/good.pem" -url "$u" \
+				-CAfile "$CA_DIR/ca.pem" -no_nonce -timeout 5 2>&1)
+			case $out in *": good"*) echo "ok $u" ;; *) echo "FAIL $u $(echo "$out" | head -1)" ;; esac
+		done >> "$T/load.txt"
+		i=$((i + 1))
+	done
+) &
+LOAD=$!
+register_pid $LOAD
+sleep 1
+kill -9 $R0
+wait $R0 2>/dev/null
+t_kill=$(date +%s)
+new=""
+for _ in $(seq 200); do
+	[ "$(role "$PA")" = master ] && { new=$PA; other=$PB; break; }
+	[ "$(role "$PB")" = master ] && { new=$PB; other=$PA; break; }
+	sleep 0.1
+done
+check "a replica was promoted" test -n "$new"
+[ -n "$new" ] || new=$PA other=$PB
+master_of() { redis-cli -p "$1" INFO replication | grep -o 'master_port:[0-9]*'; }
+check "the other replica follows the new primary" until_eq "master_port:$new" master_of "$other"
+sleep 2   # traffic goes on after the promotion, while the replicas settle
+touch "$T/load.stop"
+wait $LOAD 2>/dev/null
+total=$(wc -l < "$T/load.txt")
+failed=$(grep -c '^FAIL' "$T/load.txt")
+echo "# failover: $total requests across both hosts, $failed failed, primary down $(( $(date +%s) - t_kill )) s before the check"
+check "requests kept coming through the failover" test "$total" -ge 20
+check_eq "no failed request over the whole failover" 0 "$failed"
+grep '^FAIL' "$T/load.txt" | head -3 | sed 's/^/# /'
+check "both hosts answered" sh -c "grep -q 'ok $A' '$T/load.txt' && grep -q 'ok $B' '$T/load.txt'"
+
+# The responder back: a new miss is cached on the new primary and reaches the other host.
+start_responder 60 "$RESP_PORT"
+check_eq "B: a new miss after the failover" revoked "$(ocsp_query "$B" "$CA_DIR/revoked.pem")"
+check "cached on the new primary" until_eq 2 entries "$new"
+check "replicated to the other replica" until_eq 2 entries "$other"
+n=$(grep -c 'result=hit' "$T/a.log")
+check_eq "A: answered" revoked "$(ocsp_query "$A" "$CA_DIR/revoked.pem")"
+check_eq "A: from its replica, as a hit" $((n + 1)) "$(grep -c 'result=hit' "$T/a.log")"
+
+# Both schedulers run against the new primary: everything due now is refreshed once, not twice.
+before=$(stat "$new" refreshes); before=${before:-0}
+for k in $(r "$new" ZRANGE '{test}:due' 0 -1); do r "$new" ZADD '{test}:due' 0 "$k" >/dev/null; done
+check "both entries refreshed" until_eq $((before + 2)) stat "$new" refreshes
+sleep 2.5   # two more ticks of each scheduler: nothing refreshed twice
+check_eq "... once each, across the two schedulers" $((before + 2)) "$(stat "$new" refreshes)"
+check_eq "no refresh failed for good" 0 "$(r "$new" SCARD '{test}:failing')"
+
+# ocsp-proxyctl on either host sees the whole cache and both schedulers, alive after the failover.
+out=$("$BUILD/ocsp-proxyctl" -c "$T/b.conf" stats)
+check "ctl: entries of both hosts" sh -c "echo '$out' | grep -qx 'entries 2'"
+check "ctl: hits of both hosts" sh -c "echo '$out' | grep -Eq '^hits [2-9]'"
+check_eq "ctl: both schedulers report" 2 "$(echo "$out" | grep -c '^scheduler ')"
+ticks=$(r "$new" HVALS '{test}:schedulers' | awk -v t="$t_kill" '$1 > t' | wc -l)
+check_eq "... both ticked after the failover" 2 "$ticks"
+check_eq "ctl list from host A" 2 "$("$BUILD/ocsp-proxyctl" -c "$T/a.conf" list | grep -c '^[0-9a-f]\{20,\}$')"
+
+# The old primary comes back as a replica of the new one: it syncs, nothing is lost.
+start_redis_port r0 "$P0" --replicaof 127.0.0.1 "$new"
+check "the old primary syncs as a replica" wait_replica "$P0"
+check_eq "... with every entry" 2 "$(entries "$P0")"
+check_eq "the new primary kept every entry" 2 "$(entries "$new")"
+same=1
+for k in $(r "$new" --scan --pattern '{test}:e:*'); do
+	[ "$(r "$new" HGET "$k" resp | sha256sum)" = "$(r "$P0" HGET "$k" resp | sha256sum)" ] || same=0
+done
+check_eq "... byte for byte" 1 "$same"
+check_eq "hits still answered on both hosts" "good good" \
+	"$(ocsp_query "$A" "$CA_DIR/good.pem") $(ocsp_query "$B" "$CA_DIR/good.pem")"
