@@ -389,8 +389,17 @@ replica_connect(struct store *st)
 		set_err(st, "bad redis_read URL");
 		return -1;
 	}
-	if (pass[0] == '\0' && cfg->redis_password != NULL)
+	/* Replicas normally share the primary's password: redis_password, or the one in `redis`. */
+	if (pass[0] == '\0' && cfg->redis_password != NULL) {
 		snprintf(pass, sizeof(pass), "%s", cfg->redis_password);
+	} else if (pass[0] == '\0' && cfg->redis != NULL) {
+		char phost[512];
+		int pport, pdb;
+
+		if (parse_redis_url(cfg->redis, phost, sizeof(phost), &pport, pass, sizeof(pass),
+		                    &pdb) == -1)
+			pass[0] = '\0';
+	}
 	return open_conn(st, &st->c[REPLICA], cfg->redis_read, host, port, pass, db, 0);
 }
 

@@ -31,10 +31,14 @@ _cleanup() {
 }
 trap _cleanup EXIT
 
+# A port nobody listens on, below the kernel's ephemeral range: a port some outgoing connection
+# holds as its source would refuse a probe yet fail the bind.
 free_port() {
-	local p
+	local p lo=32768
+	read -r lo _ < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null
+	[ "$lo" -gt 12000 ] || lo=32768
 	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 20000))
+		p=$((10000 + RANDOM % (lo - 10000)))
 		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
 	done
 	return 1
@@ -130,23 +134,23 @@ wait_replica() {
 	return 1
 }
 # start_sentinels PRIMARY_PORT: three Sentinels watching "ocsp", quick to fail over; sets
-# SENTINELS to their "127.0.0.1:PORT, ..." list.
+# SENTINELS to their "127.0.0.1:PORT, ..." list. With REDIS_PASS they authenticate to Redis,
+# with SENTINEL_PASS they require it themselves.
 start_sentinels() {
 	local i s
 	SENTINELS=""
 	for i in 1 2 3; do
 		s=$(free_port)
 		mkdir -p "$T/s$i"
-		cat > "$T/s$i/sentinel.conf" <<CONF
-port $s
-bind 127.0.0.1
-dir $T/s$i
-logfile $T/s$i/log
-sentinel monitor ocsp 127.0.0.1 $1 2
-sentinel down-after-milliseconds ocsp 1000
-sentinel failover-timeout ocsp 5000
-sentinel parallel-syncs ocsp 1
-CONF
+		{
+			printf '%s\n' "port $s" "bind 127.0.0.1" "dir $T/s$i" "logfile $T/s$i/log" \
+				"sentinel monitor ocsp 127.0.0.1 $1 2" \
+				"sentinel down-after-milliseconds ocsp 1000" \
+				"sentinel failover-timeout ocsp 5000" "sentinel parallel-syncs ocsp 1"
+			[ -z "${REDIS_PASS:-}" ] || echo "sentinel auth-pass ocsp $REDIS_PASS"
+			[ -z "${SENTINEL_PASS:-}" ] ||
+				printf '%s\n' "requirepass $SENTINEL_PASS" "sentinel sentinel-pass $SENTINEL_PASS"
+		} > "$T/s$i/sentinel.conf"
 		redis-sentinel "$T/s$i/sentinel.conf" &
 		register_pid $!
 		wait_port "$s"
@@ -201,7 +205,7 @@ start_handler() {
 	# systemd-socket-activate passes only PATH and TERM on: name what the handler needs.
 	systemd-socket-activate --inetd -a -l "127.0.0.1:$PROXY_PORT" -E OCSP_PROXY_CONFIG="$1" \
 		${ASAN_OPTIONS:+-E ASAN_OPTIONS="$ASAN_OPTIONS"} \
-		${UBSAN_OPTIONS:+-E UBSAN_OPTIONS="$UBSAN_OPTIONS"} "$BUILD/ocsp-proxy-handler" > "$T/socket-activate.log" 2>&1 &
+		${UBSAN_OPTIONS:+-E UBSAN_OPTIONS="$UBSAN_OPTIONS"} "$BUILD/ocsp-proxy-handler" > "$T/socket-activate.$PROXY_PORT.log" 2>&1 &
 	PROXY_PID=$!
 	register_pid "$PROXY_PID"
 	PROXY_URL=http://127.0.0.1:$PROXY_PORT/

@@ -4,7 +4,7 @@
 # B; kill the primary with the responder down and count failed requests over the whole
 # failover (none may fail: the cache can answer all of them); new misses are cached on the new
 # primary; the schedulers refresh each entry once; the old primary comes back as a replica with
-# nothing lost; ocsp-proxyctl sees both hosts.
+# nothing lost; ocsp-proxyctl sees both hosts. Redis and the Sentinels require passwords.
 . "$(dirname "$0")/../lib.sh"
 
 if ! command -v redis-sentinel >/dev/null; then
@@ -13,10 +13,13 @@ if ! command -v redis-sentinel >/dev/null; then
 fi
 make_ca "$CA_DIR"
 start_responder 60
+REDIS_PASS=redis-secret SENTINEL_PASS=sentinel-secret
+export REDISCLI_AUTH=$REDIS_PASS   # every redis-cli below
+auth=(--requirepass "$REDIS_PASS" --masterauth "$REDIS_PASS")
 P0=$(free_port); PA=$(free_port); PB=$(free_port)
-start_redis_port r0 "$P0"; R0=$RPID
-start_redis_port ra "$PA" --replicaof 127.0.0.1 "$P0"
-start_redis_port rb "$PB" --replicaof 127.0.0.1 "$P0"
+start_redis_port r0 "$P0" "${auth[@]}"; R0=$RPID
+start_redis_port ra "$PA" "${auth[@]}" --replicaof 127.0.0.1 "$P0"
+start_redis_port rb "$PB" "${auth[@]}" --replicaof 127.0.0.1 "$P0"
 wait_replica "$PA"; wait_replica "$PB"
 start_sentinels "$P0"
 r() { local p=$1; shift; redis-cli -p "$p" "$@"; }
@@ -30,12 +33,18 @@ until_eq() {
 	return 1
 }
 
-REDIS_URL=redis://127.0.0.1:1/0   # unused with Sentinels
+# Host A has the password in `redis` (its replica's URL none: the same applies); host B in
+# redis_password and in its replica's URL. The host and port of `redis` are unused.
 for h in a b; do
-	port=$PA
-	[ $h = b ] && port=$PB
+	if [ $h = a ]; then
+		REDIS_URL=redis://:$REDIS_PASS@127.0.0.1:1/0
+		extra=("redis_read = redis://127.0.0.1:$PA/0")
+	else
+		REDIS_URL=redis://127.0.0.1:1/0
+		extra=("redis_password = $REDIS_PASS" "redis_read = redis://:$REDIS_PASS@127.0.0.1:$PB/0")
+	fi
 	write_config "$T/$h.conf" "default_upstream = $RESP_URL" "redis_sentinel = $SENTINELS" \
-		"redis_master_name = ocsp" "redis_read = redis://127.0.0.1:$port/0" \
+		"redis_master_name = ocsp" "redis_sentinel_password = $SENTINEL_PASS" "${extra[@]}" \
 		"log = $T/$h.log" "check_interval = 1s" "upstream_timeout = 1s"
 	start_handler "$T/$h.conf"
 	eval "URL_$h=\$PROXY_URL"
@@ -44,6 +53,16 @@ for h in a b; do
 done
 # shellcheck disable=SC2154
 A=$URL_a B=$URL_b
+
+# Wrong passwords are clear errors.
+sed 's/^redis_sentinel_password = .*/redis_sentinel_password = wrong/' "$T/b.conf" > "$T/bad1.conf"
+sed 's/^redis_password = .*/redis_password = wrong/' "$T/b.conf" > "$T/bad2.conf"
+out=$("$BUILD/ocsp-proxyctl" -c "$T/bad1.conf" stats 2>&1); rc=$?
+check_eq "a wrong Sentinel password fails" 1 "$rc"
+check "... saying so" sh -c "echo '$out' | grep -q 'no sentinel of 3 knows primary'"
+out=$("$BUILD/ocsp-proxyctl" -c "$T/bad2.conf" stats 2>&1); rc=$?
+check_eq "a wrong Redis password fails" 1 "$rc"
+check "... saying so" sh -c "echo '$out' | grep -Eq 'WRONGPASS|invalid password'"
 
 # Warm through A, read through B.
 check_eq "A: a miss, fetched and cached" good "$(ocsp_query "$A" "$CA_DIR/good.pem")"
@@ -116,14 +135,14 @@ check_eq "no refresh failed for good" 0 "$(r "$new" SCARD '{test}:failing')"
 # ocsp-proxyctl on either host sees the whole cache and both schedulers, alive after the failover.
 out=$("$BUILD/ocsp-proxyctl" -c "$T/b.conf" stats)
 check "ctl: entries of both hosts" sh -c "echo '$out' | grep -qx 'entries 2'"
-check "ctl: hits of both hosts" sh -c "echo '$out' | grep -Eq '^hits [2-9]'"
+check "ctl: hits of both hosts" sh -c "echo '$out' | grep -Eq '^hits ([2-9]|[1-9][0-9]+)$'"
 check_eq "ctl: both schedulers report" 2 "$(echo "$out" | grep -c '^scheduler ')"
 ticks=$(r "$new" HVALS '{test}:schedulers' | awk -v t="$t_kill" '$1 > t' | wc -l)
 check_eq "... both ticked after the failover" 2 "$ticks"
 check_eq "ctl list from host A" 2 "$("$BUILD/ocsp-proxyctl" -c "$T/a.conf" list | grep -c '^[0-9a-f]\{20,\}$')"
 
 # The old primary comes back as a replica of the new one: it syncs, nothing is lost.
-start_redis_port r0 "$P0" --replicaof 127.0.0.1 "$new"
+start_redis_port r0 "$P0" "${auth[@]}" --replicaof 127.0.0.1 "$new"
 check "the old primary syncs as a replica" wait_replica "$P0"
 check_eq "... with every entry" 2 "$(entries "$P0")"
 check_eq "the new primary kept every entry" 2 "$(entries "$new")"

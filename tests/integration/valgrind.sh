@@ -47,3 +47,9 @@ write_config "$T/c.conf" "default_upstream = $RESP_URL"
 rcli --scan --pattern '{test}:e:*' | while read -r k; do rcli ZADD '{test}:due' 0 "${k#\{test\}:e:}" >/dev/null; done
 vg scheduler-tick /dev/null "$BUILD/ocsp-proxy-scheduler" -c "$T/c.conf" --once
 check "tick refreshed" grep -q 'refreshed 1' "$T/out.scheduler-tick"
+# A hit read through redis_read (here the same server) and recorded by store_flush.
+write_config "$T/r.conf" "default_upstream = $RESP_URL" "redis_read = $REDIS_URL"
+vg hit-redis-read "$T/get" "$BUILD/ocsp-proxy-handler" -c "$T/r.conf"
+check_eq "hit through redis_read answered" 2 "$(grep -c 'result=hit' "$T/ocsp-proxy.log")"
+vg ctl-stats /dev/null "$BUILD/ocsp-proxyctl" -c "$T/c.conf" stats
+check "ctl stats shows the scheduler" grep -q '^scheduler ' "$T/out.ctl-stats"
