@@ -456,6 +456,23 @@ key(struct store *st, char *out, size_t len, const char *kind, const char *certi
 }
 
 
+/* The keys of one entry and the shared ones its scripts touch. */
+struct keys {
+	char e[KEYLEN], due[KEYLEN], failing[KEYLEN], stats[KEYLEN], lease[KEYLEN];
+};
+
+static int
+entry_keys(struct store *st, const char *certid, struct keys *k)
+{
+	if (key(st, k->e, sizeof(k->e), "e", certid) == -1 ||
+	    key(st, k->due, sizeof(k->due), "due", NULL) == -1 ||
+	    key(st, k->failing, sizeof(k->failing), "failing", NULL) == -1 ||
+	    key(st, k->stats, sizeof(k->stats), "stats", NULL) == -1 ||
+	    key(st, k->lease, sizeof(k->lease), "lease", certid) == -1)
+		return -1;
+	return 0;
+}
+
 static int
 parse_ll(const redisReply *r, long long *out)
 {
@@ -566,8 +583,8 @@ absent:
 /* HMGET of the first n fields and ZSCORE, pipelined in one round trip, on the primary or the
  * replica. 1 found, 0 absent, -1 error (the connection is dropped). */
 static int
-read_entry(struct store *st, int which, const char *ke, const char *kd, const char *certid,
-           size_t n, struct entry *out)
+read_entry(struct store *st, int which, const struct keys *k, const char *certid, size_t n,
+           struct entry *out)
 {
 	redisContext *c;
 	redisReply *r[2] = { NULL, NULL };
@@ -578,10 +595,10 @@ read_entry(struct store *st, int which, const char *ke, const char *kd, const ch
 	c = st->c[which];
 	/* The names go in the format itself: hiredis splits it on spaces, not a %s argument. */
 	if (n == F_ALL)
-		redisAppendCommand(c, "HMGET %s " ALL_FIELDS, ke);
+		redisAppendCommand(c, "HMGET %s " ALL_FIELDS, k->e);
 	else
-		redisAppendCommand(c, "HMGET %s " HIT_FIELDS, ke);
-	redisAppendCommand(c, "ZSCORE %s %s", kd, certid);
+		redisAppendCommand(c, "HMGET %s " HIT_FIELDS, k->e);
+	redisAppendCommand(c, "ZSCORE %s %s", k->due, certid);
 	for (i = 0; i < 2; i++)
 		if (redisGetReply(c, (void **)&r[i]) != REDIS_OK || r[i] == NULL) {
 			set_err(st, "redis: %s", c->errstr[0] ? c->errstr : "connection lost");
@@ -608,22 +625,22 @@ out:
 int
 store_lookup(struct store *st, const char *certid, time_t now, int count, struct entry *out)
 {
-	char ke[KEYLEN], kd[KEYLEN], ks[KEYLEN], nows[24];
+	struct keys k;
+	char nows[24];
 	redisReply *r;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	st->pend_stat = NULL;
-	if (key(st, ke, sizeof(ke), "e", certid) == -1 || key(st, kd, sizeof(kd), "due", NULL) == -1 ||
-	    key(st, ks, sizeof(ks), "stats", NULL) == -1)
+	if (entry_keys(st, certid, &k) == -1)
 		return -1;
 	/* The local replica first; the primary when it is down (or the entry is not there yet:
 	 * replication lags, and a miss costs a fetch). */
 	if (st->cfg->redis_read != NULL) {
-		rc = read_entry(st, REPLICA, ke, kd, certid, HIT_NFIELDS, out);
+		rc = read_entry(st, REPLICA, &k, certid, HIT_NFIELDS, out);
 		if (rc == 1) {
 			if (count) {
-				snprintf(st->pend_key, sizeof(st->pend_key), "%s", ke);
+				memcpy(st->pend_key, k.e, sizeof(st->pend_key));
 				st->pend_stat = out->next_update > now ? "hits" : "stale_lookups";
 				st->pend_now = now;
 			}
@@ -631,14 +648,14 @@ store_lookup(struct store *st, const char *certid, time_t now, int count, struct
 		}
 	}
 	if (!count)
-		return read_entry(st, PRIMARY, ke, kd, certid, HIT_NFIELDS, out);
+		return read_entry(st, PRIMARY, &k, certid, HIT_NFIELDS, out);
 	snprintf(nows, sizeof(nows), "%lld", (long long)now);
-	r = command(st, "EVAL %s 3 %s %s %s %s %s", lookup_lua, ke, kd, ks, nows, certid);
+	r = command(st, "EVAL %s 3 %s %s %s %s %s", lookup_lua, k.e, k.due, k.stats, nows, certid);
 	if (r == NULL) {
 		/* A Redis that refuses writes (full under noeviction, or a read-only replica) can
 		 * still serve the hit: read without recording it. */
 		if (strstr(st->err, "OOM") != NULL || strstr(st->err, "READONLY") != NULL)
-			return read_entry(st, PRIMARY, ke, kd, certid, HIT_NFIELDS, out);
+			return read_entry(st, PRIMARY, &k, certid, HIT_NFIELDS, out);
 		return -1;
 	}
 	if (r->type != REDIS_REPLY_ARRAY || r->elements < HIT_NFIELDS) {
@@ -672,18 +689,19 @@ store_flush(struct store *st)
 int
 store_get(struct store *st, const char *certid, struct entry *out)
 {
-	char ke[KEYLEN], kd[KEYLEN];
+	struct keys k;
 
 	memset(out, 0, sizeof(*out));
-	if (key(st, ke, sizeof(ke), "e", certid) == -1 || key(st, kd, sizeof(kd), "due", NULL) == -1)
+	if (entry_keys(st, certid, &k) == -1)
 		return -1;
-	return read_entry(st, PRIMARY, ke, kd, certid, F_ALL, out);
+	return read_entry(st, PRIMARY, &k, certid, F_ALL, out);
 }
 
 int
 store_put(struct store *st, const char *certid, const struct entry *e, time_t due)
 {
-	char ke[KEYLEN], kd[KEYLEN], kf[KEYLEN], status[16], th[24], nx[24], fe[24], du[24];
+	char status[16], th[24], nx[24], fe[24], du[24];
+	struct keys k;
 	const unsigned char *req = e->req != NULL ? e->req : (const unsigned char *)"";
 
 	/* Without a response the entry would read as absent forever: refuse it here. */
@@ -691,11 +709,7 @@ store_put(struct store *st, const char *certid, const struct entry *e, time_t du
 		set_err(st, "store_put: empty response");
 		return -1;
 	}
-	if (key(st, ke, sizeof(ke), "e", certid) == -1)
-		return -1;
-	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
-		return -1;
-	if (key(st, kf, sizeof(kf), "failing", NULL) == -1)
+	if (entry_keys(st, certid, &k) == -1)
 		return -1;
 	snprintf(status, sizeof(status), "%d", e->cert_status);
 	snprintf(th, sizeof(th), "%lld", (long long)e->this_update);
@@ -703,48 +717,39 @@ store_put(struct store *st, const char *certid, const struct entry *e, time_t du
 	snprintf(fe, sizeof(fe), "%lld", (long long)e->fetched);
 	snprintf(du, sizeof(du), "%lld", (long long)due);
 	return int_reply(st, command(st, "EVAL %s 3 %s %s %s %s %b %b %s %s %s %s %s %s %s", put_lua,
-	                             ke, kd, kf, certid, e->resp, e->resp_len, req, e->req != NULL ? e->req_len : 0,
-	                             e->url != NULL ? e->url : "", e->etag, status, th, nx, fe,
-	                             du));
+	                             k.e, k.due, k.failing, certid, e->resp, e->resp_len, req,
+	                             e->req != NULL ? e->req_len : 0, e->url != NULL ? e->url : "",
+	                             e->etag, status, th, nx, fe, du));
 }
 
 int
 store_fail(struct store *st, const char *certid, const char *why, time_t now, time_t due)
 {
-	char ke[KEYLEN], kd[KEYLEN], kf[KEYLEN], nows[24], du[24];
+	char nows[24], du[24];
+	struct keys k;
 
-	if (key(st, ke, sizeof(ke), "e", certid) == -1)
-		return -1;
-	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
-		return -1;
-	if (key(st, kf, sizeof(kf), "failing", NULL) == -1)
+	if (entry_keys(st, certid, &k) == -1)
 		return -1;
 	snprintf(nows, sizeof(nows), "%lld", (long long)now);
 	snprintf(du, sizeof(du), "%lld", (long long)due);
-	return int_reply(st, command(st, "EVAL %s 3 %s %s %s %s %s %s %s", fail_lua, ke, kd, kf,
-	                             certid, why != NULL ? why : "", nows, du));
+	return int_reply(st, command(st, "EVAL %s 3 %s %s %s %s %s %s %s", fail_lua, k.e, k.due,
+	                             k.failing, certid, why != NULL ? why : "", nows, du));
 }
 
 int
 store_delete(struct store *st, const char *certid)
 {
-	char ke[KEYLEN], kd[KEYLEN], kl[KEYLEN], kf[KEYLEN];
+	struct keys k;
 	redisReply *r;
 	int rc = -1;
 
-	if (key(st, ke, sizeof(ke), "e", certid) == -1)
-		return -1;
-	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
-		return -1;
-	if (key(st, kl, sizeof(kl), "lease", certid) == -1)
-		return -1;
-	if (key(st, kf, sizeof(kf), "failing", NULL) == -1)
+	if (entry_keys(st, certid, &k) == -1)
 		return -1;
 	r = command(st, "EVAL %s 4 %s %s %s %s %s",
 	            "local n = redis.call('DEL', KEYS[1], KEYS[3])\n"
 	            "redis.call('ZREM', KEYS[2], ARGV[1])\n"
 	            "redis.call('SREM', KEYS[4], ARGV[1])\nreturn n",
-	            ke, kd, kl, kf, certid);
+	            k.e, k.due, k.lease, k.failing, certid);
 	if (r != NULL && r->type == REDIS_REPLY_INTEGER)
 		rc = r->integer > 0 ? 1 : 0;
 	if (r != NULL)

@@ -37,7 +37,7 @@ install)
 		install -d "$mandir/man$sec"
 		install -m 644 "docs/$m" "$mandir/man$sec/$m"
 	done
-	install -m 644 docs/operators-guide.md README.md "$docdir/"
+	install -m 644 docs/operators-guide.md docs/deployment.md README.md "$docdir/"
 	;;
 uninstall)
 	for p in ocsp-proxy-handler ocsp-proxy-scheduler ocsp-proxyctl; do rm -f "$bindir/$p"; done

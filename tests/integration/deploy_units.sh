@@ -31,7 +31,9 @@ for f in usr/local/bin/ocsp-proxy-handler usr/local/bin/ocsp-proxy-scheduler \
 	etc/systemd/system/ocsp-proxy-scheduler.service etc/xinetd.d/ocsp-proxy \
 	etc/ocsp-proxy/ocsp-proxy.conf usr/local/share/doc/ocsp-proxy/ocsp-proxy.conf.example \
 	usr/local/share/man/man8/ocsp-proxy-handler.8 usr/local/share/man/man8/ocsp-proxy-scheduler.8 \
-	usr/local/share/man/man5/ocsp-proxy.conf.5; do
+	usr/local/share/man/man5/ocsp-proxy.conf.5 usr/local/share/doc/ocsp-proxy/deployment.md \
+	usr/local/share/doc/ocsp-proxy/operators-guide.md usr/local/bin/ocsp-proxyctl \
+	usr/local/share/man/man8/ocsp-proxyctl.8; do
 	check "installed $f" test -s "$D/$f"
 done
 check "handler installed executable" test -x "$D/usr/local/bin/ocsp-proxy-handler"
