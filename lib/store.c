@@ -11,6 +11,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "clock.h"
 #include "store.h"
 #include "url.h"
 
@@ -27,6 +28,9 @@ struct store {
 	char pend_key[KEYLEN];       /* entry key, "" when the entry was absent */
 	const char *pend_stat;       /* counter to bump, NULL when nothing is pending */
 	time_t pend_now;
+	/* When recording last failed: a resident worker must not wait redis_timeout after every
+	 * hit while the primary is gone, so for a second after a failure hits go unrecorded. */
+	long long flush_failed_ms;
 	char err[256];
 };
 
@@ -675,15 +679,23 @@ store_flush(struct store *st)
 	char ks[KEYLEN], nows[24];
 	const char *stat = st->pend_stat;
 
+	int rc;
+
 	if (stat == NULL)
 		return 0;
 	st->pend_stat = NULL;
+	if (st->flush_failed_ms != 0 && clock_ms() - st->flush_failed_ms < 1000) {
+		set_err(st, "primary unreachable a moment ago, hit not recorded");
+		return -1;
+	}
 	if (key(st, ks, sizeof(ks), "stats", NULL) == -1)
 		return -1;
 	snprintf(nows, sizeof(nows), "%lld", (long long)st->pend_now);
 	/* The hit time only on an entry that still exists: never a half entry. */
-	return int_reply(st, command(st, "EVAL %s 2 %s %s %s %s", touch_lua, st->pend_key, ks, nows,
-	                             stat)) < 0 ? -1 : 0;
+	rc = int_reply(st, command(st, "EVAL %s 2 %s %s %s %s", touch_lua, st->pend_key, ks, nows,
+	                           stat)) < 0 ? -1 : 0;
+	st->flush_failed_ms = rc == -1 ? clock_ms() : 0;
+	return rc;
 }
 
 int

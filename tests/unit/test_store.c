@@ -590,6 +590,11 @@ test_read_server(const char *dir, const struct config *base, pid_t *pid)
 	CHECK(got.resp_len == sizeof(RESP1) && memcmp(got.resp, RESP1, sizeof(RESP1)) == 0);
 	entry_free(&got);
 	CHECK_INT(store_flush(st), -1);
+	/* ... and right after a failure it is not even tried: a resident worker would wait. */
+	CHECK_INT(store_lookup(st, "r1", 2300, 1, &got), 1);
+	entry_free(&got);
+	CHECK_INT(store_flush(st), -1);
+	CHECK_STR(store_error(st), "primary unreachable a moment ago, hit not recorded");
 	CHECK_INT(store_lookup(st, "r3", 2300, 1, &got), -1);
 	CHECK_INT(store_put(st, "r3", &e, 1600), -1);
 
