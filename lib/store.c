@@ -235,48 +235,94 @@ parse_redis_url(const char *url, char *host, size_t hostlen, int *port, char *pa
 	return 0;
 }
 
-/* Asks the Sentinels in turn for the current primary of redis_master_name. 0 with host and
- * port filled, -1 when none answers. */
-static int
-sentinel_primary(struct store *st, char *host, size_t hostlen, int *port)
+/* Connects to the i-th Sentinel and authenticates. NULL when it cannot be reached. */
+static redisContext *
+sentinel_open(struct store *st, size_t i)
 {
 	const struct config *cfg = st->cfg;
 	struct timeval tv = { cfg->redis_timeout / 1000, (cfg->redis_timeout % 1000) * 1000 };
 	char shost[256];
 	redisContext *c;
 	redisReply *r;
+	int sport;
+
+	if (url_split_hostport(cfg->redis_sentinel.v[i], shost, sizeof(shost), &sport) == -1 ||
+	    sport == 0)
+		return NULL;
+	c = redisConnectWithTimeout(shost, sport, tv);
+	if (c == NULL || c->err || redisSetTimeout(c, tv) != REDIS_OK)
+		goto fail;
+	if (cfg->redis_sentinel_password != NULL) {
+		r = redisCommand(c, "AUTH %s", cfg->redis_sentinel_password);
+		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+			if (r != NULL)
+				freeReplyObject(r);
+			goto fail;
+		}
+		freeReplyObject(r);
+	}
+	return c;
+fail:
+	if (c != NULL)
+		redisFree(c);
+	return NULL;
+}
+
+/* Copies a host string reply and a port string reply. 0 when both are sound. */
+static int
+host_port(const redisReply *h, const redisReply *p, char *host, size_t hostlen, int *port)
+{
+	if (h == NULL || p == NULL || h->type != REDIS_REPLY_STRING ||
+	    p->type != REDIS_REPLY_STRING || h->len == 0 || h->len >= hostlen)
+		return -1;
+	memcpy(host, h->str, h->len);
+	host[h->len] = '\0';
+	*port = atoi(p->str);
+	return *port > 0 && *port < 65536 ? 0 : -1;
+}
+
+/* A field of a Sentinel's flat name/value array, or NULL. */
+static const redisReply *
+field_of(const redisReply *r, const char *name)
+{
 	size_t i;
-	int sport, found;
+
+	for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
+		if (r->element[i]->type == REDIS_REPLY_STRING && strcmp(r->element[i]->str, name) == 0)
+			return r->element[i + 1];
+	return NULL;
+}
+
+/* Asks the Sentinels in turn for redis_master_name's primary (replica 0) or for one of its
+ * replicas the Sentinels do not consider down (replica 1). 0 with host and port filled, -1
+ * when none answers. */
+static int
+sentinel_lookup(struct store *st, int replica, char *host, size_t hostlen, int *port)
+{
+	const struct config *cfg = st->cfg;
+	const redisReply *flags;
+	redisContext *c;
+	redisReply *r;
+	size_t i, k;
+	int found;
 
 	for (i = 0; i < cfg->redis_sentinel.n; i++) {
-		if (url_split_hostport(cfg->redis_sentinel.v[i], shost, sizeof(shost), &sport) == -1 ||
-		    sport == 0)
+		if ((c = sentinel_open(st, i)) == NULL)
 			continue;
-		c = redisConnectWithTimeout(shost, sport, tv);
-		if (c == NULL || c->err || redisSetTimeout(c, tv) != REDIS_OK) {
-			if (c != NULL)
-				redisFree(c);
-			continue;
-		}
-		if (cfg->redis_sentinel_password != NULL) {
-			r = redisCommand(c, "AUTH %s", cfg->redis_sentinel_password);
-			if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-				if (r != NULL)
-					freeReplyObject(r);
-				redisFree(c);
+		r = redisCommand(c, replica ? "SENTINEL replicas %s" : "SENTINEL get-master-addr-by-name %s",
+		                 cfg->redis_master_name);
+		found = 0;
+		if (r != NULL && r->type == REDIS_REPLY_ARRAY && !replica)
+			found = r->elements == 2 &&
+			    host_port(r->element[0], r->element[1], host, hostlen, port) == 0;
+		for (k = 0; r != NULL && r->type == REDIS_REPLY_ARRAY && replica && !found &&
+		            k < r->elements; k++) {
+			flags = field_of(r->element[k], "flags");
+			if (flags == NULL || flags->type != REDIS_REPLY_STRING ||
+			    strstr(flags->str, "s_down") != NULL || strstr(flags->str, "disconnected") != NULL)
 				continue;
-			}
-			freeReplyObject(r);
-		}
-		r = redisCommand(c, "SENTINEL get-master-addr-by-name %s", cfg->redis_master_name);
-		found = r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
-		    r->element[0]->type == REDIS_REPLY_STRING &&
-		    r->element[1]->type == REDIS_REPLY_STRING && r->element[0]->len < hostlen;
-		if (found) {
-			memcpy(host, r->element[0]->str, r->element[0]->len);
-			host[r->element[0]->len] = '\0';
-			*port = atoi(r->element[1]->str);
-			found = *port > 0 && *port < 65536;
+			found = host_port(field_of(r->element[k], "ip"), field_of(r->element[k], "port"),
+			                  host, hostlen, port) == 0;
 		}
 		if (r != NULL)
 			freeReplyObject(r);
@@ -284,8 +330,8 @@ sentinel_primary(struct store *st, char *host, size_t hostlen, int *port)
 		if (found)
 			return 0;
 	}
-	set_err(st, "no sentinel of %zu knows primary '%s'", cfg->redis_sentinel.n,
-	        cfg->redis_master_name);
+	set_err(st, "no sentinel of %zu knows %s of '%s'", cfg->redis_sentinel.n,
+	        replica ? "a live replica" : "the primary", cfg->redis_master_name);
 	return -1;
 }
 
@@ -372,38 +418,47 @@ store_connect(struct store *st)
 	}
 	if (cfg->redis_password != NULL)
 		snprintf(pass, sizeof(pass), "%s", cfg->redis_password);
-	if (sentinel && sentinel_primary(st, host, sizeof(host), &port) == -1)
+	if (sentinel && sentinel_lookup(st, 0, host, sizeof(host), &port) == -1)
 		return -1;
 	return open_conn(st, &st->c[PRIMARY], sentinel ? host : cfg->redis, host, port, pass, db,
 	                 sentinel);
 }
 
-/* The redis_read server (a replica on this host, or any server): no ROLE check, since after a
- * failover it may well be the primary itself. */
+/* The server hits are read from besides the primary: redis_read (a replica on this host, or any
+ * server), else, with Sentinels, a replica they know, for while the primary is unreachable. No
+ * ROLE check: after a failover it may well be the primary itself. */
 static int
 replica_connect(struct store *st)
 {
 	const struct config *cfg = st->cfg;
-	char host[512], pass[256];
-	int port, db;
+	char host[512], pass[256], phost[512], ppass[256];
+	int port, db, pport, pdb;
 
 	if (st->c[REPLICA] != NULL)
 		return 0;
+	/* Replicas normally share the primary's password and database. */
+	if (cfg->redis == NULL ||
+	    parse_redis_url(cfg->redis, phost, sizeof(phost), &pport, ppass, sizeof(ppass), &pdb) == -1) {
+		ppass[0] = '\0';
+		pdb = 0;
+	}
+	if (cfg->redis_password != NULL)
+		snprintf(ppass, sizeof(ppass), "%s", cfg->redis_password);
+	if (cfg->redis_read == NULL) {
+		if (cfg->redis_sentinel.n == 0) {
+			set_err(st, "no replica to read from");
+			return -1;
+		}
+		if (sentinel_lookup(st, 1, host, sizeof(host), &port) == -1)
+			return -1;
+		return open_conn(st, &st->c[REPLICA], host, host, port, ppass, pdb, 0);
+	}
 	if (parse_redis_url(cfg->redis_read, host, sizeof(host), &port, pass, sizeof(pass), &db) == -1) {
 		set_err(st, "bad redis_read URL");
 		return -1;
 	}
-	/* Replicas normally share the primary's password: redis_password, or the one in `redis`. */
-	if (pass[0] == '\0' && cfg->redis_password != NULL) {
-		snprintf(pass, sizeof(pass), "%s", cfg->redis_password);
-	} else if (pass[0] == '\0' && cfg->redis != NULL) {
-		char phost[512];
-		int pport, pdb;
-
-		if (parse_redis_url(cfg->redis, phost, sizeof(phost), &pport, pass, sizeof(pass),
-		                    &pdb) == -1)
-			pass[0] = '\0';
-	}
+	if (pass[0] == '\0')
+		memcpy(pass, ppass, sizeof(pass));
 	return open_conn(st, &st->c[REPLICA], cfg->redis_read, host, port, pass, db, 0);
 }
 
@@ -626,40 +681,24 @@ out:
 	return rc;
 }
 
-int
-store_lookup(struct store *st, const char *certid, time_t now, int count, struct entry *out)
+/* The hit path on the primary: the Lua lookup that records the hit, or a plain read. */
+static int
+primary_lookup(struct store *st, const struct keys *k, const char *certid, time_t now, int count,
+               struct entry *out)
 {
-	struct keys k;
 	char nows[24];
 	redisReply *r;
 	int rc;
 
-	memset(out, 0, sizeof(*out));
-	st->pend_stat = NULL;
-	if (entry_keys(st, certid, &k) == -1)
-		return -1;
-	/* The local replica first; the primary when it is down (or the entry is not there yet:
-	 * replication lags, and a miss costs a fetch). */
-	if (st->cfg->redis_read != NULL) {
-		rc = read_entry(st, REPLICA, &k, certid, HIT_NFIELDS, out);
-		if (rc == 1) {
-			if (count) {
-				memcpy(st->pend_key, k.e, sizeof(st->pend_key));
-				st->pend_stat = out->next_update > now ? "hits" : "stale_lookups";
-				st->pend_now = now;
-			}
-			return 1;
-		}
-	}
 	if (!count)
-		return read_entry(st, PRIMARY, &k, certid, HIT_NFIELDS, out);
+		return read_entry(st, PRIMARY, k, certid, HIT_NFIELDS, out);
 	snprintf(nows, sizeof(nows), "%lld", (long long)now);
-	r = command(st, "EVAL %s 3 %s %s %s %s %s", lookup_lua, k.e, k.due, k.stats, nows, certid);
+	r = command(st, "EVAL %s 3 %s %s %s %s %s", lookup_lua, k->e, k->due, k->stats, nows, certid);
 	if (r == NULL) {
 		/* A Redis that refuses writes (full under noeviction, or a read-only replica) can
 		 * still serve the hit: read without recording it. */
 		if (strstr(st->err, "OOM") != NULL || strstr(st->err, "READONLY") != NULL)
-			return read_entry(st, PRIMARY, &k, certid, HIT_NFIELDS, out);
+			return read_entry(st, PRIMARY, k, certid, HIT_NFIELDS, out);
 		return -1;
 	}
 	if (r->type != REDIS_REPLY_ARRAY || r->elements < HIT_NFIELDS) {
@@ -671,6 +710,41 @@ store_lookup(struct store *st, const char *certid, time_t now, int count, struct
 	}
 	freeReplyObject(r);
 	return rc;
+}
+
+int
+store_lookup(struct store *st, const char *certid, time_t now, int count, struct entry *out)
+{
+	const struct config *cfg = st->cfg;
+	char primary_err[sizeof(st->err)];
+	struct keys k;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	st->pend_stat = NULL;
+	if (entry_keys(st, certid, &k) == -1)
+		return -1;
+	/* The local replica first; the primary when it is down or lacks the entry (replication
+	 * lags, and a miss costs a fetch). */
+	if (cfg->redis_read != NULL && read_entry(st, REPLICA, &k, certid, HIT_NFIELDS, out) == 1)
+		goto replica_hit;
+	rc = primary_lookup(st, &k, certid, now, count, out);
+	/* No local replica, the primary unreachable (a failover under way): a replica the
+	 * Sentinels know still holds the hits. */
+	if (rc == -1 && cfg->redis_read == NULL && cfg->redis_sentinel.n > 0) {
+		memcpy(primary_err, st->err, sizeof(primary_err));
+		if (read_entry(st, REPLICA, &k, certid, HIT_NFIELDS, out) == 1)
+			goto replica_hit;
+		memcpy(st->err, primary_err, sizeof(st->err));
+	}
+	return rc;
+replica_hit:
+	if (count) {
+		memcpy(st->pend_key, k.e, sizeof(st->pend_key));
+		st->pend_stat = out->next_update > now ? "hits" : "stale_lookups";
+		st->pend_now = now;
+	}
+	return 1;
 }
 
 int

@@ -49,8 +49,9 @@ const char *store_error(const struct store *st);
 /* The hit path, one round trip: reads the entry's resp, this, next, etag, url, fetched,
  * status and due. With count, a found entry's hit time is recorded and a hit (next > now),
  * stale lookup or miss counted. With redis_read set the entry is read from that server first
- * (the primary when it is down or lacks the entry), and the hit is recorded on the primary
- * only by store_flush. 1 found, 0 absent, -1 Redis error. */
+ * (the primary when it is down or lacks the entry); without it, but with Sentinels, from a
+ * replica they know when the primary cannot be reached. A hit read from a replica is recorded
+ * on the primary only by store_flush. 1 found, 0 absent, -1 Redis error. */
 int store_lookup(struct store *st, const char *key, time_t now, int count, struct entry *out);
 /* Records on the primary what the last lookup read from redis_read; call it once the client
  * has its answer. 0 done or nothing to do, -1 error. */

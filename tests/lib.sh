@@ -157,6 +157,13 @@ start_sentinels() {
 		SENTINELS="$SENTINELS${SENTINELS:+, }127.0.0.1:$s"
 	done
 }
+# sentinel_port: the port of the primary the first Sentinel names now (after a promotion it
+# takes the Sentinels a moment more to say so).
+sentinel_port() {
+	local s=${SENTINELS%%,*}
+	REDISCLI_AUTH=${SENTINEL_PASS:-} redis-cli -h "${s%:*}" -p "${s##*:}" \
+		SENTINEL get-master-addr-by-name ocsp 2>/dev/null | tail -1
+}
 # role PORT: master, slave, or nothing when down.
 role() { redis-cli -p "$1" ROLE 2>/dev/null | head -1; }
 

@@ -59,7 +59,7 @@ sed 's/^redis_sentinel_password = .*/redis_sentinel_password = wrong/' "$T/b.con
 sed 's/^redis_password = .*/redis_password = wrong/' "$T/b.conf" > "$T/bad2.conf"
 out=$("$BUILD/ocsp-proxyctl" -c "$T/bad1.conf" stats 2>&1); rc=$?
 check_eq "a wrong Sentinel password fails" 1 "$rc"
-check "... saying so" sh -c "echo '$out' | grep -q 'no sentinel of 3 knows primary'"
+check "... saying so" sh -c "echo '$out' | grep -q 'no sentinel of 3 knows the primary'"
 out=$("$BUILD/ocsp-proxyctl" -c "$T/bad2.conf" stats 2>&1); rc=$?
 check_eq "a wrong Redis password fails" 1 "$rc"
 check "... saying so" sh -c "echo '$out' | grep -Eq 'WRONGPASS|invalid password'"
@@ -102,6 +102,7 @@ for _ in $(seq 200); do
 done
 check "a replica was promoted" test -n "$new"
 [ -n "$new" ] || new=$PA other=$PB
+check "the Sentinels name it" until_eq "$new" sentinel_port
 master_of() { redis-cli -p "$1" INFO replication | grep -o 'master_port:[0-9]*'; }
 check "the other replica follows the new primary" until_eq "master_port:$new" master_of "$other"
 sleep 2   # traffic goes on after the promotion, while the replicas settle
