@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "redis.h"
 #include "url.h"
 
 enum type { T_STR, T_URL, T_REDIS, T_DUR, T_SIZE, T_INT, T_BOOL, T_LIST, T_ROUTE, T_PREFIX };
@@ -141,43 +142,6 @@ parse_bool(const char *s, int *out)
 	return -1;
 }
 
-/* redis://[:PASS@]HOST[:PORT][/DB] or unix:///path[?db=N]: checked here so a typo is reported
- * with its line, not at the first request. */
-static int
-redis_url_ok(const char *s)
-{
-	const char *p, *at, *slash;
-	char host[256];
-	int port;
-
-	if (strncmp(s, "unix://", 7) == 0)
-		return s[7] == '/' && s[8] != '\0';
-	if (strncmp(s, "redis://", 8) != 0)
-		return 0;
-	p = s + 8;
-	slash = strchr(p, '/');
-	at = strchr(p, '@');
-	if (at != NULL && (slash == NULL || at < slash))
-		p = at + 1;
-	{
-		char hp[300];
-		size_t n = slash != NULL ? (size_t)(slash - p) : strlen(p);
-
-		if (n == 0 || n >= sizeof(hp))
-			return 0;
-		memcpy(hp, p, n);
-		hp[n] = '\0';
-		if (url_split_hostport(hp, host, sizeof(host), &port) == -1)
-			return 0;
-	}
-	if (slash != NULL && slash[1] != '\0') {
-		for (p = slash + 1; *p; p++)
-			if (*p < '0' || *p > '9')
-				return 0;
-	}
-	return 1;
-}
-
 static int
 prefix_ok(const char *s)
 {
@@ -281,6 +245,7 @@ static int
 set_key(struct config *cfg, const struct key *k, const char *v, char *why, size_t whylen)
 {
 	char *base = (char *)cfg;
+	struct redis_url ru;
 	long long n;
 	size_t sz;
 	struct url u;
@@ -294,7 +259,7 @@ set_key(struct config *cfg, const struct key *k, const char *v, char *why, size_
 	case T_STR:
 	case T_REDIS:
 	case T_PREFIX:
-		if (k->type == T_REDIS && !redis_url_ok(v))
+		if (k->type == T_REDIS && redis_url_parse(v, &ru) == -1)
 			goto bad;
 		if (k->type == T_PREFIX && !prefix_ok(v))
 			goto bad;

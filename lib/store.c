@@ -12,8 +12,8 @@
 #include <hiredis/hiredis.h>
 
 #include "clock.h"
+#include "redis.h"
 #include "store.h"
-#include "url.h"
 
 /* Room for "{prefix}:lease:" and the longest CertID hex. */
 enum { KEYLEN = 700 };
@@ -147,319 +147,19 @@ set_err(struct store *st, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Decimal digits only, the whole of [s, end), within [min, max]. */
+/* Opens the primary (which == PRIMARY) or the read server on first use. */
 static int
-parse_num(const char *s, const char *end, long min, long max, int *out)
+conn(struct store *st, int which)
 {
-	long v = 0;
-
-	if (s == end || end - s > 9)
-		return -1;
-	for (; s < end; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	if (v < min || v > max)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
-/* Splits redis://[:PASS@]HOST[:PORT][/DB] or unix:///path[?db=N]; port 0 means unix. */
-static int
-parse_redis_url(const char *url, char *host, size_t hostlen, int *port, char *pass,
-                size_t passlen, int *db)
-{
-	const char *p, *at, *slash, *colon, *q, *hend;
-	size_t n;
-
-	*port = 6379;
-	*db = 0;
-	pass[0] = '\0';
-	if (strncmp(url, "unix://", 7) == 0) {
-		p = url + 7;
-		q = strchr(p, '?');
-		n = q != NULL ? (size_t)(q - p) : strlen(p);
-		if (n == 0 || n >= hostlen)
-			return -1;
-		memcpy(host, p, n);
-		host[n] = '\0';
-		*port = 0;
-		if (q == NULL)
-			return 0;
-		if (strncmp(q, "?db=", 4) != 0)
-			return -1;
-		return parse_num(q + 4, q + strlen(q), 0, 1000000, db);
-	}
-	if (strncmp(url, "redis://", 8) != 0)
-		return -1;
-	p = url + 8;
-	slash = strchr(p, '/');
-	at = strchr(p, '@');
-	if (at != NULL && (slash == NULL || at < slash)) {
-		q = p[0] == ':' ? p + 1 : p;
-		n = (size_t)(at - q);
-		if (n >= passlen)
-			return -1;
-		memcpy(pass, q, n);
-		pass[n] = '\0';
-		p = at + 1;
-	}
-	hend = slash != NULL ? slash : p + strlen(p);
-	if (*p == '[') {
-		const char *rb = memchr(p, ']', (size_t)(hend - p));
-
-		if (rb == NULL)
-			return -1;
-		p++;
-		n = (size_t)(rb - p);
-		colon = rb + 1;
-		if (colon != hend && *colon != ':')
-			return -1;
-	} else {
-		colon = memchr(p, ':', (size_t)(hend - p));
-		if (colon == NULL)
-			colon = hend;
-		n = (size_t)(colon - p);
-	}
-	if (n == 0 || n >= hostlen)
-		return -1;
-	memcpy(host, p, n);
-	host[n] = '\0';
-	if (colon != hend && parse_num(colon + 1, hend, 1, 65535, port) == -1)
-		return -1;
-	if (slash != NULL && slash[1] != '\0' &&
-	    parse_num(slash + 1, slash + strlen(slash), 0, 1000000, db) == -1)
-		return -1;
-	return 0;
-}
-
-/* Connects to the i-th Sentinel and authenticates. NULL when it cannot be reached. */
-static redisContext *
-sentinel_open(struct store *st, size_t i)
-{
-	const struct config *cfg = st->cfg;
-	struct timeval tv = { cfg->redis_timeout / 1000, (cfg->redis_timeout % 1000) * 1000 };
-	char shost[256];
-	redisContext *c;
-	redisReply *r;
-	int sport;
-
-	if (url_split_hostport(cfg->redis_sentinel.v[i], shost, sizeof(shost), &sport) == -1 ||
-	    sport == 0)
-		return NULL;
-	c = redisConnectWithTimeout(shost, sport, tv);
-	if (c == NULL || c->err || redisSetTimeout(c, tv) != REDIS_OK)
-		goto fail;
-	if (cfg->redis_sentinel_password != NULL) {
-		r = redisCommand(c, "AUTH %s", cfg->redis_sentinel_password);
-		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-			if (r != NULL)
-				freeReplyObject(r);
-			goto fail;
-		}
-		freeReplyObject(r);
-	}
-	return c;
-fail:
-	if (c != NULL)
-		redisFree(c);
-	return NULL;
-}
-
-/* Copies a host string reply and a port string reply. 0 when both are sound. */
-static int
-host_port(const redisReply *h, const redisReply *p, char *host, size_t hostlen, int *port)
-{
-	if (h == NULL || p == NULL || h->type != REDIS_REPLY_STRING ||
-	    p->type != REDIS_REPLY_STRING || h->len == 0 || h->len >= hostlen)
-		return -1;
-	memcpy(host, h->str, h->len);
-	host[h->len] = '\0';
-	*port = atoi(p->str);
-	return *port > 0 && *port < 65536 ? 0 : -1;
-}
-
-/* A field of a Sentinel's flat name/value array, or NULL. */
-static const redisReply *
-field_of(const redisReply *r, const char *name)
-{
-	size_t i;
-
-	for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
-		if (r->element[i]->type == REDIS_REPLY_STRING && strcmp(r->element[i]->str, name) == 0)
-			return r->element[i + 1];
-	return NULL;
-}
-
-/* Asks the Sentinels in turn for redis_master_name's primary (replica 0) or for one of its
- * replicas the Sentinels do not consider down (replica 1). 0 with host and port filled, -1
- * when none answers. */
-static int
-sentinel_lookup(struct store *st, int replica, char *host, size_t hostlen, int *port)
-{
-	const struct config *cfg = st->cfg;
-	const redisReply *flags;
-	redisContext *c;
-	redisReply *r;
-	size_t i, k;
-	int found;
-
-	for (i = 0; i < cfg->redis_sentinel.n; i++) {
-		if ((c = sentinel_open(st, i)) == NULL)
-			continue;
-		r = redisCommand(c, replica ? "SENTINEL replicas %s" : "SENTINEL get-master-addr-by-name %s",
-		                 cfg->redis_master_name);
-		found = 0;
-		if (r != NULL && r->type == REDIS_REPLY_ARRAY && !replica)
-			found = r->elements == 2 &&
-			    host_port(r->element[0], r->element[1], host, hostlen, port) == 0;
-		for (k = 0; r != NULL && r->type == REDIS_REPLY_ARRAY && replica && !found &&
-		            k < r->elements; k++) {
-			flags = field_of(r->element[k], "flags");
-			if (flags == NULL || flags->type != REDIS_REPLY_STRING ||
-			    strstr(flags->str, "s_down") != NULL || strstr(flags->str, "disconnected") != NULL)
-				continue;
-			found = host_port(field_of(r->element[k], "ip"), field_of(r->element[k], "port"),
-			                  host, hostlen, port) == 0;
-		}
-		if (r != NULL)
-			freeReplyObject(r);
-		redisFree(c);
-		if (found)
-			return 0;
-	}
-	set_err(st, "no sentinel of %zu knows %s of '%s'", cfg->redis_sentinel.n,
-	        replica ? "a live replica" : "the primary", cfg->redis_master_name);
-	return -1;
-}
-
-/* Connects *cp to host:port (port 0: a unix socket path), then AUTH, SELECT and, for a
- * primary found through the Sentinels, ROLE (a Sentinel may not have noticed a failover yet),
- * pipelined in one round trip. `what` names the server in errors. */
-static int
-open_conn(struct store *st, redisContext **cp, const char *what, const char *host, int port,
-          const char *pass, int db, int check_role)
-{
-	struct timeval tv;
-	redisContext *c;
-	redisReply *r;
-	int i, n = 0, role_at = -1, bad_role;
-
-	tv.tv_sec = st->cfg->redis_timeout / 1000;
-	tv.tv_usec = (st->cfg->redis_timeout % 1000) * 1000;
-	c = port == 0 ? redisConnectUnixWithTimeout(host, tv) : redisConnectWithTimeout(host, port, tv);
-	if (c == NULL || c->err) {
-		set_err(st, "connect %s: %s", what, c != NULL ? c->errstr : "no memory");
-		goto fail;
-	}
-	if (redisSetTimeout(c, tv) != REDIS_OK) {
-		set_err(st, "cannot set the Redis timeout");
-		goto fail;
-	}
-	if (pass[0] != '\0') {
-		redisAppendCommand(c, "AUTH %s", pass);
-		n++;
-	}
-	if (db != 0) {
-		redisAppendCommand(c, "SELECT %d", db);
-		n++;
-	}
-	if (check_role) {
-		redisAppendCommand(c, "ROLE");
-		role_at = n++;
-	}
-	for (i = 0; i < n; i++) {
-		if (redisGetReply(c, (void **)&r) != REDIS_OK || r == NULL) {
-			set_err(st, "redis %s: %s", what, c->errstr);
-			goto fail;
-		}
-		if (r->type == REDIS_REPLY_ERROR) {
-			set_err(st, "redis %s: %s", what, r->str);
-			freeReplyObject(r);
-			goto fail;
-		}
-		bad_role = i == role_at &&
-		    (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
-		     r->element[0]->type != REDIS_REPLY_STRING || strcmp(r->element[0]->str, "master") != 0);
-		freeReplyObject(r);
-		if (bad_role) {
-			set_err(st, "redis: %s:%d is not the primary (yet)", host, port);
-			goto fail;
-		}
-	}
-	*cp = c;
-	return 0;
-fail:
-	if (c != NULL)
-		redisFree(c);
-	return -1;
-}
-
-/* The primary: the `redis` URL, or the server the Sentinels name (with the URL's password and
- * database). Every write goes here. */
-static int
-store_connect(struct store *st)
-{
-	const struct config *cfg = st->cfg;
-	char host[512], pass[256];
-	int port, db, sentinel = cfg->redis_sentinel.n > 0;
-
-	if (st->c[PRIMARY] != NULL)
+	if (st->c[which] != NULL)
 		return 0;
-	if (cfg->redis == NULL || cfg->key_prefix == NULL) {
+	if (st->cfg->redis == NULL || st->cfg->key_prefix == NULL) {
 		set_err(st, "no redis URL or key prefix configured");
 		return -1;
 	}
-	if (parse_redis_url(cfg->redis, host, sizeof(host), &port, pass, sizeof(pass), &db) == -1) {
-		set_err(st, "bad redis URL");
-		return -1;
-	}
-	if (cfg->redis_password != NULL)
-		snprintf(pass, sizeof(pass), "%s", cfg->redis_password);
-	if (sentinel && sentinel_lookup(st, 0, host, sizeof(host), &port) == -1)
-		return -1;
-	return open_conn(st, &st->c[PRIMARY], sentinel ? host : cfg->redis, host, port, pass, db,
-	                 sentinel);
-}
-
-/* The server hits are read from besides the primary: redis_read (a replica on this host, or any
- * server), else, with Sentinels, a replica they know, for while the primary is unreachable. No
- * ROLE check: after a failover it may well be the primary itself. */
-static int
-replica_connect(struct store *st)
-{
-	const struct config *cfg = st->cfg;
-	char host[512], pass[256], phost[512], ppass[256];
-	int port, db, pport, pdb;
-
-	if (st->c[REPLICA] != NULL)
-		return 0;
-	/* Replicas normally share the primary's password and database. */
-	if (cfg->redis == NULL ||
-	    parse_redis_url(cfg->redis, phost, sizeof(phost), &pport, ppass, sizeof(ppass), &pdb) == -1) {
-		ppass[0] = '\0';
-		pdb = 0;
-	}
-	if (cfg->redis_password != NULL)
-		snprintf(ppass, sizeof(ppass), "%s", cfg->redis_password);
-	if (cfg->redis_read == NULL) {
-		if (cfg->redis_sentinel.n == 0) {
-			set_err(st, "no replica to read from");
-			return -1;
-		}
-		if (sentinel_lookup(st, 1, host, sizeof(host), &port) == -1)
-			return -1;
-		return open_conn(st, &st->c[REPLICA], host, host, port, ppass, pdb, 0);
-	}
-	if (parse_redis_url(cfg->redis_read, host, sizeof(host), &port, pass, sizeof(pass), &db) == -1) {
-		set_err(st, "bad redis_read URL");
-		return -1;
-	}
-	if (pass[0] == '\0')
-		memcpy(pass, ppass, sizeof(pass));
-	return open_conn(st, &st->c[REPLICA], cfg->redis_read, host, port, pass, db, 0);
+	st->c[which] = redis_connect(st->cfg, which == PRIMARY ? REDIS_PRIMARY : REDIS_READ, st->err,
+	                             sizeof(st->err));
+	return st->c[which] != NULL ? 0 : -1;
 }
 
 /* Runs one command; a transport error drops the connection so the next call reconnects, an
@@ -470,7 +170,7 @@ command(struct store *st, const char *fmt, ...)
 	redisReply *r;
 	va_list ap;
 
-	if (store_connect(st) == -1)
+	if (conn(st, PRIMARY) == -1)
 		return NULL;
 	va_start(ap, fmt);
 	r = redisvCommand(st->c[PRIMARY], fmt, ap);
@@ -649,7 +349,7 @@ read_entry(struct store *st, int which, const struct keys *k, const char *certid
 	redisReply *r[2] = { NULL, NULL };
 	int i, rc = -1;
 
-	if ((which == PRIMARY ? store_connect(st) : replica_connect(st)) == -1)
+	if (conn(st, which) == -1)
 		return -1;
 	c = st->c[which];
 	/* The names go in the format itself: hiredis splits it on spaces, not a %s argument. */

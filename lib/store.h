@@ -1,4 +1,4 @@
-/* store: the only code that knows Redis keys and commands (hiredis).
+/* store: the only code that knows Redis keys and commands (hiredis); redis.c finds the servers.
  *
  * Layout, all keys under one hash tag so every multi-key script stays in one Cluster slot:
  *   {P}:e:<certid-hex>  hash: resp req url this next fetched etag status hit fail err failat

@@ -129,6 +129,12 @@ main(void)
 	CHECK_STR(error_of("read_timeout = 1s\nread_timeout = 2s\n"), "F:2: duplicate key 'read_timeout'");
 	CHECK_STR(error_of("just words\n"), "F:1: expected 'key = value'");
 	CHECK_STR(error_of("redis = mysql://x\n"), "F:1: bad value 'mysql://x' for redis");
+	/* The same parser as the connection code: what it would refuse is refused here. */
+	CHECK_STR(error_of("redis = unix:///tmp/r.sock?db=z\n"),
+	          "F:1: bad value 'unix:///tmp/r.sock?db=z' for redis");
+	CHECK_STR(error_of("redis_read = redis://h:70000/0\n"),
+	          "F:1: bad value 'redis://h:70000/0' for redis_read");
+	CHECK_STR(error_of("redis_read = redis://[::1\n"), "F:1: bad value 'redis://[::1' for redis_read");
 	CHECK_STR(error_of("default_upstream = ftp://x/\n"), "F:1: bad value 'ftp://x/' for default_upstream");
 	CHECK_STR(error_of("route = http://only-url/\n"), "F:1: route needs 'ISSUER URL'");
 	CHECK_STR(error_of("concurrency = 0\n"), "F:1: bad value '0' for concurrency");

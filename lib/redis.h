@@ -1,0 +1,30 @@
+/* redis: finding the Redis servers (URL, Sentinels, replicas) and opening authenticated
+ * connections to them. Only store.c talks to them; config.c checks URLs with redis_url_parse. */
+#ifndef OCSP_PROXY_REDIS_H
+#define OCSP_PROXY_REDIS_H
+
+#include "config.h"
+
+struct redisContext;
+
+struct redis_url {
+	char host[512];              /* host name, address, or unix socket path */
+	int port;                    /* 0 for a unix socket */
+	char pass[256];              /* "" when none */
+	int db;
+};
+
+/* Splits redis://[:PASS@]HOST[:PORT][/DB] or unix:///path[?db=N]. 0, or -1 when malformed. */
+int redis_url_parse(const char *url, struct redis_url *u);
+
+enum redis_server {
+	REDIS_PRIMARY,               /* `redis`, or the primary redis_sentinel names (ROLE checked) */
+	REDIS_READ,                  /* redis_read, else a live replica the Sentinels know */
+};
+
+/* Connects with redis_timeout on connect and every command, authenticates and selects the
+ * database. NULL with err filled when it cannot. */
+struct redisContext *redis_connect(const struct config *cfg, enum redis_server which, char *err,
+                                   size_t errlen);
+
+#endif
