@@ -22,10 +22,10 @@ enum { PRIMARY, REPLICA };
 
 struct store {
 	const struct config *cfg;
-	redisContext *c[2];          /* the primary (every write), and redis_read when set */
-	/* A lookup served by the replica is recorded on the primary later, by store_flush, so the
+	redisContext *c[2];          /* the primary (every write); the read server (redis.h) */
+	/* A hit served by a replica is recorded on the primary later, by store_flush, so the
 	 * client has its answer before this host talks to a primary that may be far or gone. */
-	char pend_key[KEYLEN];       /* entry key, "" when the entry was absent */
+	char pend_key[KEYLEN];       /* the entry's key */
 	const char *pend_stat;       /* counter to bump, NULL when nothing is pending */
 	time_t pend_now;
 	/* When recording last failed: a resident worker must not wait redis_timeout after every
@@ -192,7 +192,8 @@ command(struct store *st, const char *fmt, ...)
 	return r;
 }
 
-/* Key names, in one place: {P}:e:<hex>, {P}:due, {P}:lease:<hex>, {P}:stats, {P}:failing.
+/* Key names, in one place: {P}:e:<hex>, {P}:due, {P}:lease:<hex>, {P}:stats, {P}:failing,
+ * {P}:schedulers.
  * A name that does not fit is an error: a truncated key would name some other entry. */
 static int
 key(struct store *st, char *out, size_t len, const char *kind, const char *certid)
