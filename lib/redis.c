@@ -30,6 +30,15 @@ errf(struct ctx *x, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* redis_timeout, for connect and for every command. */
+static struct timeval
+deadline(const struct config *cfg)
+{
+	struct timeval tv = { cfg->redis_timeout / 1000, (cfg->redis_timeout % 1000) * 1000 };
+
+	return tv;
+}
+
 /* Decimal digits only, the whole of [s, end), within [min, max]. */
 static int
 parse_num(const char *s, const char *end, long min, long max, int *out)
@@ -124,7 +133,7 @@ static redisContext *
 sentinel_open(struct ctx *x, size_t i)
 {
 	const struct config *cfg = x->cfg;
-	struct timeval tv = { cfg->redis_timeout / 1000, (cfg->redis_timeout % 1000) * 1000 };
+	struct timeval tv = deadline(cfg);
 	char shost[256];
 	redisContext *c;
 	redisReply *r;
@@ -219,20 +228,18 @@ sentinel_lookup(struct ctx *x, int replica, char *host, size_t hostlen, int *por
 	return -1;
 }
 
-/* Connects *cp to host:port (port 0: a unix socket path), then AUTH, SELECT and, for a
+/* Connects to host:port (port 0: a unix socket path), then AUTH, SELECT and, for a
  * primary found through the Sentinels, ROLE (a Sentinel may not have noticed a failover yet),
  * pipelined in one round trip. `what` names the server in errors. */
 static redisContext *
 open_conn(struct ctx *x, const char *what, const char *host, int port, const char *pass, int db,
           int check_role)
 {
-	struct timeval tv;
+	struct timeval tv = deadline(x->cfg);
 	redisContext *c;
 	redisReply *r;
 	int i, n = 0, role_at = -1, bad_role;
 
-	tv.tv_sec = x->cfg->redis_timeout / 1000;
-	tv.tv_usec = (x->cfg->redis_timeout % 1000) * 1000;
 	c = port == 0 ? redisConnectUnixWithTimeout(host, tv) : redisConnectWithTimeout(host, port, tv);
 	if (c == NULL || c->err) {
 		errf(x, "connect %s: %s", what, c != NULL ? c->errstr : "no memory");
