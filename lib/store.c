@@ -341,7 +341,8 @@ absent:
 }
 
 /* HMGET of the first n fields and ZSCORE, pipelined in one round trip, on the primary or the
- * replica. 1 found, 0 absent, -1 error (the connection is dropped). */
+ * replica. 1 found, 0 absent, -1 error (a lost connection is dropped; an error reply such as
+ * LOADING keeps it). */
 static int
 read_entry(struct store *st, int which, const struct keys *k, const char *certid, size_t n,
            struct entry *out)
@@ -453,7 +454,6 @@ store_flush(struct store *st)
 {
 	char ks[KEYLEN], nows[24];
 	const char *stat = st->pend_stat;
-
 	int rc;
 
 	if (stat == NULL)
