@@ -48,7 +48,7 @@ ifneq ($(CTL_SRC),)
 PROGRAMS    += $(BUILD)/ocsp-proxyctl
 endif
 
-.PHONY: all check check-asan lint unit helpers run install uninstall clean deps help fuzz bench
+.PHONY: all check check-asan lint unit helpers run demo install uninstall clean deps help fuzz bench
 all: $(PROGRAMS)
 
 $(BUILD)/libocspproxy.a: $(LIB_OBJ)
@@ -116,6 +116,12 @@ run:
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) scripts/run-local.sh
 
+# A guided tour: a throwaway CA, its responder, Redis, the proxy and the scheduler, then gone.
+demo:
+	@DEPS_RUN=1 scripts/deps.sh
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) scripts/demo.sh
+
 install: all
 	@scripts/install.sh install "$(DESTDIR)" "$(PREFIX)" "$(BUILD)"
 
@@ -129,6 +135,7 @@ help:
 	@echo "make          build into $(BUILD)/"
 	@echo "make check    install test dependencies if missing, run every test"
 	@echo "make run      start redis, the handler on 127.0.0.1:8888 and the scheduler"
+	@echo "make demo     a guided tour: a throwaway CA, a miss, a hit, an outage, ctl; then stops"
 	@echo "make install  install under PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

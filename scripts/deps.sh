@@ -9,6 +9,9 @@ set -eu
 pkgs="gcc make pkg-config libssl-dev libhiredis-dev libcurl4-openssl-dev libsystemd-dev
       libcurl4 redis-server redis-tools openssl systemd curl apache2-utils valgrind cppcheck
       apache2 nginx xinetd time redis-sentinel"
+# DEPS_RUN=1 (make demo): what building and running need, not the servers the tests drive.
+[ "${DEPS_RUN:-}" = 1 ] && pkgs="gcc make pkg-config libssl-dev libhiredis-dev libcurl4-openssl-dev libsystemd-dev
+      libcurl4 redis-server redis-tools openssl systemd"
 [ "${DEPS_ONLY_BUILD:-}" = 1 ] && pkgs="gcc make pkg-config libssl-dev libhiredis-dev libcurl4-openssl-dev libsystemd-dev libcurl4"
 
 missing=

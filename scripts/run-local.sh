@@ -1,62 +1,74 @@
 #!/usr/bin/env bash
 # run-local.sh (`make run`): a real local stack in the foreground: redis-server on a unix socket
-# with its data in run/, the handler behind systemd-socket-activate on 127.0.0.1:8888, and the
-# scheduler. Ctrl-C stops all of it.
+# with its data in run/, the handler behind systemd-socket-activate on 127.0.0.1:8888, the
+# scheduler, and a throwaway CA with its `openssl ocsp` responder on 127.0.0.1:8887 so there is
+# something to ask. Prints commands that work against it. Ctrl-C stops all of it.
 set -eu
 cd "$(dirname "$0")/.."
+ROOT=$PWD
 BUILD=${BUILD:-build}
-RUN=$PWD/run
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+RUN=$ROOT/run
 LISTEN=${LISTEN:-127.0.0.1:8888}
+RESPONDER=${RESPONDER:-127.0.0.1:8887}
+CONF=$RUN/ocsp-proxy.conf
+. "$ROOT/scripts/demo-lib.sh"
 mkdir -p "$RUN/redis"
 
-if [ ! -f "$RUN/ocsp-proxy.conf" ]; then
-	cat > "$RUN/ocsp-proxy.conf" <<CONF
+demo_ca "$RUN/ca" "http://$RESPONDER/"
+if [ ! -f "$CONF" ]; then
+	cat > "$CONF" <<CONF
 # Written by \`make run\`; edit freely, it is kept. Every key: man 5 ocsp-proxy.conf.
 redis = unix://$RUN/redis/redis.sock
 key_prefix = ocsp
-# Which responders the proxy may contact. "*" is fine on a laptop; in production list your
-# CAs' OCSP hosts (an open list lets anyone who reaches the port make the proxy connect anywhere).
-allow_upstream = *
+# Which responders the proxy may contact: here the local test responder. In production list
+# your CAs' OCSP hosts ("*" lets anyone who reaches the port make the proxy connect anywhere).
+allow_upstream = 127.0.0.1
 # For clients that name only the proxy (nginx's ssl_stapling_responder):
-# default_upstream = http://r3.o.lencr.org/
+# default_upstream = http://$RESPONDER/
+# The local CA's issuing CA and root: responses must verify against them.
+trust_anchors = $RUN/ca/chain.pem
 log = $RUN/ocsp-proxy.log
+metrics_file = $RUN/ocsp-proxy.prom
 CONF
 fi
 
-pids=
 cleanup() {
-	trap - EXIT INT TERM
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
+	trap "" INT TERM
+	trap - EXIT
+	stop_all
 	echo "ocsp-proxy stopped."
 }
 trap cleanup EXIT INT TERM
 
-redis-server --port 0 --unixsocket "$RUN/redis/redis.sock" --unixsocketperm 700 \
-	--dir "$RUN/redis" --appendonly yes --save "3600 1" --daemonize no \
-	--logfile "$RUN/redis/redis.log" &
-pids="$pids $!"
-for _ in $(seq 50); do [ -S "$RUN/redis/redis.sock" ] && break; sleep 0.1; done
-
-systemd-socket-activate --inetd -a -l "$LISTEN" \
-	-E OCSP_PROXY_CONFIG="$RUN/ocsp-proxy.conf" "$PWD/$BUILD/ocsp-proxy-handler" \
-	2>>"$RUN/socket-activate.log" &
-pids="$pids $!"
-
-if [ -x "$BUILD/ocsp-proxy-scheduler" ]; then
-	"$BUILD/ocsp-proxy-scheduler" -c "$RUN/ocsp-proxy.conf" &
-	pids="$pids $!"
-fi
+demo_redis "$RUN/redis" --appendonly yes --save "3600 1"
+demo_responder "$RUN/ca" "${RESPONDER##*:}" "$RUN/responder.log"
 touch "$RUN/ocsp-proxy.log"
+demo_handler "$BUILD/ocsp-proxy-handler" "$CONF" "$LISTEN" "$RUN/socket-activate.log"
+"$BUILD/ocsp-proxy-scheduler" -c "$CONF" &
+DEMO_PIDS="$DEMO_PIDS $!"
 
+C=run/ca
 cat <<MSG
-ocsp-proxy is running on http://$LISTEN/ (config $RUN/ocsp-proxy.conf, log $RUN/ocsp-proxy.log).
-Try it with a certificate and its issuer (OpenSSL sends the responder's URL to the proxy):
-  openssl ocsp -issuer issuer.pem -cert cert.pem -proxy $LISTEN \\
-      -url "\$(openssl x509 -in cert.pem -noout -ocsp_uri)"
-or point Apache at it: SSLOCSPProxyURL http://$LISTEN/
-Stop it with Ctrl-C.
+ocsp-proxy is running on http://$LISTEN/ (config run/ocsp-proxy.conf, log run/ocsp-proxy.log).
+A test CA is in $C/ (www.pem good, revoked.pem revoked), its responder on http://$RESPONDER/.
+From $ROOT, in another terminal:
+
+  # ask through the proxy, as a TLS server would (-no_nonce: a nonce makes an answer uncacheable)
+  openssl ocsp -issuer $C/issuing.pem -cert $C/www.pem -CAfile $C/chain.pem -no_nonce \\
+      -proxy $LISTEN -url http://$RESPONDER/
+  # the same for the revoked certificate; then again: the log says result=hit
+  openssl ocsp -issuer $C/issuing.pem -cert $C/revoked.pem -CAfile $C/chain.pem -no_nonce \\
+      -proxy $LISTEN -url http://$RESPONDER/
+  # what is cached, and the counters
+  $BUILD/ocsp-proxyctl -c run/ocsp-proxy.conf list
+  $BUILD/ocsp-proxyctl -c run/ocsp-proxy.conf stats
+
+With your own certificate, allow its responder's host in run/ocsp-proxy.conf (allow_upstream) and
+give its issuer (trust_anchors), then: openssl ocsp -issuer ISSUER.pem -cert CERT.pem -no_nonce \\
+  -proxy $LISTEN -url "\$(openssl x509 -in CERT.pem -noout -ocsp_uri)"
+Point Apache at it with SSLOCSPProxyURL http://$LISTEN/. Stop it all with Ctrl-C.
 MSG
 tail -n 0 -F "$RUN/ocsp-proxy.log" &
-pids="$pids $!"
+DEMO_PIDS="$DEMO_PIDS $!"
 wait
