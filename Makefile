@@ -48,7 +48,7 @@ ifneq ($(CTL_SRC),)
 PROGRAMS    += $(BUILD)/ocsp-proxyctl
 endif
 
-.PHONY: all check check-asan lint unit helpers run demo install uninstall clean deps help fuzz bench
+.PHONY: all check check-asan lint unit helpers run demo install uninstall clean deps help fuzz bench deb
 all: $(PROGRAMS)
 
 $(BUILD)/libocspproxy.a: $(LIB_OBJ)
@@ -57,7 +57,7 @@ $(BUILD)/libocspproxy.a: $(LIB_OBJ)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # Handler objects see handler/ headers; the scheduler and ctl see theirs.
 $(BUILD)/handler/%.o: override CFLAGS += -Ihandler
@@ -128,6 +128,10 @@ install: all
 uninstall:
 	@scripts/install.sh uninstall "$(DESTDIR)" "$(PREFIX)" "$(BUILD)"
 
+# The Debian package (dpkg-buildpackage -b on a copy of the tree): $(BUILD)/deb/ocsp-proxy_*.deb.
+deb:
+	@scripts/deb.sh "$(BUILD)/deb"
+
 clean:
 	rm -rf $(BUILD) build-asan
 
@@ -137,5 +141,6 @@ help:
 	@echo "make run      start redis, the handler on 127.0.0.1:8888 and the scheduler"
 	@echo "make demo     a guided tour: a throwaway CA, a miss, a hit, an outage, ctl; then stops"
 	@echo "make install  install under PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
+	@echo "make deb      build the Debian package into $(BUILD)/deb/"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -5,7 +5,9 @@ set -eu
 action=$1 destdir=$2 prefix=$3 build=$4
 cd "$(dirname "$0")/.."
 
-bindir=$destdir$prefix/bin
+# BINDIR, UNITDIR, XINETDDIR, CONFDIR override the defaults (debian/rules: /usr/sbin, ...).
+progdir=${BINDIR:-$prefix/bin}
+bindir=$destdir$progdir
 mandir=$destdir$prefix/share/man
 docdir=$destdir$prefix/share/doc/ocsp-proxy
 unitdir=$destdir${UNITDIR:-/etc/systemd/system}
@@ -25,10 +27,10 @@ install)
 	for p in $programs; do install -m 755 "$build/$p" "$bindir/$p"; done
 	# Units name the installed programs' real path.
 	for u in $units; do
-		sed "s|/usr/local/bin/|$prefix/bin/|g" "units/$u" > "$unitdir/$u"
+		sed "s|/usr/local/bin/|$progdir/|g" "units/$u" > "$unitdir/$u"
 		chmod 644 "$unitdir/$u"
 	done
-	sed "s|/usr/local/bin/|$prefix/bin/|g" units/ocsp-proxy.xinetd > "$xinetddir/ocsp-proxy"
+	sed "s|/usr/local/bin/|$progdir/|g" units/ocsp-proxy.xinetd > "$xinetddir/ocsp-proxy"
 	chmod 644 "$xinetddir/ocsp-proxy"
 	install -m 644 etc/ocsp-proxy.conf "$docdir/ocsp-proxy.conf.example"
 	[ -e "$confdir/ocsp-proxy.conf" ] || install -m 644 etc/ocsp-proxy.conf "$confdir/ocsp-proxy.conf"
