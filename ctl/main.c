@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "answer.h"
 #include "config.h"
 #include "fetch.h"
 #include "ocsp.h"
@@ -61,6 +62,15 @@ json_str(const char *s)
 }
 
 static void
+json_or_null(const char *s)
+{
+	if (s != NULL)
+		json_str(s);
+	else
+		printf("null");
+}
+
+static void
 print_entry(const char *key, const struct entry *e, int json, int first)
 {
 	char th[32], nx[32], du[32], fe[32], hi[32];
@@ -78,6 +88,10 @@ print_entry(const char *key, const struct entry *e, int json, int first)
 		if (e->failures > 0)
 			printf("  failing: %d in a row, last error: %s\n", e->failures,
 			       e->err != NULL ? e->err : "-");
+		printf("  serial %s\n", e->serial != NULL ? e->serial : "-");
+		if (e->subject != NULL || e->issuer != NULL)
+			printf("  subject %s\n  issuer %s\n", e->subject != NULL ? e->subject : "-",
+			       e->issuer != NULL ? e->issuer : "-");
 		return;
 	}
 	printf("%s{\"certid\":", first ? "" : ",");
@@ -89,10 +103,13 @@ print_entry(const char *key, const struct entry *e, int json, int first)
 	       ocsp_cert_status_name(e->cert_status), (long long)e->this_update,
 	       (long long)e->next_update, (long long)e->fetched, (long long)e->last_hit,
 	       (long long)e->due, e->failures);
-	if (e->err != NULL)
-		json_str(e->err);
-	else
-		printf("null");
+	json_or_null(e->err);
+	printf(",\"serial\":");
+	json_or_null(e->serial);
+	printf(",\"subject\":");
+	json_or_null(e->subject);
+	printf(",\"issuer\":");
+	json_or_null(e->issuer);
 	printf("}");
 }
 
@@ -205,7 +222,8 @@ cmd_prefetch(const struct config *cfg, struct store *st, const struct opts *o)
 	struct ocsp_response_info info;
 	struct fetch_result res;
 	struct fetcher *f = NULL;
-	struct entry e;
+	struct answer a;
+	char subject[1024], issuer[1024];
 	void *trust = NULL;
 	size_t len;
 	time_t now = time(NULL);
@@ -247,19 +265,19 @@ cmd_prefetch(const struct config *cfg, struct store *st, const struct opts *o)
 		fprintf(stderr, "ocsp-proxyctl: %s: not cached: %s\n", url, why);
 		goto out;
 	}
-	memset(&e, 0, sizeof(e));
-	e.resp = res.body;
-	e.resp_len = res.len;
-	e.req = der;
-	e.req_len = len;
-	e.url = (char *)url;
-	ocsp_etag(res.body, res.len, e.etag);
-	e.cert_status = info.cert_status;
-	e.this_update = info.this_update;
-	e.next_update = info.next_update;
-	e.fetched = now;
-	put = store_put(st, key, &e, policy_next_due(cfg, now, info.this_update, info.next_update,
-	                                              0, now));
+	memset(&a, 0, sizeof(a));
+	a.certid = key;
+	a.req = &req;
+	a.resp = res.body;
+	a.resp_len = res.len;
+	a.info = &info;
+	a.url = url;
+	a.now = a.earliest = now;
+	if (ocsp_cert_names(o->cert, subject, sizeof(subject), issuer, sizeof(issuer)) == 0) {
+		a.subject = subject;
+		a.issuer = issuer;
+	}
+	put = answer_store(st, cfg, &a);
 	if (put == -1) {
 		fprintf(stderr, "ocsp-proxyctl: %s\n", store_error(st));
 		goto out;

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <sys/socket.h>
 
+#include "answer.h"
 #include "clock.h"
 #include "decode.h"
 #include "http.h"
@@ -211,31 +212,19 @@ lookup(struct exchange *x, int count_it)
 	}
 }
 
-/* Stores a validated answer; the store keeps a newer cached one itself. */
+/* Stores a validated answer (a->etag and a->due are set whatever happens); the store keeps a
+ * newer cached one itself. */
 static void
-cache_answer(struct exchange *x, const struct ocsp_response_info *info, time_t *due, char *etag)
+cache_answer(struct exchange *x, struct answer *a)
 {
-	struct entry e;
 	int rc;
 
-	ocsp_etag(x->fr.body, x->fr.len, etag);
-	*due = policy_next_due(x->h->cfg, x->now, info->this_update, info->next_update, 0, x->now);
 	if (x->cache == CACHE_DOWN || get_store(x) == NULL) {
+		answer_prepare(x->h->cfg, a);
 		x->o.reason = "not cached: redis unavailable";
 		return;
 	}
-	memset(&e, 0, sizeof(e));
-	e.resp = x->fr.body;
-	e.resp_len = x->fr.len;
-	e.req = x->oreq.der;
-	e.req_len = x->oreq.der_len;
-	e.url = (char *)x->upstream;
-	memcpy(e.etag, etag, sizeof(e.etag));
-	e.cert_status = info->cert_status;
-	e.this_update = info->this_update;
-	e.next_update = info->next_update;
-	e.fetched = x->now;
-	rc = store_put(x->h->store, x->oreq.key, &e, *due);
+	rc = answer_store(x->h->store, x->h->cfg, a);
 	if (rc == -1) {
 		log_msg(LOG_WARNING, "could not cache response: %s", store_error(x->h->store));
 		x->o.reason = "not cached: redis error";
@@ -279,8 +268,7 @@ forward(struct exchange *x)
 	const struct config *cfg = x->h->cfg;
 	struct ocsp_response_info info;
 	enum ocsp_verdict v = OCSP_V_INVALID;
-	char err[256], why[300], etag[65];
-	time_t due;
+	char err[256], why[300];
 
 	why[0] = '\0';
 	memset(&info, 0, sizeof(info));
@@ -308,10 +296,14 @@ forward(struct exchange *x)
 		                        sizeof(why));
 
 	if (v == OCSP_V_CACHEABLE) {
+		struct answer a = { .certid = x->oreq.key, .req = &x->oreq, .resp = x->fr.body,
+		                    .resp_len = x->fr.len, .info = &info, .url = x->upstream,
+		                    .now = x->now, .earliest = x->now };
+
 		set_outcome(x, 200, "miss", NULL);
-		cache_answer(x, &info, &due, etag);
-		send_cacheable(x, x->fr.body, x->fr.len, info.this_update, info.next_update, due,
-		               etag);
+		cache_answer(x, &a);
+		send_cacheable(x, x->fr.body, x->fr.len, info.this_update, info.next_update, a.due,
+		               a.etag);
 		return;
 	}
 	if (v == OCSP_V_RELAY && info.status == OCSP_ST_SUCCESSFUL) {

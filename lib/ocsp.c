@@ -448,3 +448,76 @@ ocsp_cert_status_name(int cert_status)
 	default: return "none";
 	}
 }
+
+int
+ocsp_request_serial(const struct ocsp_request *req, char *out, size_t outlen)
+{
+	static const char digits[] = "0123456789ABCDEF";
+	ASN1_INTEGER *serial = NULL;
+	OCSP_CERTID *id;
+	const unsigned char *p;
+	size_t i, n, o = 0;
+
+	if (outlen == 0)
+		return -1;
+	out[0] = '\0';
+	if (req->n_ids != 1 || req->ossl == NULL)
+		return -1;
+	id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req->ossl, 0));
+	if (OCSP_id_get0_info(NULL, NULL, NULL, &serial, id) != 1 || serial == NULL)
+		return -1;
+	p = ASN1_STRING_get0_data(serial);
+	n = (size_t)ASN1_STRING_length(serial);
+	/* As i2a_ASN1_INTEGER writes it (openssl x509 -serial), without its line breaks. */
+	if (ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER)
+		out[o++] = '-';
+	if (o + 2 * (n > 0 ? n : 1) + 1 > outlen) {
+		out[0] = '\0';
+		return -1;
+	}
+	if (n == 0) {
+		out[o++] = '0';
+		out[o++] = '0';
+	}
+	for (i = 0; i < n; i++) {
+		out[o++] = digits[p[i] >> 4];
+		out[o++] = digits[p[i] & 15];
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* A name as one line, "CN = x, O = y" like openssl x509 -subject; "" when it does not fit. */
+static void
+name_line(const X509_NAME *name, char *out, size_t outlen)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	unsigned long flags = XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB;
+	char *p;
+	long n;
+
+	out[0] = '\0';
+	if (b == NULL)
+		return;
+	if (X509_NAME_print_ex(b, name, 0, flags) >= 0 && (n = BIO_get_mem_data(b, &p)) > 0 &&
+	    (size_t)n < outlen) {
+		memcpy(out, p, (size_t)n);
+		out[n] = '\0';
+	}
+	BIO_free(b);
+}
+
+int
+ocsp_cert_names(const char *cert_path, char *subject, size_t subjlen, char *issuer,
+                size_t isslen)
+{
+	X509 *x;
+
+	subject[0] = issuer[0] = '\0';
+	if ((x = read_cert(cert_path)) == NULL)
+		return -1;
+	name_line(X509_get_subject_name(x), subject, subjlen);
+	name_line(X509_get_issuer_name(x), issuer, isslen);
+	X509_free(x);
+	return 0;
+}

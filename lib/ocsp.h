@@ -101,6 +101,17 @@ int ocsp_issuer_matches(const struct ocsp_request *req, const char *issuer);
 int ocsp_request_build(const char *cert_path, const char *issuer_path, unsigned char **der,
                        size_t *len, char **aia_url, char *err, size_t errlen);
 
+/* The serial of the request's single CertID in upper-case hex, as openssl x509 -serial prints
+ * it ("-" first when negative). 0 ok, -1 (out "") when the request has not exactly one CertID
+ * or the serial does not fit. OCSP_KEY_MAX + 1 bytes always suffice. */
+int ocsp_request_serial(const struct ocsp_request *req, char *out, size_t outlen);
+
+/* The subject and issuer names of the certificate in cert_path (PEM or DER) on one line each,
+ * as openssl x509 -subject prints them; "" for a name longer than its buffer. 0 ok, -1 when
+ * the file is not a certificate. */
+int ocsp_cert_names(const char *cert_path, char *subject, size_t subjlen, char *issuer,
+                    size_t isslen);
+
 const char *ocsp_status_name(int status);
 const char *ocsp_cert_status_name(int cert_status);
 

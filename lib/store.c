@@ -3,6 +3,7 @@
  * script, so two handlers and a scheduler racing on one entry cannot interleave. */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,16 +35,23 @@ struct store {
 	char err[256];
 };
 
-/* KEYS: entry due stats; ARGV: now certid. One round trip for the hit path. A malformed
+/* The names of ENTRY_FIELDS as a Lua list: 'resp', 'this', ... */
+#define LUA_NAME(name, ...) "'" name "', "
+#define LUA_PUT(name, member, len, kind, missing, put) "'" #put "', "
+
+/* KEYS: entry due stats; ARGV: now certid. One round trip for the hit path: the hit fields
+ * (resp first, so a missing resp is a missing entry) and the ZSCORE after them. A malformed
  * number counts as 0 rather than raising: the C side then treats the entry as absent. */
 static const char lookup_lua[] =
-    "local v = redis.call('HMGET', KEYS[1], 'resp', 'this', 'next', 'etag', 'url', 'fetched',"
-    " 'status')\n"
+    "local names = { " ENTRY_HIT_FIELDS(LUA_NAME) "}\n"
+    "local v = redis.call('HMGET', KEYS[1], unpack(names))\n"
     "if not v[1] then redis.call('HINCRBY', KEYS[3], 'misses', 1) return v end\n"
     "redis.call('HSET', KEYS[1], 'hit', ARGV[1])\n"
-    "if (tonumber(v[3]) or 0) > tonumber(ARGV[1]) then redis.call('HINCRBY', KEYS[3], 'hits', 1)\n"
+    "local nxt = 0\n"
+    "for i, n in ipairs(names) do if n == 'next' then nxt = tonumber(v[i]) or 0 end end\n"
+    "if nxt > tonumber(ARGV[1]) then redis.call('HINCRBY', KEYS[3], 'hits', 1)\n"
     "else redis.call('HINCRBY', KEYS[3], 'stale_lookups', 1) end\n"
-    "v[8] = redis.call('ZSCORE', KEYS[2], ARGV[2])\n"
+    "v[#v + 1] = redis.call('ZSCORE', KEYS[2], ARGV[2])\n"
     "return v\n";
 
 /* KEYS: entry stats; ARGV: now counter. A hit read from the replica, recorded on the primary. */
@@ -52,16 +60,25 @@ static const char touch_lua[] =
     "redis.call('HINCRBY', KEYS[2], ARGV[2], 1)\n"
     "return 0\n";
 
-/* KEYS: entry due failing; ARGV: certid resp req url etag status this next fetched due.
- * An unreadable stored thisUpdate loses to any good answer. */
+/* KEYS: entry due failing; ARGV: certid due, then one value per field of ENTRY_FIELDS, in
+ * order, applied by its put rule. An unreadable stored thisUpdate loses to any good answer. */
 static const char put_lua[] =
+    "local names = { " ENTRY_FIELDS(LUA_NAME) "}\n"
+    "local rules = { " ENTRY_FIELDS(LUA_PUT) "}\n"
+    "local new = {}\n"
+    "for i, n in ipairs(names) do new[n] = ARGV[i + 2] end\n"
     "local old = tonumber(redis.call('HGET', KEYS[1], 'this')) or -1\n"
-    "if old > tonumber(ARGV[7]) then return 0 end\n"
-    "local hit = redis.call('HGET', KEYS[1], 'hit') or ARGV[9]\n"
-    "redis.call('HSET', KEYS[1], 'resp', ARGV[2], 'req', ARGV[3], 'url', ARGV[4], 'etag', ARGV[5],"
-    " 'status', ARGV[6], 'this', ARGV[7], 'next', ARGV[8], 'fetched', ARGV[9], 'hit', hit,"
-    " 'fail', 0, 'err', '', 'failat', 0)\n"
-    "redis.call('ZADD', KEYS[2], ARGV[10], ARGV[1])\n"
+    "if old > tonumber(new['this']) then return 0 end\n"
+    "local args = {}\n"
+    "for i, n in ipairs(names) do\n"
+    "  local v = new[n]\n"
+    "  if rules[i] == 'KEEP' then v = redis.call('HGET', KEYS[1], n) or new['fetched']\n"
+    "  elseif rules[i] == 'FILL' and v == '' then v = redis.call('HGET', KEYS[1], n) or '' end\n"
+    "  args[#args + 1] = n\n"
+    "  args[#args + 1] = v\n"
+    "end\n"
+    "redis.call('HSET', KEYS[1], unpack(args))\n"
+    "redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])\n"
     "redis.call('SREM', KEYS[3], ARGV[1])\n"
     "return 1\n";
 
@@ -90,13 +107,52 @@ static const char release_lua[] =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end\n"
     "return 0\n";
 
+/* ENTRY_FIELDS (store.h) as data: where each field lives in struct entry and how it is read
+ * and written. */
+enum field_kind { FK_BYTES, FK_STR, FK_HEX, FK_TIME, FK_INT };
+enum field_missing { FM_ABSENT, FM_ZERO, FM_MINUS1 };
+enum field_put { FP_SET, FP_CLEAR, FP_FILL, FP_KEEP };
+
+struct field {
+	const char *name;
+	enum field_kind kind;
+	enum field_missing missing;
+	enum field_put put;
+	size_t off, len_off, size;
+};
+
+#define FIELD_DEF(name, member, len, kind, missing, put) \
+	{ name, FK_##kind, FM_##missing, FP_##put, offsetof(struct entry, member), \
+	  offsetof(struct entry, len), sizeof(((struct entry *)0)->member) },
+static const struct field fields[] = { ENTRY_FIELDS(FIELD_DEF) };
+
+/* A row whose kind does not match its member's type fails the build. */
+#define FK_SIZE_BYTES sizeof(unsigned char *)
+#define FK_SIZE_STR sizeof(char *)
+#define FK_SIZE_HEX sizeof(((struct entry *)0)->etag)
+#define FK_SIZE_TIME sizeof(time_t)
+#define FK_SIZE_INT sizeof(int)
+#define FIELD_CHECK(name, member, len, kind, missing, put) \
+	_Static_assert(FK_##kind == FK_HEX || sizeof(((struct entry *)0)->member) == FK_SIZE_##kind, \
+	               "field " name ": kind and member type differ"); \
+	_Static_assert(FK_##kind != FK_BYTES || sizeof(((struct entry *)0)->len) == sizeof(size_t), \
+	               "field " name ": length member is not a size_t"); \
+	_Static_assert(FM_##missing != FM_MINUS1 || FK_##kind == FK_INT, \
+	               "field " name ": only an int reads as -1");
+ENTRY_FIELDS(FIELD_CHECK)
+
+#define FIELD_COUNT(...) + 1
+/* Fields a lookup reads (the first ones), and all of them. */
+enum { HIT_NFIELDS = 0 ENTRY_HIT_FIELDS(FIELD_COUNT), ALL_NFIELDS = 0 ENTRY_FIELDS(FIELD_COUNT) };
+
 void
 entry_free(struct entry *e)
 {
-	free(e->resp);
-	free(e->req);
-	free(e->url);
-	free(e->err);
+	size_t i;
+
+	for (i = 0; i < ALL_NFIELDS; i++)
+		if (fields[i].kind == FK_BYTES || fields[i].kind == FK_STR)
+			free(*(void **)((char *)e + fields[i].off));
 	memset(e, 0, sizeof(*e));
 }
 
@@ -162,19 +218,11 @@ conn(struct store *st, int which)
 	return st->c[which] != NULL ? 0 : -1;
 }
 
-/* Runs one command; a transport error drops the connection so the next call reconnects, an
- * error reply (OOM, READONLY, NOSCRIPT...) is an error too. NULL on error. */
+/* A reply from the primary: a transport error (NULL) drops the connection so the next call
+ * reconnects, an error reply (OOM, READONLY, NOSCRIPT...) is an error too. NULL on error. */
 static redisReply *
-command(struct store *st, const char *fmt, ...)
+checked(struct store *st, redisReply *r)
 {
-	redisReply *r;
-	va_list ap;
-
-	if (conn(st, PRIMARY) == -1)
-		return NULL;
-	va_start(ap, fmt);
-	r = redisvCommand(st->c[PRIMARY], fmt, ap);
-	va_end(ap);
 	if (r == NULL) {
 		set_err(st, "redis: %s", st->c[PRIMARY]->errstr[0] ? st->c[PRIMARY]->errstr
 		                                                  : "connection lost");
@@ -190,6 +238,30 @@ command(struct store *st, const char *fmt, ...)
 		return NULL;
 	}
 	return r;
+}
+
+/* Runs one command on the primary. NULL on error (checked). */
+static redisReply *
+command(struct store *st, const char *fmt, ...)
+{
+	redisReply *r;
+	va_list ap;
+
+	if (conn(st, PRIMARY) == -1)
+		return NULL;
+	va_start(ap, fmt);
+	r = redisvCommand(st->c[PRIMARY], fmt, ap);
+	va_end(ap);
+	return checked(st, r);
+}
+
+/* The same with the arguments as a vector (argc strings of the given lengths). */
+static redisReply *
+command_argv(struct store *st, int argc, const char **argv, const size_t *lens)
+{
+	if (conn(st, PRIMARY) == -1)
+		return NULL;
+	return checked(st, redisCommandArgv(st->c[PRIMARY], argc, argv, lens));
 }
 
 /* Key names, in one place: {P}:e:<hex>, {P}:due, {P}:lease:<hex>, {P}:stats, {P}:failing,
@@ -297,47 +369,62 @@ int_reply(struct store *st, redisReply *r)
 	return (int)v;
 }
 
-/* Entry fields, in the order reads ask for them. */
-enum field { F_RESP, F_THIS, F_NEXT, F_ETAG, F_URL, F_FETCHED, F_STATUS,
-             F_REQ, F_HIT, F_FAIL, F_ERR, F_FAILAT, F_ALL };
-#define HIT_FIELDS "resp this next etag url fetched status"
-#define ALL_FIELDS HIT_FIELDS " req hit fail err failat"
-enum { HIT_NFIELDS = F_REQ };
+/* One field from its reply into out. 0 set, -1 missing or malformed. */
+static int
+parse_field(const struct field *f, const redisReply *r, struct entry *out)
+{
+	char *p = (char *)out + f->off;
+	long long v;
 
-/* Fills out from the n values of an HMGET of the fields above (the first n of them) and the
- * entry's ZSCORE in the schedule. 1 when the entry is whole, 0 when it is absent or malformed:
- * a malformed entry is a miss, replaced by the next good answer. */
+	switch (f->kind) {
+	case FK_BYTES:
+		return dup_bytes(r, (unsigned char **)(void *)p, (size_t *)(void *)((char *)out + f->len_off));
+	case FK_STR:
+		if (r == NULL || r->type != REDIS_REPLY_STRING || r->len == 0)
+			return -1;
+		return (*(char **)(void *)p = dup_str(r)) != NULL ? 0 : -1;
+	case FK_HEX:
+		if (r == NULL || r->type != REDIS_REPLY_STRING || r->len >= f->size)
+			return -1;
+		memcpy(p, r->str, r->len);
+		p[r->len] = '\0';
+		return 0;
+	case FK_TIME:
+		if (parse_ll(r, &v) == -1)
+			return -1;
+		*(time_t *)(void *)p = (time_t)v;
+		return 0;
+	case FK_INT:
+		if (parse_ll(r, &v) == -1 || v < INT_MIN || v > INT_MAX)
+			return -1;
+		*(int *)(void *)p = (int)v;
+		return 0;
+	}
+	return -1;
+}
+
+/* Fills out from the n values of an HMGET of the first n fields and the entry's ZSCORE in the
+ * schedule. 1 when the entry is whole, 0 when it is absent or malformed: a malformed entry is
+ * a miss, replaced by the next good answer. */
 static int
 parse_entry(redisReply **e, size_t n, const redisReply *due, struct entry *out)
 {
 	long long v;
+	size_t i;
 
-	if (dup_bytes(e[F_RESP], &out->resp, &out->resp_len) == -1 || parse_ll(e[F_THIS], &v) == -1)
-		goto absent;
-	out->this_update = (time_t)v;
-	if (parse_ll(e[F_NEXT], &v) == -1)
-		goto absent;
-	out->next_update = (time_t)v;
-	if (e[F_ETAG]->type == REDIS_REPLY_STRING && e[F_ETAG]->len < sizeof(out->etag))
-		memcpy(out->etag, e[F_ETAG]->str, e[F_ETAG]->len);
-	out->url = dup_str(e[F_URL]);
-	out->fetched = parse_ll(e[F_FETCHED], &v) == 0 ? (time_t)v : 0;
-	out->cert_status = parse_ll(e[F_STATUS], &v) == 0 ? (int)v : -1;
+	for (i = 0; i < n; i++) {
+		if (parse_field(&fields[i], e[i], out) == 0)
+			continue;
+		if (fields[i].missing == FM_ABSENT) {
+			entry_free(out);
+			return 0;
+		}
+		if (fields[i].missing == FM_MINUS1)
+			*(int *)(void *)((char *)out + fields[i].off) = -1;
+	}
 	if (parse_score(due, &v) == 0)
 		out->due = (time_t)v;
-	if (n < F_ALL)
-		return 1;
-	if (dup_bytes(e[F_REQ], &out->req, &out->req_len) == -1)
-		goto absent;
-	out->last_hit = parse_ll(e[F_HIT], &v) == 0 ? (time_t)v : 0;
-	out->failures = parse_ll(e[F_FAIL], &v) == 0 ? (int)v : 0;
-	if (e[F_ERR]->type == REDIS_REPLY_STRING && e[F_ERR]->len > 0)
-		out->err = dup_str(e[F_ERR]);
-	out->fail_at = parse_ll(e[F_FAILAT], &v) == 0 ? (time_t)v : 0;
 	return 1;
-absent:
-	entry_free(out);
-	return 0;
 }
 
 /* HMGET of the first n fields and ZSCORE, pipelined in one round trip, on the primary or the
@@ -347,6 +434,7 @@ static int
 read_entry(struct store *st, int which, const struct keys *k, const char *certid, size_t n,
            struct entry *out)
 {
+	const char *argv[ALL_NFIELDS + 2];
 	redisContext *c;
 	redisReply *r[2] = { NULL, NULL };
 	int i, rc = -1;
@@ -354,11 +442,11 @@ read_entry(struct store *st, int which, const struct keys *k, const char *certid
 	if (conn(st, which) == -1)
 		return -1;
 	c = st->c[which];
-	/* The names go in the format itself: hiredis splits it on spaces, not a %s argument. */
-	if (n == F_ALL)
-		redisAppendCommand(c, "HMGET %s " ALL_FIELDS, k->e);
-	else
-		redisAppendCommand(c, "HMGET %s " HIT_FIELDS, k->e);
+	argv[0] = "HMGET";
+	argv[1] = k->e;
+	for (i = 0; i < (int)n; i++)
+		argv[i + 2] = fields[i].name;
+	redisAppendCommandArgv(c, (int)n + 2, argv, NULL);
 	redisAppendCommand(c, "ZSCORE %s %s", k->due, certid);
 	for (i = 0; i < 2; i++)
 		if (redisGetReply(c, (void **)&r[i]) != REDIS_OK || r[i] == NULL) {
@@ -481,15 +569,53 @@ store_get(struct store *st, const char *certid, struct entry *out)
 	memset(out, 0, sizeof(*out));
 	if (entry_keys(st, certid, &k) == -1)
 		return -1;
-	return read_entry(st, PRIMARY, &k, certid, F_ALL, out);
+	return read_entry(st, PRIMARY, &k, certid, ALL_NFIELDS, out);
+}
+
+/* store_put's argument for one field: points *arg at the value (its text, or num filled). */
+static void
+put_arg(const struct field *f, const struct entry *e, char num[24], const char **arg, size_t *len)
+{
+	const char *p = (const char *)e + f->off;
+	const char *s;
+
+	*arg = num;
+	switch (f->kind) {
+	case FK_BYTES:
+		s = *(const char *const *)(const void *)p;
+		*len = s != NULL ? *(const size_t *)(const void *)((const char *)e + f->len_off) : 0;
+		*arg = s != NULL ? s : "";
+		break;
+	case FK_STR:
+		s = *(const char *const *)(const void *)p;
+		*arg = s != NULL ? s : "";
+		*len = strlen(*arg);
+		break;
+	case FK_HEX:
+		*arg = p;
+		*len = strnlen(p, f->size);
+		break;
+	case FK_TIME:
+		*len = (size_t)snprintf(num, 24, "%lld", (long long)*(const time_t *)(const void *)p);
+		break;
+	case FK_INT:
+		*len = (size_t)snprintf(num, 24, "%d", *(const int *)(const void *)p);
+		break;
+	}
+	if (f->put == FP_CLEAR) {
+		*arg = f->kind == FK_TIME || f->kind == FK_INT ? "0" : "";
+		*len = strlen(*arg);
+	}
 }
 
 int
 store_put(struct store *st, const char *certid, const struct entry *e, time_t due)
 {
-	char status[16], th[24], nx[24], fe[24], du[24];
+	enum { FIRST = 8 }; /* EVAL script 3 KEYS[1..3] certid due, then the fields */
+	const char *argv[FIRST + ALL_NFIELDS];
+	size_t lens[FIRST + ALL_NFIELDS], i;
+	char du[24], nums[ALL_NFIELDS][24];
 	struct keys k;
-	const unsigned char *req = e->req != NULL ? e->req : (const unsigned char *)"";
 
 	/* Without a response the entry would read as absent forever: refuse it here. */
 	if (e->resp == NULL || e->resp_len == 0) {
@@ -498,15 +624,20 @@ store_put(struct store *st, const char *certid, const struct entry *e, time_t du
 	}
 	if (entry_keys(st, certid, &k) == -1)
 		return -1;
-	snprintf(status, sizeof(status), "%d", e->cert_status);
-	snprintf(th, sizeof(th), "%lld", (long long)e->this_update);
-	snprintf(nx, sizeof(nx), "%lld", (long long)e->next_update);
-	snprintf(fe, sizeof(fe), "%lld", (long long)e->fetched);
 	snprintf(du, sizeof(du), "%lld", (long long)due);
-	return int_reply(st, command(st, "EVAL %s 3 %s %s %s %s %b %b %s %s %s %s %s %s %s", put_lua,
-	                             k.e, k.due, k.failing, certid, e->resp, e->resp_len, req,
-	                             e->req != NULL ? e->req_len : 0, e->url != NULL ? e->url : "",
-	                             e->etag, status, th, nx, fe, du));
+	argv[0] = "EVAL";
+	argv[1] = put_lua;
+	argv[2] = "3";
+	argv[3] = k.e;
+	argv[4] = k.due;
+	argv[5] = k.failing;
+	argv[6] = certid;
+	argv[7] = du;
+	for (i = 0; i < FIRST; i++)
+		lens[i] = strlen(argv[i]);
+	for (i = 0; i < ALL_NFIELDS; i++)
+		put_arg(&fields[i], e, nums[i], &argv[FIRST + i], &lens[FIRST + i]);
+	return int_reply(st, command_argv(st, FIRST + ALL_NFIELDS, argv, lens));
 }
 
 int

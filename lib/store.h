@@ -1,7 +1,7 @@
 /* store: the only code that knows Redis keys and commands (hiredis); redis.c finds the servers.
  *
  * Layout, all keys under one hash tag so every multi-key script stays in one Cluster slot:
- *   {P}:e:<certid-hex>  hash: resp req url this next fetched etag status hit fail err failat
+ *   {P}:e:<certid-hex>  hash: the fields of ENTRY_FIELDS below (resp this next etag ...)
  *   {P}:due             sorted set: certid-hex scored by the next refresh time (unix seconds)
  *   {P}:lease:<hex>     string with expiry: which scheduler refreshes the entry right now
  *   {P}:failing         set: certid-hex of entries whose last refresh failed
@@ -31,12 +31,48 @@ struct entry {
 	time_t this_update;
 	time_t next_update;
 	time_t fetched;
-	time_t due;                  /* next planned refresh, 0 when not scheduled */
+	time_t due;                  /* next planned refresh, 0 when not scheduled (the schedule's,
+	                                not a field of the hash) */
 	time_t last_hit;
 	int failures;                /* consecutive failed refreshes */
 	char *err;                   /* last refresh error, or NULL */
 	time_t fail_at;
+	char *serial;                /* certificate serial, hex as openssl prints it, or NULL */
+	char *subject;               /* certificate subject and issuer names when a certificate */
+	char *issuer;                /* was seen (ctl prefetch), else NULL */
 };
+
+/* An entry's fields in Redis, defined once: store.c derives from this table the hash's field
+ * names, what a lookup and a full read ask for (HMGET), how each value is parsed, the put
+ * script and its arguments; entry_free frees what it lists. Adding a field: a member above, a
+ * row here, and the code that uses it.
+ *   X(name in the hash, member, length member (BYTES only, else the member again),
+ *     kind, when missing or malformed, what store_put writes)
+ * kind:    BYTES (pointer + length), STR (char *, NULL when empty), HEX (char array),
+ *          TIME (time_t), INT (int)
+ * missing: ABSENT (the whole entry reads as absent), ZERO, MINUS1
+ * put:     SET (the entry's value), CLEAR (zero: a stored answer ends a failure streak),
+ *          FILL (the entry's value when not empty, else the stored one stays),
+ *          KEEP (the stored value, else the entry's fetched time)
+ * A lookup (the hit path) reads ENTRY_HIT_FIELDS, resp first; store_get reads both lists. */
+#define ENTRY_HIT_FIELDS(X) \
+	X("resp",    resp,        resp_len,    BYTES, ABSENT, SET) \
+	X("this",    this_update, this_update, TIME,  ABSENT, SET) \
+	X("next",    next_update, next_update, TIME,  ABSENT, SET) \
+	X("etag",    etag,        etag,        HEX,   ZERO,   SET) \
+	X("url",     url,         url,         STR,   ZERO,   SET) \
+	X("fetched", fetched,     fetched,     TIME,  ZERO,   SET) \
+	X("status",  cert_status, cert_status, INT,   MINUS1, SET)
+#define ENTRY_MORE_FIELDS(X) \
+	X("req",     req,         req_len,     BYTES, ABSENT, SET) \
+	X("hit",     last_hit,    last_hit,    TIME,  ZERO,   KEEP) \
+	X("fail",    failures,    failures,    INT,   ZERO,   CLEAR) \
+	X("err",     err,         err,         STR,   ZERO,   CLEAR) \
+	X("failat",  fail_at,     fail_at,     TIME,  ZERO,   CLEAR) \
+	X("serial",  serial,      serial,      STR,   ZERO,   SET) \
+	X("subject", subject,     subject,     STR,   ZERO,   FILL) \
+	X("issuer",  issuer,      issuer,      STR,   ZERO,   FILL)
+#define ENTRY_FIELDS(X) ENTRY_HIT_FIELDS(X) ENTRY_MORE_FIELDS(X)
 
 void entry_free(struct entry *e);
 
@@ -60,9 +96,10 @@ int store_flush(struct store *st);
 /* Full read, no side effects (scheduler, ctl). 1 found, 0 absent, -1 error. */
 int store_get(struct store *st, const char *key, struct entry *out);
 
-/* Atomically stores e (resp, req, url, etag, cert_status, this_update, next_update, fetched)
- * unless the cached response has a newer thisUpdate, schedules it at `due` and clears the
- * failure count. 1 stored, 0 kept the cached one (newer), -1 error. */
+/* Atomically stores e's fields as ENTRY_FIELDS says (put column) unless the cached response has
+ * a newer thisUpdate, schedules it at `due` and clears the failure count. e->resp must not be
+ * empty. Callers with a fetched answer use answer_store (answer.h). 1 stored, 0 kept the cached
+ * one (newer), -1 error. */
 int store_put(struct store *st, const char *key, const struct entry *e, time_t due);
 
 /* Records a failed refresh of an existing entry (never creates one): failures+1, err, fail_at,

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer.h"
 #include "log.h"
 #include "ocsp.h"
 #include "policy.h"
@@ -46,7 +47,6 @@ settle(const struct tick_env *env, struct item *it, struct fetch_job *job, time_
 	struct ocsp_request req;
 	struct ocsp_response_info info;
 	enum ocsp_verdict v = OCSP_V_INVALID;
-	struct entry fresh;
 	char why[300];
 	time_t due;
 	int rc;
@@ -64,24 +64,18 @@ settle(const struct tick_env *env, struct item *it, struct fetch_job *job, time_
 			v = ocsp_response_check(&req, job->res.body, job->res.len, now,
 			                        cfg->clock_skew / 1000, env->trust, &info, why,
 			                        sizeof(why));
-		ocsp_request_free(&req);
 	}
+	/* req lives on for answer_store; a request that did not parse is zeroed, free to free. */
 
 	if (v == OCSP_V_CACHEABLE) {
-		memset(&fresh, 0, sizeof(fresh));
-		fresh.resp = job->res.body;
-		fresh.resp_len = job->res.len;
-		fresh.req = it->e.req;
-		fresh.req_len = it->e.req_len;
-		fresh.url = it->e.url;
-		ocsp_etag(job->res.body, job->res.len, fresh.etag);
-		fresh.cert_status = info.cert_status;
-		fresh.this_update = info.this_update;
-		fresh.next_update = info.next_update;
-		fresh.fetched = now;
-		due = next_tick(policy_next_due(cfg, now, info.this_update, info.next_update, 0,
-		                                now), now);
-		if ((rc = store_put(env->store, it->key, &fresh, due)) == -1)
+		/* Planned no sooner than the next tick (see next_tick). */
+		struct answer a = { .certid = it->key, .req = &req, .resp = job->res.body,
+		                    .resp_len = job->res.len, .info = &info, .url = it->e.url,
+		                    .now = now, .earliest = now + 1 };
+
+		rc = answer_store(env->store, cfg, &a);
+		ocsp_request_free(&req);
+		if (rc == -1)
 			return -1;
 		if (rc == 1) {
 			res->refreshed++;
@@ -95,6 +89,7 @@ settle(const struct tick_env *env, struct item *it, struct fetch_job *job, time_
 		            job->res.seconds);
 		return 0;
 	}
+	ocsp_request_free(&req);
 	due = next_tick(policy_next_due(cfg, it->e.fetched, it->e.this_update, it->e.next_update,
 	                                it->e.failures + 1, now), now);
 	if (store_fail(env->store, it->key, why, now, due) == -1)

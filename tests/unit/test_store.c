@@ -2,6 +2,7 @@
  * counters, the newer-wins put, failures, the schedule, leases, and surviving a dead Redis. */
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,6 +214,150 @@ test_lookup_put(struct store *st)
 	fill(&e, RESP1, 0, 700, 800);
 	CHECK_INT(store_put(st, "aa03", &e, 750), -1);
 	CHECK_INT(store_get(st, "aa03", &got), 0);
+}
+
+/* ENTRY_FIELDS (store.h) as the test reads it: every field a put writes is read back by
+ * store_get (and the hit fields by store_lookup), under the name the table gives it, and the
+ * hash holds exactly the table's names. So the reads, the put script and its arguments, all
+ * derived from the table in store.c, cannot disagree. */
+enum { TK_BYTES, TK_STR, TK_HEX, TK_TIME, TK_INT };
+enum { TP_SET, TP_CLEAR, TP_FILL, TP_KEEP };
+struct tfield { const char *name; int kind, put, hit; size_t off, len_off; };
+#define T_FIELD(hit, name, member, len, kind, missing, put) \
+	{ name, TK_##kind, TP_##put, hit, offsetof(struct entry, member), offsetof(struct entry, len) },
+#define T_HIT(...) T_FIELD(1, __VA_ARGS__)
+#define T_MORE(...) T_FIELD(0, __VA_ARGS__)
+static const struct tfield tfields[] = { ENTRY_HIT_FIELDS(T_HIT) ENTRY_MORE_FIELDS(T_MORE) };
+enum { T_NFIELDS = sizeof(tfields) / sizeof(tfields[0]) };
+
+/* A value for field i no other field has: text "v<i>", number 100 + i. */
+static void
+set_field(struct entry *e, size_t i, char text[][16])
+{
+	const struct tfield *f = &tfields[i];
+	char *p = (char *)e + f->off;
+
+	snprintf(text[i], 16, "v%zu", i);
+	switch (f->kind) {
+	case TK_BYTES:
+		*(char **)(void *)p = text[i];
+		*(size_t *)(void *)((char *)e + f->len_off) = strlen(text[i]);
+		break;
+	case TK_STR: *(char **)(void *)p = text[i]; break;
+	case TK_HEX: strcpy(p, text[i]); break;
+	case TK_TIME: *(time_t *)(void *)p = (time_t)(100 + i); break;
+	case TK_INT: *(int *)(void *)p = (int)(100 + i); break;
+	}
+}
+
+/* 1 when field i of got holds what set_field put there (want), or, with zero, is empty. */
+static int
+field_is(const struct entry *got, size_t i, const char *want, long long num)
+{
+	const struct tfield *f = &tfields[i];
+	const char *p = (const char *)got + f->off;
+	const char *s;
+
+	switch (f->kind) {
+	case TK_BYTES:
+		s = *(char *const *)(const void *)p;
+		if (want == NULL)
+			return s == NULL;
+		return s != NULL && *(const size_t *)(const void *)((const char *)got + f->len_off) ==
+		    strlen(want) && memcmp(s, want, strlen(want)) == 0;
+	case TK_STR:
+		s = *(char *const *)(const void *)p;
+		return want == NULL ? s == NULL : s != NULL && strcmp(s, want) == 0;
+	case TK_HEX: return strcmp(p, want != NULL ? want : "") == 0;
+	case TK_TIME: return *(const time_t *)(const void *)p == (time_t)num;
+	case TK_INT: return *(const int *)(const void *)p == (int)num;
+	}
+	return 0;
+}
+
+static size_t
+field_index(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < T_NFIELDS; i++)
+		if (strcmp(tfields[i].name, name) == 0)
+			return i;
+	return T_NFIELDS;
+}
+
+static void
+test_fields(struct store *st, const char *dir)
+{
+	char text[T_NFIELDS][16], sock[600];
+	struct entry e, got;
+	size_t i, fetched = field_index("fetched"), seen = 0;
+	redisContext *c;
+	redisReply *r;
+
+	/* The table's shape: hit fields first, resp the very first, names unique. */
+	CHECK_STR(tfields[0].name, "resp");
+	for (i = 1; i < T_NFIELDS; i++) {
+		CHECK(tfields[i - 1].hit >= tfields[i].hit);
+		CHECK_INT(field_index(tfields[i].name), i);
+	}
+	CHECK(fetched < T_NFIELDS && field_index("this") < T_NFIELDS && field_index("hit") < T_NFIELDS);
+
+	memset(&e, 0, sizeof(e));
+	for (i = 0; i < T_NFIELDS; i++)
+		set_field(&e, i, text);
+	CHECK_INT(store_put(st, "f1", &e, 1234), 1);
+	CHECK_INT(store_get(st, "f1", &got), 1);
+	for (i = 0; i < T_NFIELDS; i++) {
+		int ok;
+
+		if (tfields[i].put == TP_CLEAR)
+			ok = field_is(&got, i, NULL, 0);
+		else if (tfields[i].put == TP_KEEP) /* a new entry: its fetch time */
+			ok = field_is(&got, i, NULL, (long long)(100 + fetched));
+		else
+			ok = field_is(&got, i, text[i], (long long)(100 + i));
+		if (!ok)
+			printf("field %s not read back as put\n", tfields[i].name);
+		CHECK(ok);
+	}
+	CHECK_INT(got.due, 1234);
+	entry_free(&got);
+
+	/* The lookup reads the hit fields, as put. */
+	CHECK_INT(store_lookup(st, "f1", 1, 0, &got), 1);
+	for (i = 0; i < T_NFIELDS && tfields[i].hit; i++)
+		CHECK(field_is(&got, i, text[i], (long long)(100 + i)));
+	entry_free(&got);
+
+	/* The hash holds the table's names and nothing else. */
+	snprintf(sock, sizeof(sock), "%s/redis.sock", dir);
+	c = redisConnectUnix(sock);
+	r = c != NULL && !c->err ? redisCommand(c, "HKEYS {t1}:e:f1") : NULL;
+	CHECK(r != NULL && r->type == REDIS_REPLY_ARRAY);
+	for (i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+		CHECK(field_index(r->element[i]->str) < T_NFIELDS);
+		seen++;
+	}
+	CHECK_INT(seen, T_NFIELDS);
+	if (r != NULL)
+		freeReplyObject(r);
+	if (c != NULL)
+		redisFree(c);
+
+	/* FILL: a put without the value keeps the stored one; SET: overwritten even when empty. */
+	for (i = 0; i < T_NFIELDS; i++)
+		if (tfields[i].put == TP_FILL && tfields[i].kind == TK_STR)
+			*(char **)(void *)((char *)&e + tfields[i].off) = NULL;
+	e.url = NULL;
+	CHECK_INT(store_put(st, "f1", &e, 1234), 1);
+	CHECK_INT(store_get(st, "f1", &got), 1);
+	for (i = 0; i < T_NFIELDS; i++)
+		if (tfields[i].put == TP_FILL)
+			CHECK(field_is(&got, i, text[i], (long long)(100 + i)));
+	CHECK(got.url == NULL);
+	entry_free(&got);
+	CHECK_INT(store_delete(st, "f1"), 1);
 }
 
 static void
@@ -644,6 +789,7 @@ main(void)
 	}
 	CHECK_STR(store_error(st), "no error");
 	test_lookup_put(st);
+	test_fields(st, dir);
 	test_fail(st);
 
 	/* Another prefix sees none of it; the keys are spelled as documented. */
