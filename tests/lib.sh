@@ -1,27 +1,140 @@
 # lib.sh: the integration tests' harness, sourced by tests/integration/*.sh and bench/*.sh.
 # Starts real components on loopback or unix sockets (redis-server, openssl ocsp, the handler
 # behind systemd-socket-activate), records results, and kills every process it started at exit.
+# The variables set here (PROXY_URL, FAKE_URL, ...) are for the scripts that source it.
+# shellcheck disable=SC2034
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 T=$(mktemp -d "${TMPDIR:-/tmp}/ocsp-proxy-test.XXXXXX")
 CA_DIR=${CA_DIR:-$ROOT/tests/tmp/ca}
-_passed=0 _failed=0 _pids=""
+_passed=0 _failed=0 _pids="" _handlers=""
+declare -A _pid_name=() _log_mark=() _sa_seen=()
 
+# Results. A check says what it expects; a command killed by a signal never passes.
 ok() { _passed=$((_passed + 1)); echo "ok - $1"; }
 not_ok() { _failed=$((_failed + 1)); echo "not ok - $1${2:+: $2}"; }
 skip() { echo "skip - $1: $2"; }
-check() { local name=$1; shift; if "$@" >/dev/null 2>&1; then ok "$name"; else not_ok "$name" "command failed: $*"; fi; }
+# bail NAME [WHY]: one failure, and the test ends here (a part it needs did not start).
+bail() { not_ok "$1" "${2:-}"; exit 1; }
+# describe_status RC: "exit 3" or "killed by SIGSEGV" (bash reports a signal as 128 + its number).
+describe_status() {
+	if [ "$1" -gt 128 ] && [ "$1" -le 192 ]; then
+		echo "killed by SIG$(kill -l $(($1 - 128)) 2>/dev/null || echo "$(($1 - 128))")"
+	else
+		echo "exit $1"
+	fi
+}
+# check NAME CMD...: passes when CMD exits 0.
+check() {
+	local name=$1 rc
+	shift
+	"$@" >/dev/null 2>&1
+	rc=$?
+	if [ "$rc" = 0 ]; then ok "$name"; else not_ok "$name" "$(describe_status "$rc"): $*"; fi
+}
+# check_status NAME WANT CMD...: passes only when CMD exits with status WANT (its output is
+# dropped); check_rc NAME WANT RC the same for a status already collected (cmd; check_rc ... $?).
+check_status() {
+	local name=$1 want=$2 rc
+	shift 2
+	"$@" >/dev/null 2>&1
+	rc=$?
+	check_rc "$name" "$want" "$rc"
+}
+check_rc() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected $(describe_status "$2"), got $(describe_status "$3")"; fi
+}
 check_eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected '$2', got '$3'"; fi; }
-register_pid() { _pids="$_pids $1"; }
+
+# Processes. register_pid PID [NAME]: stopped at exit with its children. A registered process
+# that dies of a crash (SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS) fails the test.
+register_pid() { _pids="$_pids $1"; _pid_name[$1]=${2:-pid $1}; }
+_crash_signal() { case $1 in 132|133|134|135|136|139|159) return 0 ;; esac; return 1; }
+# _tree PID: PID and every descendant, parents first.
+_tree() {
+	local c
+	echo "$1"
+	for c in $(pgrep -P "$1" 2>/dev/null); do _tree "$c"; done
+}
+_zombie() { [ "$(sed -n 's/^[0-9]* ([^)]*) \(.\).*/\1/p' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+_alive() { kill -0 "$1" 2>/dev/null && ! _zombie "$1"; }
+# _stop PIDS...: SIGTERM to each process and all its descendants (openssl ocsp -multi workers,
+# Apache's children, a handler serving a connection), SIGKILL to what is left after 5 s.
+_stop() {
+	local all="" live p
+	for p in "$@"; do all="$all $(_tree "$p" | tr '\n' ' ')"; done
+	# shellcheck disable=SC2086
+	kill $all 2>/dev/null
+	for _ in $(seq 50); do
+		live=""
+		for p in $all; do _alive "$p" && live="$live $p"; done
+		[ -n "$live" ] || return 0
+		sleep 0.1
+	done
+	# shellcheck disable=SC2086
+	kill -9 $live 2>/dev/null
+}
+# stop_pid PID [NAME]: stops a process the test started and its children. Fails the test when
+# the process had died of a crash, or exits with anything but 0 or the SIGTERM it was sent.
+stop_pid() {
+	local pid=$1 name=${2:-${_pid_name[$1]:-pid $1}} rc
+	if ! kill -0 "$pid" 2>/dev/null; then
+		return 0   # already waited for by the test
+	fi
+	if _zombie "$pid"; then
+		wait "$pid" 2>/dev/null
+		rc=$?
+		_crash_signal "$rc" && not_ok "$name did not crash" "$(describe_status "$rc") before it was stopped"
+		return 0
+	fi
+	_stop "$pid"
+	wait "$pid" 2>/dev/null
+	rc=$?
+	case $rc in
+	0 | 143 | 127) ;;
+	137) echo "# $name ignored SIGTERM for 5 s and was killed" ;;
+	*) not_ok "$name stops cleanly" "$(describe_status "$rc") on SIGTERM" ;;
+	esac
+	return 0
+}
+# Handlers under systemd-socket-activate --inetd: it logs "Child N died with code C", C the exit
+# status (0 answered, 1 rejected or failed) or the signal that killed it. Anything else fails.
+_check_handlers() {
+	local f seen line n
+	for f in "$T"/socket-activate.*.log; do
+		[ -f "$f" ] || continue
+		seen=${_sa_seen[$f]:-0}
+		n=0
+		while IFS= read -r line; do
+			n=$((n + 1))
+			[ "$n" -gt "$seen" ] || continue
+			case $line in
+			"Child "*" died with code 0" | "Child "*" died with code 1") ;;
+			"Child "*" died with code "*)
+				not_ok "handler process ended normally" "systemd-socket-activate: $line (a signal number or an exit status)" ;;
+			esac
+		done < "$f"
+		_sa_seen[$f]=$n
+	done
+}
+# _handlers_stopped: what systemd-socket-activate logged while the test stopped it is no crash.
+_handlers_stopped() {
+	local f
+	for f in "$T"/socket-activate.*.log; do [ -f "$f" ] && _sa_seen[$f]=$(wc -l < "$f"); done
+}
 
 _cleanup() {
-	local p
-	for p in $_pids; do kill "$p" 2>/dev/null; done
+	local p rc
+	_check_handlers
+	# shellcheck disable=SC2086
+	[ -z "$_pids" ] || _stop $_pids
+	_handlers_stopped
 	for p in $_pids; do
-		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+		rc=$?
+		_crash_signal "$rc" && not_ok "${_pid_name[$p]:-pid $p} did not crash" "$(describe_status "$rc")"
 	done
 	[ "${KEEP_TMP:-0}" = 1 ] || rm -rf "$T"
 	if [ -z "${BENCH:-}" ]; then
@@ -99,18 +212,17 @@ start_redis() {
 	local name=${1:-redis}
 	mkdir -p "$T/$name"
 	REDIS_SOCK=$T/$name/redis.sock
+	# shellcheck disable=SC2086  # REDIS_ARGS: several arguments
 	redis-server --port 0 --unixsocket "$REDIS_SOCK" --unixsocketperm 700 --save "" \
 		--appendonly no --dir "$T/$name" --logfile "$T/$name/redis.log" ${REDIS_ARGS:-} &
 	REDIS_PID=$!
-	register_pid "$REDIS_PID"
+	register_pid "$REDIS_PID" redis-server
 	REDIS_URL=unix://$REDIS_SOCK
 	for _ in $(seq 100); do redis-cli -s "$REDIS_SOCK" ping >/dev/null 2>&1 && return 0; sleep 0.05; done
-	echo "redis did not start" >&2
-	return 1
+	bail "redis started" "$(tail -3 "$T/$name/redis.log" 2>/dev/null)"
 }
-stop_redis() { kill "$REDIS_PID" 2>/dev/null; wait "$REDIS_PID" 2>/dev/null; rm -f "$REDIS_SOCK"; }
+stop_redis() { stop_pid "$REDIS_PID" redis-server; rm -f "$REDIS_SOCK"; }
 restart_redis() { stop_redis; start_redis "${1:-redis}"; }
-rcli() { redis-cli -s "$REDIS_SOCK" "$@"; }
 
 # Replication and Sentinel on loopback ports (sentinel and cluster tests).
 # start_redis_port NAME PORT [redis-server args]: sets RPID. Diskless sync would wait
@@ -122,8 +234,8 @@ start_redis_port() {
 	redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$T/$name" \
 		--repl-diskless-sync-delay 0 --logfile "$T/$name/log" "$@" &
 	RPID=$!
-	register_pid "$RPID"
-	wait_port "$port"
+	register_pid "$RPID" "redis-server $name"
+	wait_port "$port" || bail "redis $name started" "$(tail -3 "$T/$name/log" 2>/dev/null)"
 }
 # wait_replica PORT: until the replica on PORT has synced with its primary.
 wait_replica() {
@@ -152,8 +264,8 @@ start_sentinels() {
 				printf '%s\n' "requirepass $SENTINEL_PASS" "sentinel sentinel-pass $SENTINEL_PASS"
 		} > "$T/s$i/sentinel.conf"
 		redis-sentinel "$T/s$i/sentinel.conf" &
-		register_pid $!
-		wait_port "$s"
+		register_pid $! "redis-sentinel $i"
+		wait_port "$s" || bail "sentinel $i started" "$(tail -3 "$T/s$i/log" 2>/dev/null)"
 		SENTINELS="$SENTINELS${SENTINELS:+, }127.0.0.1:$s"
 	done
 }
@@ -167,34 +279,38 @@ sentinel_port() {
 # role PORT: master, slave, or nothing when down.
 role() { redis-cli -p "$1" ROLE 2>/dev/null | head -1; }
 
-start_responder() { # [NMIN [PORT]]: PORT to bring a stopped responder back where it was
+# start_responder [NMIN [PORT [ARGS...]]]: the test CA's `openssl ocsp` responder, its answers
+# valid NMIN minutes (60); PORT to bring a stopped responder back where it was (empty: a free
+# one); ARGS for openssl ocsp (-multi 4). stop_responder stops its workers too.
+start_responder() {
+	local nmin=${1:-60}
 	make_ca "$CA_DIR"
 	RESP_PORT=${2:-$(free_port)}
+	shift $(($# < 2 ? $# : 2))
 	openssl ocsp -index "$CA_DIR/index.txt" -CA "$CA_DIR/ca.pem" -rsigner "$CA_DIR/ocsp.pem" \
-		-rkey "$CA_DIR/ocsp.key" -port "$RESP_PORT" -nmin "${1:-60}" -ignore_err \
+		-rkey "$CA_DIR/ocsp.key" -port "$RESP_PORT" -nmin "$nmin" -ignore_err "$@" \
 		> "$T/responder.log" 2>&1 &
 	RESP_PID=$!
-	register_pid "$RESP_PID"
+	register_pid "$RESP_PID" "openssl ocsp responder"
 	RESP_URL=http://127.0.0.1:$RESP_PORT/
 	# Not wait_port: the responder serves one connection at a time, and a probe would hold it.
 	for _ in $(seq 200); do
 		grep -q 'waiting for OCSP client connections' "$T/responder.log" 2>/dev/null && return 0
 		sleep 0.05
 	done
-	echo "responder did not start" >&2
-	return 1
+	bail "responder started" "$(tail -3 "$T/responder.log")"
 }
-stop_responder() { kill "$RESP_PID" 2>/dev/null; wait "$RESP_PID" 2>/dev/null; }
+stop_responder() { stop_pid "$RESP_PID"; }
 
 start_fake_upstream() {
 	FAKE_PORT=$(free_port)
 	"$BUILD/tests/helpers/fake_upstream" --port "$FAKE_PORT" "$@" > "$T/fake.log" 2>&1 &
 	FAKE_PID=$!
-	register_pid "$FAKE_PID"
+	register_pid "$FAKE_PID" fake_upstream
 	FAKE_URL=http://127.0.0.1:$FAKE_PORT/
-	wait_port "$FAKE_PORT"
+	wait_port "$FAKE_PORT" || bail "fake_upstream started" "$(tail -3 "$T/fake.log")"
 }
-stop_fake_upstream() { kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; }
+stop_fake_upstream() { stop_pid "$FAKE_PID"; }
 
 write_config() { # FILE [LINE...]: test defaults, then LINEs; a later key replaces an earlier one
 	local f=$1
@@ -214,11 +330,13 @@ start_handler() {
 		${ASAN_OPTIONS:+-E ASAN_OPTIONS="$ASAN_OPTIONS"} \
 		${UBSAN_OPTIONS:+-E UBSAN_OPTIONS="$UBSAN_OPTIONS"} "$BUILD/ocsp-proxy-handler" > "$T/socket-activate.$PROXY_PORT.log" 2>&1 &
 	PROXY_PID=$!
-	register_pid "$PROXY_PID"
+	register_pid "$PROXY_PID" "systemd-socket-activate (handler)"
+	_handlers="$_handlers $PROXY_PID"
 	PROXY_URL=http://127.0.0.1:$PROXY_PORT/
-	wait_port "$PROXY_PORT"
+	wait_port "$PROXY_PORT" || bail "handler socket opened" "$(tail -3 "$T/socket-activate.$PROXY_PORT.log")"
 }
-stop_handler() { kill "$PROXY_PID" 2>/dev/null; wait "$PROXY_PID" 2>/dev/null; }
+# Fails the test when a handler it ran crashed (see _check_handlers).
+stop_handler() { _check_handlers; stop_pid "$PROXY_PID"; _handlers_stopped; }
 
 # openssl ocsp as a client: prints good, revoked, unknown, or "error: ...".
 ocsp_query() {
@@ -248,7 +366,7 @@ b64url_nginx() { base64 -w0 "$1" | sed 's|/|%2F|g; s|+|%2B|g; s|=|%3D|g'; }
 resp_status() { # lower case: successful, trylater, malformedrequest, unauthorized, ... or empty
 	openssl ocsp -respin "$1" -resp_text -noverify 2>&1 |
 		sed -n 's/.*OCSP Response Status: \([A-Za-z]*\).*/\1/p; s/^Responder Error: \([A-Za-z]*\).*/\1/p' |
-		head -1 | tr 'A-Z' 'a-z'
+		head -1 | tr '[:upper:]' '[:lower:]'
 }
 resp_this() {
 	openssl ocsp -respin "$1" -resp_text -noverify 2>/dev/null | sed -n 's/.*This Update: //p' | head -1
@@ -286,6 +404,129 @@ exactly_one_response() {
 	head=$(sed -n '1,/^\r$/p' "$1" | wc -c)
 	[ -n "$len" ] && [ $((head + len)) = "$(stat -c %s "$1")" ]
 }
-log_has() { grep -Eq "$1" "$T/ocsp-proxy.log" 2>/dev/null; }
-# The Redis keys of the cached entries.
-cached_keys() { rcli --scan --pattern '{test}:e:*' 2>/dev/null; }
+
+# Logs. A check sees only the lines written since the step began: log_mark at the start of a
+# step, then log_has / log_lacks / log_count look after the mark (the whole file when unmarked).
+# FILE defaults to the handler's log, $T/ocsp-proxy.log.
+#
+# log_mark [FILE...]: waits for the handlers still serving a connection to write their line,
+# then marks the end of each FILE.
+log_mark() {
+	local f
+	_quiesce
+	[ $# -gt 0 ] || set -- "$T/ocsp-proxy.log"
+	for f in "$@"; do
+		if [ -f "$f" ]; then _log_mark[$f]=$(wc -c < "$f"); else _log_mark[$f]=0; fi
+	done
+}
+# _quiesce: up to 2 s for the handlers under systemd-socket-activate to end: a handler logs its
+# line after the client has its answer.
+_quiesce() {
+	local p busy
+	for _ in $(seq 20); do
+		busy=0
+		for p in $_handlers; do pgrep -P "$p" >/dev/null 2>&1 && busy=1; done
+		[ "$busy" = 1 ] || return 0
+		sleep 0.1
+	done
+}
+# _since FILE: what FILE holds after its mark (all of it when it shrank: a new file).
+_since() {
+	local m=${_log_mark[$1]:-0}
+	[ -f "$1" ] || return 0
+	[ "$(wc -c < "$1")" -ge "$m" ] || m=0
+	tail -c +$((m + 1)) "$1"
+}
+# log_has ERE [FILE]: a line since the mark matches; waits up to 2 s for it to be written.
+log_has() {
+	local f=${2:-$T/ocsp-proxy.log}
+	for _ in $(seq 20); do
+		_since "$f" | grep -Eq -- "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# log_lacks ERE [FILE]: no line since the mark matches (once the handlers have ended).
+log_lacks() { _quiesce; ! _since "${2:-$T/ocsp-proxy.log}" | grep -Eq -- "$1"; }
+# log_count ERE [FILE]: how many lines since the mark match.
+log_count() { _quiesce; _since "${2:-$T/ocsp-proxy.log}" | grep -Ec -- "$1"; }
+
+# Redis, as lib/store.h lays it out. The one place tests name its keys; fields are passed
+# through as given (store.c owns the list), so a new field needs no change here.
+# rcli ARGS...: redis-cli to the test's Redis ($REDIS_SOCK), or to 127.0.0.1:$RPORT when RPORT
+# is set (RPORT=$P1 entry_field ...).
+KEY_PREFIX=${KEY_PREFIX:-test}
+rcli() {
+	if [ -n "${RPORT:-}" ]; then redis-cli -p "$RPORT" "$@"; else redis-cli -s "$REDIS_SOCK" "$@"; fi
+}
+# rkey WHAT [CERTID]: a key's name: entry CERTID, lease CERTID, due, failing, stats, schedulers.
+rkey() {
+	case $1 in
+	entry) echo "{$KEY_PREFIX}:e:$2" ;;
+	lease) echo "{$KEY_PREFIX}:lease:$2" ;;
+	*) echo "{$KEY_PREFIX}:$1" ;;
+	esac
+}
+# certids: the CertIDs (hex) of the cached entries, one a line; cached_keys: their Redis keys.
+certids() { cached_keys | sed "s/^{$KEY_PREFIX}:e://"; }
+cached_keys() { rcli --scan --pattern "$(rkey entry '*')" 2>/dev/null; }
+# entry_field CERTID FIELD: a field of a cached entry, empty when absent; CERTID "-" is the
+# first cached entry (the only one, in most tests).
+entry_field() {
+	local id=$1
+	[ "$id" != - ] || id=$(certids | head -1)
+	rcli --raw HGET "$(rkey entry "$id")" "$2"
+}
+# entry_set CERTID FIELD VALUE [FIELD VALUE...]: changes a cached entry (CERTID "-" as above).
+entry_set() {
+	local id=$1
+	shift
+	[ "$id" != - ] || id=$(certids | head -1)
+	rcli HSET "$(rkey entry "$id")" "$@" >/dev/null
+}
+# due_at CERTID: when the entry is scheduled (whole unix seconds), empty when not.
+due_at() {
+	local id=$1 d
+	[ "$id" != - ] || id=$(certids | head -1)
+	d=$(rcli ZSCORE "$(rkey due)" "$id")
+	echo "${d%.*}"
+}
+# make_due [CERTID...]: schedules the entries (all cached ones when none is given) for now.
+make_due() {
+	local id
+	# shellcheck disable=SC2046  # hex ids, one a line
+	[ $# -gt 0 ] || set -- $(certids)
+	for id in "$@"; do rcli ZADD "$(rkey due)" 0 "$id" >/dev/null; done
+}
+# stat_count NAME: a counter of {P}:stats (hits, misses, refreshes, ...), 0 when unset.
+stat_count() {
+	local v
+	v=$(rcli HGET "$(rkey stats)" "$1")
+	echo "${v:-0}"
+}
+
+# setup_proxy [--nmin N] [--no-handler] [--no-default-upstream] [CONFIG LINE...]: the opening
+# most tests share: the test CA, Redis, the responder (answers valid N minutes, 60), CONF
+# ($T/c.conf: default_upstream = the responder, then the LINEs), the handler on CONF (PROXY_URL).
+# Ends the test when a part does not start.
+setup_proxy() {
+	local nmin=60 handler=1 upstream=1
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--nmin) nmin=$2; shift 2 ;;
+		--no-handler) handler=0; shift ;;
+		--no-default-upstream) upstream=0; shift ;;
+		*) break ;;
+		esac
+	done
+	make_ca "$CA_DIR"
+	start_redis
+	start_responder "$nmin"
+	CONF=$T/c.conf
+	if [ "$upstream" = 1 ]; then
+		write_config "$CONF" "default_upstream = $RESP_URL" "$@"
+	else
+		write_config "$CONF" "$@"
+	fi
+	[ "$handler" = 0 ] || start_handler "$CONF"
+}

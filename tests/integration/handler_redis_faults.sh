@@ -3,14 +3,11 @@
 # valid is lost that Redis still holds.
 . "$(dirname "$0")/../lib.sh"
 
-make_ca "$CA_DIR"
-start_redis
-start_responder 60
-write_config "$T/c.conf" "default_upstream = $RESP_URL" "redis_timeout = 300ms"
-start_handler "$T/c.conf"
+setup_proxy "redis_timeout = 300ms"
 check_eq "warm" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
 
 # Redis frozen (SIGSTOP): answered by pass-through within redis_timeout, not hung.
+log_mark
 kill -STOP "$REDIS_PID"
 start=$(date +%s%N)
 check_eq "Redis frozen: still answered" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
@@ -18,7 +15,9 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check "Redis frozen: answered in under 2 s (took ${ms} ms)" test "$ms" -lt 2000
 check "Redis frozen: logged" log_has 'redis unavailable.*(timed out|Resource temporarily unavailable|Timeout)'
 kill -CONT "$REDIS_PID"
+log_mark
 check_eq "Redis thawed: a hit again" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
+check "Redis thawed: logged as a hit" log_has 'result=hit'
 check "the entry survived" test "$(cached_keys | wc -l)" = 1
 
 # Redis full (maxmemory with noeviction): answers go on, the cached entry stays.
@@ -26,18 +25,19 @@ used=$(rcli INFO memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p' | tr -d '\r'
 rcli CONFIG SET maxmemory-policy noeviction >/dev/null
 rcli CONFIG SET maxmemory "$((used + 1024))" >/dev/null
 rcli SET filler "$(head -c 200000 /dev/zero | tr '\0' x)" >/dev/null 2>&1
+log_mark
 check_eq "Redis full: a new certificate still answered" revoked "$(ocsp_query "$PROXY_URL" "$CA_DIR/revoked.pem")"
 check "Redis full: logged why it was not cached" log_has 'could not cache|redis unavailable'
 stop_responder
-hits=$(grep -c 'result=hit' "$T/ocsp-proxy.log")
+log_mark
 check_eq "Redis full, responder down: the cached entry is still served" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
-check_eq "... as a hit (read without recording it)" $((hits + 1)) "$(grep -c 'result=hit' "$T/ocsp-proxy.log")"
+check_eq "... as a hit (read without recording it)" 1 "$(log_count 'result=hit')"
 rcli CONFIG SET maxmemory 0 >/dev/null
 start_responder 60
 
 # Redis restarted empty: misses refill it.
 restart_redis
-write_config "$T/c.conf" "default_upstream = $RESP_URL" "redis_timeout = 300ms"
+write_config "$CONF" "default_upstream = $RESP_URL" "redis_timeout = 300ms"
 check_eq "Redis empty: answered" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
 check_eq "Redis empty: cached again" 1 "$(cached_keys | wc -l)"
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "clock.h"
 #include "fetch.h"
 
 #define MAX_BYTES 1000
@@ -33,15 +34,6 @@ struct seen {
 
 static const unsigned char REQ_BODY[] = { 0x30, 0x03, 0x00, 0x01, 0xff };
 static const unsigned char OK_BODY[] = { 0x30, 0x82, 0x00, 0x00, 0x0a, 0x0d, 0x00, 0x01 };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 listen_any(int *port)
@@ -297,9 +289,9 @@ test_post(struct fetcher *f, const char *base, struct seen *sv)
 
 	/* A responder that never answers costs upstream_timeout, not more. */
 	snprintf(url, sizeof(url), "%s/hang", base);
-	t0 = now_ms();
+	t0 = clock_ms();
 	CHECK_INT(fetch_post(f, url, REQ_BODY, sizeof(REQ_BODY), &res), -1);
-	CHECK(now_ms() - t0 >= 250 && now_ms() - t0 < 1500);
+	CHECK(clock_ms() - t0 >= 250 && clock_ms() - t0 < 1500);
 	CHECK_INT(res.ok, 0);
 	CHECK(strstr(res.err, "imed out") != NULL);
 	fetch_result_free(&res);
@@ -427,9 +419,9 @@ test_many(struct fetcher *f, int port[2], struct seen *sv, struct config *cfg)
 	memset(&it, 0, sizeof(it));
 	it.it_value.tv_usec = 300000;
 	setitimer(ITIMER_REAL, &it, NULL);
-	t0 = now_ms();
+	t0 = clock_ms();
 	CHECK_INT(fetch_many(f, jobs, 6, 4, 2, &stop_flag), 0);
-	CHECK(now_ms() - t0 >= 250 && now_ms() - t0 < 1000);
+	CHECK(clock_ms() - t0 >= 250 && clock_ms() - t0 < 1000);
 	for (i = 0, ok = 0; i < 6; i++) {
 		ok += jobs[i].done;
 		CHECK(jobs[i].res.body == NULL);

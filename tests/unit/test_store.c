@@ -14,21 +14,13 @@
 #include <hiredis/hiredis.h>
 
 #include "check.h"
+#include "clock.h"
 #include "store.h"
 
 /* A binary response: NUL bytes in the middle must survive the round trip. */
 static const unsigned char RESP1[] = { 0x30, 0x82, 0x00, 0x05, 0x00, 0x00, 0xff, 0x0a, 0x00 };
 static const unsigned char RESP2[] = { 0x30, 0x03, 0x00, 0x01, 0x02 };
 static const unsigned char REQ[] = { 0x30, 0x00, 0x00, 0x7f };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Starts redis-server on dir/redis.sock and waits until it answers. -1 on failure. */
 static pid_t
@@ -612,14 +604,14 @@ test_down(struct store *st, const char *dir, pid_t *pid, long long timeout)
 
 	/* Hung: the command times out. */
 	kill(*pid, SIGSTOP);
-	t0 = now_ms();
+	t0 = clock_ms();
 	CHECK_INT(store_lookup(st, "aa01", 10, 1, &got), -1);
-	t = now_ms() - t0;
+	t = clock_ms() - t0;
 	CHECK(t >= timeout - 50 && t < timeout + 1000);
 
 	redis_stop(*pid);
 	for (i = 0; i < 2; i++) {
-		t0 = now_ms();
+		t0 = clock_ms();
 		CHECK_INT(store_lookup(st, "aa01", 10, 1, &got), -1);
 		CHECK(got.resp == NULL);
 		CHECK_INT(store_get(st, "aa01", &got), -1);
@@ -637,7 +629,7 @@ test_down(struct store *st, const char *dir, pid_t *pid, long long timeout)
 		CHECK_INT(store_stat_incr(st, "x", 1), -1);
 		CHECK_INT(store_stats(st, &l, &l2), -1);
 		CHECK_INT(store_ping(st), -1);
-		t = now_ms() - t0;
+		t = clock_ms() - t0;
 		if (t > worst)
 			worst = t;
 	}
