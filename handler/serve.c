@@ -11,6 +11,7 @@
 #include "answer.h"
 #include "clock.h"
 #include "decode.h"
+#include "health.h"
 #include "http.h"
 #include "log.h"
 #include "ocsp.h"
@@ -358,6 +359,24 @@ log_request(const struct exchange *x, const char *method, long long t0)
 	log_event(strcmp(x->o.result, "error") == 0 ? LOG_WARNING : LOG_INFO, "request", fields);
 }
 
+/* The health answer (health.h): never cached, never counted. */
+static void
+send_health(struct exchange *x)
+{
+	char body[512];
+	struct reply r;
+	size_t n;
+
+	memset(&r, 0, sizeof(r));
+	r.status = health_check(get_store(x), x->h->cfg, x->now, body, sizeof(body));
+	r.body = (const unsigned char *)body;
+	r.len = strlen(body);
+	r.head = x->req.method == HTTP_HEAD;
+	n = r.len > 0 && body[r.len - 1] == '\n' ? r.len - 1 : r.len;
+	set_outcome(x, r.status, "health", "%.*s", (int)n, body);
+	respond(x->out, &r, x->now, x->h->cfg->read_timeout);
+}
+
 static const char *
 method_name(const struct http_request *req)
 {
@@ -390,6 +409,10 @@ handler_serve(struct handler *h, int in, int out)
 		goto out;
 	if (rc != 0) {
 		send_plain(x, rc, "rejected", http_reason(rc));
+		goto logged;
+	}
+	if (health_wanted(&x->req)) {
+		send_health(x);
 		goto logged;
 	}
 	rc = decode_request(&x->req, cfg->max_request_bytes, &x->input);

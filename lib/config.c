@@ -56,6 +56,7 @@ static const struct key keys[] = {
 	{ "concurrency",              T_INT,   O(concurrency), "16", 1, 1024 },
 	{ "per_upstream_concurrency", T_INT,   O(per_upstream_concurrency), "4", 1, 256 },
 	{ "metrics_file",             T_STR,   O(metrics_file), NULL, 0, 0 },
+	{ "metrics_interval",         T_DUR,   O(metrics_interval), "1m", 1000, 3600000 },
 	{ "listen",                   T_STR,   O(listen), NULL, 0, 0 },
 	{ "workers",                  T_INT,   O(workers), "0", 0, 256 },
 	{ "log",                      T_STR,   O(log), "auto", 0, 0 },

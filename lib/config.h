@@ -64,6 +64,7 @@ struct config {
 	int concurrency;
 	int per_upstream_concurrency;
 	char *metrics_file;
+	long long metrics_interval;  /* ms: metrics_file rewritten at least this often */
 
 	/* resident mode (issue 6) */
 	char *listen;

@@ -102,6 +102,18 @@ static const char report_lua[] =
     "end\n"
     "return 0\n";
 
+/* KEYS: due; ARGV: entry key prefix, first, last. The earliest nextUpdate among the entries
+ * ranked first..last in the schedule, -1 when none has one, and how many were looked at: a
+ * slice at a time, so a large cache never blocks Redis for long. */
+static const char earliest_lua[] =
+    "local ks = redis.call('ZRANGE', KEYS[1], ARGV[2], ARGV[3])\n"
+    "local m = -1\n"
+    "for i = 1, #ks do\n"
+    "  local n = tonumber(redis.call('HGET', ARGV[1] .. ks[i], 'next'))\n"
+    "  if n and n > 0 and (m < 0 or n < m) then m = n end\n"
+    "end\n"
+    "return {m, #ks}\n";
+
 /* KEYS: lease; ARGV: owner */
 static const char release_lua[] =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end\n"
@@ -892,5 +904,41 @@ store_ping(struct store *st)
 	if (r == NULL)
 		return -1;
 	freeReplyObject(r);
+	return 0;
+}
+
+int
+store_earliest_next(struct store *st, time_t *when)
+{
+	enum { SLICE = 1000, MAX_SLICES = 100000 };
+	char kd[KEYLEN], ke[KEYLEN];
+	long long first, m, best = -1, n;
+	redisReply *r;
+	int i;
+
+	*when = 0;
+	if (key(st, kd, sizeof(kd), "due", NULL) == -1 || key(st, ke, sizeof(ke), "e", "") == -1)
+		return -1;
+	for (i = 0; i < MAX_SLICES; i++) {
+		first = (long long)i * SLICE;
+		if ((r = command(st, "EVAL %s 1 %s %s %lld %lld", earliest_lua, kd, ke, first,
+		                 first + SLICE - 1)) == NULL)
+			return -1;
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+		    r->element[0]->type != REDIS_REPLY_INTEGER ||
+		    r->element[1]->type != REDIS_REPLY_INTEGER) {
+			set_err(st, "redis: unexpected reply");
+			freeReplyObject(r);
+			return -1;
+		}
+		m = r->element[0]->integer;
+		n = r->element[1]->integer;
+		freeReplyObject(r);
+		if (m > 0 && (best < 0 || m < best))
+			best = m;
+		if (n < SLICE)
+			break;
+	}
+	*when = best > 0 ? (time_t)best : 0;
 	return 0;
 }

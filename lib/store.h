@@ -141,6 +141,10 @@ int store_report(struct store *st, const char *owner, time_t now, const char *su
 /* All reports: owners and values "UNIXTIME summary", same length. -1 on error. */
 int store_reports(struct store *st, struct strlist *owners, struct strlist *values);
 
+/* The earliest nextUpdate of any cached response, 0 when none has one (metrics). Reads every
+ * entry, a thousand per round trip. 0 ok, -1 error. */
+int store_earliest_next(struct store *st, time_t *when);
+
 /* Round trip check (scheduler start-up, ctl). 0 ok, -1 error. */
 int store_ping(struct store *st);
 

@@ -110,7 +110,7 @@ main(int argc, char **argv)
 	sigset_t block, open_mask;
 	const char *path = NULL;
 	char err[512], owner[300], host[256], line[256];
-	long long wait_ms, backoff_ms = 1000, cap_ms;
+	long long wait_ms, backoff_ms = 1000, cap_ms, metrics_ms = 0;
 	uint64_t wd_usec = 0;
 	time_t now, due;
 	long long n_entries, n_due, n_failing;
@@ -206,7 +206,8 @@ main(int argc, char **argv)
 			                 rt.cfg.check_interval / 1000 * 3 > 86400
 			                     ? rt.cfg.check_interval / 1000 * 3 : 86400) == -1)
 				log_msg(LOG_WARNING, "cannot report the tick: %s", store_error(rt.store));
-			if (rt.cfg.metrics_file != NULL && metrics_write(rt.store, rt.cfg.metrics_file) == -1)
+			if (metrics_refresh(rt.store, rt.cfg.metrics_file, rt.cfg.metrics_interval,
+			                    &metrics_ms, 1) == -1)
 				log_msg(LOG_WARNING, "cannot write metrics_file %s", rt.cfg.metrics_file);
 			sd_notifyf(0, "%sSTATUS=entries %lld, due %lld, failing %lld, last tick: %s",
 			           ready ? "" : "READY=1\n", n_entries, n_due, n_failing, line);
@@ -233,8 +234,14 @@ main(int argc, char **argv)
 				if (step > (long long)(wd_usec / 2000))
 					step = (long long)(wd_usec / 2000);
 			}
+			/* The metrics file moves between ticks too, for node_exporter and alerts. */
+			if (rt.cfg.metrics_file != NULL && step > rt.cfg.metrics_interval)
+				step = rt.cfg.metrics_interval;
 			sleep_ms(step, &open_mask);
 			wait_ms -= step;
+			if (metrics_refresh(rt.store, rt.cfg.metrics_file, rt.cfg.metrics_interval,
+			                    &metrics_ms, 0) == -1)
+				log_msg(LOG_DEBUG, "cannot write metrics_file %s", rt.cfg.metrics_file);
 		}
 	}
 

@@ -1,57 +1,124 @@
-/* metrics: the cache's counters as a Prometheus text file (node_exporter's textfile collector).
- * Written whole and renamed into place, so the collector never reads half a file. */
+/* metrics: the cache's state as a Prometheus text file (node_exporter's textfile collector).
+ * Written whole and renamed into place, so the collector never reads half a file; mode 0644
+ * whatever the service's umask, since it holds no secret and node_exporter runs as another user. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "metrics.h"
 
-int
-metrics_write(struct store *st, const char *path)
+/* A label value: backslash, quote and newline escaped, as the text format wants. */
+static void
+label(FILE *f, const char *s)
 {
-	struct strlist names, values;
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' || *s == '"')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void
+gauge(FILE *f, const char *name, const char *help, long long v)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n%s %lld\n", name, help, name, name, v);
+}
+
+/* What Redis says; 0 when it answered everything, -1 (and nothing written) when not. */
+static int
+write_cache(FILE *f, struct store *st, time_t now)
+{
+	struct strlist names, values, owners, ticks;
 	long long entries = store_count(st), failing = store_count_failing(st);
-	char tmp[4096];
-	FILE *f = NULL;
+	long long due = store_count_due(st, now);
+	time_t earliest = 0;
 	size_t i;
 	int rc = -1;
 
 	memset(&names, 0, sizeof(names));
 	memset(&values, 0, sizeof(values));
-	if (entries < 0 || failing < 0 || store_stats(st, &names, &values) == -1)
+	memset(&owners, 0, sizeof(owners));
+	memset(&ticks, 0, sizeof(ticks));
+	if (entries < 0 || failing < 0 || due < 0 || store_stats(st, &names, &values) == -1 ||
+	    store_reports(st, &owners, &ticks) == -1 || store_earliest_next(st, &earliest) == -1)
 		goto out;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		goto out;
-	if ((f = fopen(tmp, "w")) == NULL)
-		goto out;
-	fprintf(f, "# HELP ocsp_proxy_entries Cached OCSP responses.\n"
-	           "# TYPE ocsp_proxy_entries gauge\nocsp_proxy_entries %lld\n"
-	           "# HELP ocsp_proxy_failing Entries whose last refresh failed.\n"
-	           "# TYPE ocsp_proxy_failing gauge\nocsp_proxy_failing %lld\n", entries, failing);
+	gauge(f, "ocsp_proxy_entries", "Cached OCSP responses.", entries);
+	gauge(f, "ocsp_proxy_failing", "Entries whose last refresh failed.", failing);
+	gauge(f, "ocsp_proxy_due", "Entries due for a refresh now.", due);
+	gauge(f, "ocsp_proxy_earliest_next_update_seconds",
+	      "Earliest nextUpdate of any cached response (unix time; 0 when none).",
+	      (long long)earliest);
+	fprintf(f, "# HELP ocsp_proxy_scheduler_last_tick_seconds Each scheduler's last successful "
+	           "tick (unix time).\n# TYPE ocsp_proxy_scheduler_last_tick_seconds gauge\n");
+	for (i = 0; i < owners.n && i < ticks.n; i++) {
+		fputs("ocsp_proxy_scheduler_last_tick_seconds{scheduler=\"", f);
+		label(f, owners.v[i]);
+		fprintf(f, "\"} %lld\n", atoll(ticks.v[i]));
+	}
 	fprintf(f, "# HELP ocsp_proxy_events_total Counters kept by handlers and schedulers.\n"
 	           "# TYPE ocsp_proxy_events_total counter\n");
 	for (i = 0; i < names.n && i < values.n; i++)
 		if (strspn(names.v[i], "abcdefghijklmnopqrstuvwxyz_") == strlen(names.v[i]))
 			fprintf(f, "ocsp_proxy_events_total{event=\"%s\"} %lld\n", names.v[i],
 			        atoll(values.v[i]));
+	rc = 0;
+out:
+	strlist_free(&names);
+	strlist_free(&values);
+	strlist_free(&owners);
+	strlist_free(&ticks);
+	return rc;
+}
+
+int
+metrics_write(struct store *st, const char *path, time_t now)
+{
+	char tmp[4096];
+	FILE *f = NULL;
+	int fd, up;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -1;
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) == -1)
+		return -1;
+	if (fchmod(fd, 0644) == -1 || (f = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		goto out;
+	}
+	up = write_cache(f, st, now) == 0;
+	gauge(f, "ocsp_proxy_redis_up", "1 when Redis answered this file's questions, else 0.", up);
+	gauge(f, "ocsp_proxy_metrics_written_seconds", "When this file was written (unix time).",
+	      (long long)now);
 	if (fclose(f) != 0) {
 		f = NULL;
-		unlink(tmp);
 		goto out;
 	}
 	f = NULL;
-	if (rename(tmp, path) == -1) {
-		unlink(tmp);
+	if (rename(tmp, path) == -1)
 		goto out;
-	}
-	rc = 0;
+	return up ? 0 : -1;
 out:
-	if (f != NULL) {
+	if (f != NULL)
 		fclose(f);
-		unlink(tmp);
-	}
-	strlist_free(&names);
-	strlist_free(&values);
-	return rc;
+	unlink(tmp);
+	return -1;
+}
+
+int
+metrics_refresh(struct store *st, const char *path, long long period_ms, long long *last_ms,
+                int force)
+{
+	long long now = clock_ms();
+
+	if (path == NULL || (!force && *last_ms != 0 && now - *last_ms < period_ms))
+		return 0;
+	*last_ms = now;
+	return metrics_write(st, path, time(NULL));
 }

@@ -1,0 +1,67 @@
+/* health: the proxy's own state at HEALTH_PATH: is Redis reachable, when did a scheduler last
+ * tick. Answered before anything OCSP is parsed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "health.h"
+
+int
+health_wanted(const struct http_request *req)
+{
+	size_t n = strlen(HEALTH_PATH);
+
+	if (req->method != HTTP_GET && req->method != HTTP_HEAD)
+		return 0;
+	return strncmp(req->target, HEALTH_PATH, n) == 0 &&
+	       (req->target[n] == '\0' || req->target[n] == '?');
+}
+
+/* The newest report in {P}:schedulers: its time and owner. 0 when there is none. */
+static time_t
+newest_tick(struct strlist *owners, struct strlist *ticks, const char **owner)
+{
+	time_t best = 0, t;
+	size_t i;
+
+	*owner = NULL;
+	for (i = 0; i < owners->n && i < ticks->n; i++) {
+		t = (time_t)atoll(ticks->v[i]);
+		if (t > best) {
+			best = t;
+			*owner = owners->v[i];
+		}
+	}
+	return best;
+}
+
+int
+health_check(struct store *st, const struct config *cfg, time_t now, char *body, size_t len)
+{
+	struct strlist owners, ticks;
+	const char *owner = NULL, *sched = "none";
+	char stamp[32] = "-";
+	struct tm tm;
+	time_t last = 0;
+	long long age = -1;
+	int redis_up;
+
+	memset(&owners, 0, sizeof(owners));
+	memset(&ticks, 0, sizeof(ticks));
+	redis_up = st != NULL && store_ping(st) == 0 && store_reports(st, &owners, &ticks) == 0;
+	if (redis_up && (last = newest_tick(&owners, &ticks, &owner)) > 0) {
+		age = (long long)now - (long long)last;
+		sched = age <= cfg->check_interval / 1000 * 2 + 60 ? "ok" : "stale";
+		gmtime_r(&last, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+	snprintf(body, len,
+	         "status=%s redis=%s scheduler=%s last_tick=%s last_tick_age_s=%lld "
+	         "scheduler_host=%s\n",
+	         !redis_up ? "down" : strcmp(sched, "ok") == 0 ? "ok" : "degraded",
+	         redis_up ? "up" : "down", redis_up ? sched : "unknown", stamp, age,
+	         owner != NULL ? owner : "-");
+	strlist_free(&owners);
+	strlist_free(&ticks);
+	return redis_up ? 200 : 503;
+}
