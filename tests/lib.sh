@@ -47,6 +47,15 @@ check_rc() {
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected $(describe_status "$2"), got $(describe_status "$3")"; fi
 }
 check_eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected '$2', got '$3'"; fi; }
+# check_output NAME WANT CMD...: CMD prints exactly WANT and exits 0 (check_eq "$(CMD)" would
+# miss a crash after the output). The output is left in $OUT.
+check_output() {
+	local name=$1 want=$2 rc
+	shift 2
+	OUT=$("$@")
+	rc=$?
+	if [ "$rc" != 0 ]; then not_ok "$name" "$(describe_status "$rc"), printed '$OUT'"; else check_eq "$name" "$want" "$OUT"; fi
+}
 
 # Processes. register_pid PID [NAME]: stopped at exit with its children. A registered process
 # that dies of a crash (SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS) fails the test.

@@ -23,8 +23,8 @@ start_redis_port rb "$PB" "${auth[@]}" --replicaof 127.0.0.1 "$P0"
 wait_replica "$PA"; wait_replica "$PB"
 start_sentinels "$P0"
 r() { local p=$1; shift; redis-cli -p "$p" "$@"; }
-entries() { r "$1" --scan --pattern '{test}:e:*' 2>/dev/null | wc -l; }
-stat() { r "$1" HGET '{test}:stats' "$2"; }
+entries() { RPORT=$1 certids | wc -l; }
+counter() { RPORT=$1 stat_count "$2"; }
 # until_eq WANT CMD...: waits up to 5 s for CMD to print WANT.
 until_eq() {
 	local want=$1
@@ -49,7 +49,7 @@ for h in a b; do
 	start_handler "$T/$h.conf"
 	eval "URL_$h=\$PROXY_URL"
 	"$BUILD/ocsp-proxy-scheduler" -c "$T/$h.conf" > /dev/null 2>&1 &
-	register_pid $!
+	register_pid $! "scheduler $h"
 done
 # shellcheck disable=SC2154
 A=$URL_a B=$URL_b
@@ -70,9 +70,8 @@ check_eq "cached on the primary" 1 "$(entries "$P0")"
 check "replicated to B's replica" until_eq 1 entries "$PB"
 check_eq "B: answered" good "$(ocsp_query "$B" "$CA_DIR/good.pem")"
 check "B: a hit, read from B's replica" grep -q 'result=hit' "$T/b.log"
-check "B's hit recorded on the primary" until_eq 1 stat "$P0" hits
-check "its hit time too" sh -c "[ -n \"\$(redis-cli -p $P0 --scan --pattern '{test}:e:*' |
-	xargs -I{} redis-cli -p $P0 HGET {} hit)\" ]"
+check "B's hit recorded on the primary" until_eq 1 counter "$P0" hits
+check "its hit time too" test -n "$(RPORT=$P0 entry_field - hit)"
 
 # The failover, with the responder down: every request must be answered from the cache.
 stop_responder
@@ -89,7 +88,7 @@ stop_responder
 	done
 ) &
 LOAD=$!
-register_pid $LOAD
+register_pid $LOAD "load loop"
 sleep 1
 kill -9 $R0
 wait $R0 2>/dev/null
@@ -121,24 +120,24 @@ start_responder 60 "$RESP_PORT"
 check_eq "B: a new miss after the failover" revoked "$(ocsp_query "$B" "$CA_DIR/revoked.pem")"
 check "cached on the new primary" until_eq 2 entries "$new"
 check "replicated to the other replica" until_eq 2 entries "$other"
-n=$(grep -c 'result=hit' "$T/a.log")
+log_mark "$T/a.log"
 check_eq "A: answered" revoked "$(ocsp_query "$A" "$CA_DIR/revoked.pem")"
-check_eq "A: from its replica, as a hit" $((n + 1)) "$(grep -c 'result=hit' "$T/a.log")"
+check_eq "A: from its replica, as a hit" 1 "$(log_count 'result=hit' "$T/a.log")"
 
 # Both schedulers run against the new primary: everything due now is refreshed once, not twice.
-before=$(stat "$new" refreshes); before=${before:-0}
-for k in $(r "$new" ZRANGE '{test}:due' 0 -1); do r "$new" ZADD '{test}:due' 0 "$k" >/dev/null; done
-check "both entries refreshed" until_eq $((before + 2)) stat "$new" refreshes
+before=$(counter "$new" refreshes)
+RPORT=$new make_due
+check "both entries refreshed" until_eq $((before + 2)) counter "$new" refreshes
 sleep 2.5   # two more ticks of each scheduler: nothing refreshed twice
-check_eq "... once each, across the two schedulers" $((before + 2)) "$(stat "$new" refreshes)"
-check_eq "no refresh failed for good" 0 "$(r "$new" SCARD '{test}:failing')"
+check_eq "... once each, across the two schedulers" $((before + 2)) "$(counter "$new" refreshes)"
+check_eq "no refresh failed for good" 0 "$(r "$new" SCARD "$(rkey failing)")"
 
 # ocsp-proxyctl on either host sees the whole cache and both schedulers, alive after the failover.
 out=$("$BUILD/ocsp-proxyctl" -c "$T/b.conf" stats)
 check "ctl: entries of both hosts" sh -c "echo '$out' | grep -qx 'entries 2'"
 check "ctl: hits of both hosts" sh -c "echo '$out' | grep -Eq '^hits ([2-9]|[1-9][0-9]+)$'"
 check_eq "ctl: both schedulers report" 2 "$(echo "$out" | grep -c '^scheduler ')"
-ticks=$(r "$new" HVALS '{test}:schedulers' | awk -v t="$t_kill" '$1 > t' | wc -l)
+ticks=$(r "$new" HVALS "$(rkey schedulers)" | awk -v t="$t_kill" '$1 > t' | wc -l)
 check_eq "... both ticked after the failover" 2 "$ticks"
 check_eq "ctl list from host A" 2 "$("$BUILD/ocsp-proxyctl" -c "$T/a.conf" list | grep -c '^[0-9a-f]\{20,\}$')"
 
@@ -148,8 +147,8 @@ check "the old primary syncs as a replica" wait_replica "$P0"
 check_eq "... with every entry" 2 "$(entries "$P0")"
 check_eq "the new primary kept every entry" 2 "$(entries "$new")"
 same=1
-for k in $(r "$new" --scan --pattern '{test}:e:*'); do
-	[ "$(r "$new" HGET "$k" resp | sha256sum)" = "$(r "$P0" HGET "$k" resp | sha256sum)" ] || same=0
+for id in $(RPORT=$new certids); do
+	[ "$(RPORT=$new entry_field "$id" resp | sha256sum)" = "$(RPORT=$P0 entry_field "$id" resp | sha256sum)" ] || same=0
 done
 check_eq "... byte for byte" 1 "$same"
 check_eq "hits still answered on both hosts" "good good" \

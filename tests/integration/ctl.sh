@@ -1,19 +1,16 @@
 # ctl: ocsp-proxyctl prefetch, show, list, stats and purge against a real cache.
 . "$(dirname "$0")/../lib.sh"
 
-make_ca "$CA_DIR"
-start_redis
-start_responder 60
-write_config "$T/c.conf" "default_upstream = $RESP_URL"
-start_handler "$T/c.conf"
-C() { "$BUILD/ocsp-proxyctl" -c "$T/c.conf" "$@"; }
+setup_proxy
+C() { "$BUILD/ocsp-proxyctl" -c "$CONF" "$@"; }
 json_ok() { if command -v python3 >/dev/null; then python3 -m json.tool >/dev/null; else grep -q .; fi; }
 
 check "--help" sh -c "'$BUILD/ocsp-proxyctl' --help | grep -q prefetch"
 out=$(C prefetch --cert "$CA_DIR/good.pem" --issuer "$CA_DIR/ca.pem" --url "$RESP_URL")
 check "prefetch caches" sh -c "echo '$out' | grep -q ' good cached$'"
 key=${out%% *}
-check_eq "the key is the handler's" "{test}:e:$key" "$(cached_keys)"
+check_eq "the key is the handler's" "$key" "$(certids)"
+log_mark
 check_eq "the handler then hits" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
 check "logged as a hit" log_has "certid=$key result=hit"
 C prefetch --cert "$CA_DIR/revoked.pem" --issuer "$CA_DIR/ca.pem" 2> "$T/err" >/dev/null
@@ -33,8 +30,7 @@ subject=$(openssl x509 -in "$CA_DIR/good.pem" -noout -subject); subject=${subjec
 check "show: the serial as openssl prints it" sh -c "echo '$out' | grep -qx '  serial $serial'"
 check "show: the subject seen by prefetch" sh -c "echo '$out' | grep -qxF '  subject $subject'"
 check "show --json: serial and issuer" sh -c "'$BUILD/ocsp-proxyctl' -c '$T/c.conf' --json show $key | grep -q '\"serial\":\"$serial\",\"subject\":\"[^\"]*\",\"issuer\":\"[^\"]'"
-C show 00ff > /dev/null 2>&1
-check_eq "show of an unknown id: exit 1" 1 "$?"
+check_status "show of an unknown id: exit 1" 1 C show 00ff
 
 check_eq "list shows both" 2 "$(C list | grep -c '^303')"
 check "list --json has the revoked entry" sh -c "'$BUILD/ocsp-proxyctl' -c '$T/c.conf' --json list | grep -q '\"status\":\"revoked\"'"
@@ -42,7 +38,7 @@ C --json list | json_ok
 check_eq "list --json is JSON" 0 "$?"
 
 # Failures show in list and stats.
-rcli HSET "{test}:e:$key" fail 2 err "upstream: timed out" >/dev/null
+entry_set "$key" fail 2 err "upstream: timed out"
 check "list shows the last error" sh -c "'$BUILD/ocsp-proxyctl' -c '$T/c.conf' list | grep -q 'failing: 2 in a row, last error: upstream: timed out'"
 out=$(C stats)
 check "stats: entries" sh -c "echo '$out' | grep -qx 'entries 2'"
@@ -62,8 +58,6 @@ check_eq "stats --json with schedulers is JSON" 0 "$?"
 check "metrics: failing gauge" grep -qx 'ocsp_proxy_failing 0' "$T/metrics.prom"
 
 check "purge by certificate" sh -c "'$BUILD/ocsp-proxyctl' -c '$T/c.conf' purge --cert '$CA_DIR/good.pem' --issuer '$CA_DIR/ca.pem' | grep -q purged"
-check_eq "purged entry gone, schedule too" "1 1" "$(cached_keys | wc -l) $(rcli ZCARD '{test}:due')"
-C purge "$key" >/dev/null 2>&1
-check_eq "purge of a missing entry: exit 1" 1 "$?"
-C bogus >/dev/null 2>&1
-check_eq "unknown command: exit 2" 2 "$?"
+check_eq "purged entry gone, schedule too" "1 1" "$(certids | wc -l) $(rcli ZCARD "$(rkey due)")"
+check_status "purge of a missing entry: exit 1" 1 C purge "$key"
+check_status "unknown command: exit 2" 2 C bogus

@@ -7,11 +7,7 @@ if ! command -v apache2 >/dev/null; then
 	skip "apache2" "Apache httpd is not installed (scripts/deps.sh installs it)"
 	exit 0
 fi
-make_ca "$CA_DIR"
-start_redis
-start_responder 60
-write_config "$T/c.conf"
-start_handler "$T/c.conf"
+setup_proxy --no-default-upstream
 
 A=$T/apache
 mkdir -p "$A/htdocs"
@@ -72,12 +68,11 @@ CONF
 start_apache() {
 	apache2 -f "$A/httpd.conf" -DFOREGROUND > "$A/stdout.log" 2>&1 &
 	APACHE_PID=$!
-	register_pid $APACHE_PID
+	register_pid $APACHE_PID apache2
 	wait_port "$cport" && wait_port "$sport"
 }
 stop_apache() {
-	kill "$APACHE_PID" 2>/dev/null
-	wait "$APACHE_PID" 2>/dev/null
+	stop_pid "$APACHE_PID"
 	for _ in $(seq 50); do [ -e "$A/httpd.pid" ] || break; sleep 0.1; done
 }
 client() { # CERT: the HTTP status Apache answers a client with that certificate, 000 if refused
@@ -94,6 +89,7 @@ check_eq "stapled good response" good "$(staple_status $sport)"
 
 stop_responder
 stop_apache
+log_mark
 start_apache
 check_eq "responder down, cache warm: good client still gets in" 200 "$(client good)"
 check_eq "responder down, cache warm: revoked still refused" 000 "$(client revoked)"

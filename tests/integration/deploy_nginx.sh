@@ -7,11 +7,7 @@ if ! command -v nginx >/dev/null; then
 	skip "nginx" "nginx is not installed (scripts/deps.sh installs it)"
 	exit 0
 fi
-make_ca "$CA_DIR"
-start_redis
-start_responder 60
-write_config "$T/c.conf" "default_upstream = $RESP_URL"
-start_handler "$T/c.conf"
+setup_proxy
 
 port=$(free_port)
 mkdir -p "$T/nginx"
@@ -44,16 +40,17 @@ CONF
 start_nginx() {
 	nginx -c "$T/nginx/nginx.conf" -e "$T/nginx/error.log" &
 	NGINX_PID=$!
-	register_pid $NGINX_PID
+	register_pid $NGINX_PID nginx
 	wait_port "$port"
 }
-stop_nginx() { kill "$NGINX_PID" 2>/dev/null; wait "$NGINX_PID" 2>/dev/null; }
+stop_nginx() { stop_pid "$NGINX_PID"; }
 
 start_nginx
 check_eq "nginx staples a good response" good "$(staple_status $port)"
 check "nginx asked with GET naming only the proxy" log_has 'result=miss status=200 method=GET upstream='"$RESP_URL"
 stop_nginx
 stop_responder
+log_mark
 start_nginx
 check_eq "after a restart with the responder down, still stapling" good "$(staple_status $port)"
 check "served from the cache" log_has 'result=hit status=200 method=GET'

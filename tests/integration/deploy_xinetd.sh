@@ -6,10 +6,7 @@ if ! command -v xinetd >/dev/null; then
 	skip "xinetd" "xinetd is not installed (scripts/deps.sh installs it)"
 	exit 0
 fi
-make_ca "$CA_DIR"
-start_redis
-start_responder 60
-write_config "$T/c.conf" "default_upstream = $RESP_URL" "debug = yes"
+setup_proxy --no-handler "debug = yes"
 port=$(free_port)
 # The shipped file, pointed at this build, this port and this config.
 sed -e "s|port *= 8888|port = $port|" -e "s|/usr/local/bin/ocsp-proxy-handler|$BUILD/ocsp-proxy-handler|" \
@@ -17,13 +14,14 @@ sed -e "s|port *= 8888|port = $port|" -e "s|/usr/local/bin/ocsp-proxy-handler|$B
 	"$ROOT/units/ocsp-proxy.xinetd" > "$T/ocsp-proxy.xinetd"
 { printf 'defaults\n{\n\tinstances = 50\n}\n'; cat "$T/ocsp-proxy.xinetd"; } > "$T/xinetd.conf"
 xinetd -f "$T/xinetd.conf" -dontfork -filelog "$T/xinetd.log" -pidfile "$T/xinetd.pid" &
-register_pid $!
-wait_port "$port" || { not_ok "xinetd started" "$(cat "$T/xinetd.log")"; exit 1; }
+register_pid $! xinetd
+wait_port "$port" || bail "xinetd started" "$(cat "$T/xinetd.log")"
 URL=http://127.0.0.1:$port/
 
 check_eq "good through xinetd" good "$(ocsp_query "$URL" "$CA_DIR/good.pem")"
 check_eq "revoked through xinetd" revoked "$(ocsp_query "$URL" "$CA_DIR/revoked.pem")"
 check "the first was a miss" log_has 'result=miss'
+log_mark
 check_eq "hit through xinetd" good "$(ocsp_query "$URL" "$CA_DIR/good.pem")"
 check "the hit was logged (to the log, not the socket)" log_has 'result=hit'
 
@@ -37,6 +35,7 @@ check "starts with the status line" grep -q '^HTTP/1.1 200 OK' "$T/raw"
 stop_responder
 make_request "$CA_DIR/revoked.pem" "$T/r.req"
 rcli FLUSHALL >/dev/null
+log_mark
 raw_post "$port" "$T/r.req" "$T/raw2"
 check "upstream down: only the response on the socket" exactly_one_response "$T/raw2"
 check "upstream down: the warning went to the log" log_has 'upstream .* failed'

@@ -1,22 +1,19 @@
 # handler_basic: good and revoked through the proxy by POST and GET, the cache, caching headers.
 . "$(dirname "$0")/../lib.sh"
 
-make_ca "$CA_DIR"
-start_redis
-start_responder 60
-write_config "$T/c.conf" "default_upstream = $RESP_URL"
-start_handler "$T/c.conf"
+setup_proxy
 
 # POST as OpenSSL sends it (origin form, Host = the proxy): routed by default_upstream.
 check_eq "POST good" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
 check "first request was a miss" log_has 'result=miss status=200 method=POST'
 check_eq "POST revoked" revoked "$(ocsp_query "$PROXY_URL" "$CA_DIR/revoked.pem")"
 check_eq "two entries cached" 2 "$(cached_keys | wc -l)"
-check_eq "both scheduled" 2 "$(rcli ZCARD '{test}:due')"
+check_eq "both scheduled" 2 "$(rcli ZCARD "$(rkey due)")"
 
 # GET, base64 in the path, raw and %-escaped.
 make_request "$CA_DIR/good.pem" "$T/good.req"
 make_request "$CA_DIR/revoked.pem" "$T/revoked.req"
+log_mark
 curl -s -o "$T/g1.der" "$PROXY_URL$(b64url "$T/good.req")"
 check_eq "GET good" good "$(resp_cert_status "$T/g1.der")"
 curl -s -o "$T/g2.der" "$PROXY_URL$(b64url_nginx "$T/revoked.req")"
@@ -41,8 +38,7 @@ etag=$(sed -n 's/^ETag: //Ip' "$T/h" | tr -d '\r')
 check "ETag is a quoted SHA-256" test "${#etag}" = 66
 curl -s -o "$T/g4.der" "$PROXY_URL$(b64url "$T/good.req")"
 check_eq "ETag is the SHA-256 of the body" "\"$(sha256sum < "$T/g4.der" | cut -d' ' -f1)\"" "$etag"
-check "ETag is the stored one" sh -c "redis-cli -s '$REDIS_SOCK' --scan --pattern '{test}:e:*' |
-	while read -r k; do redis-cli -s '$REDIS_SOCK' HGET \"\$k\" etag; done | grep -qx ${etag//\"/}"
+check "ETag is the stored one" grep -qx "${etag//\"/}" <(for id in $(certids); do entry_field "$id" etag; done)
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$PROXY_URL$(b64url "$T/good.req")")
 check_eq "If-None-Match gives 304" 304 "$code"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H 'If-None-Match: "other"' "$PROXY_URL$(b64url "$T/good.req")")
@@ -51,5 +47,5 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -I "$PROXY_URL$(b64url "$T/good.re
 check_eq "HEAD answered" 200 "$code"
 
 # Counters.
-check "hits counted" test "$(rcli HGET '{test}:stats' hits)" -ge 4
-check "misses counted" test "$(rcli HGET '{test}:stats' misses)" -ge 2
+check "hits counted" test "$(stat_count hits)" -ge 4
+check "misses counted" test "$(stat_count misses)" -ge 2

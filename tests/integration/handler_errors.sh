@@ -2,11 +2,7 @@
 # stderr.
 . "$(dirname "$0")/../lib.sh"
 
-make_ca "$CA_DIR"
-start_redis
-start_responder 60
-write_config "$T/c.conf" "default_upstream = $RESP_URL" "read_timeout = 1s" "max_request_bytes = 1k"
-start_handler "$T/c.conf"
+setup_proxy "read_timeout = 1s" "max_request_bytes = 1k"
 make_request "$CA_DIR/good.pem" "$T/good.req"
 
 # raw REQUEST-BYTES: the status line of the answer, over a real TCP connection.
@@ -34,6 +30,7 @@ big=$(head -c 9000 /dev/zero | tr '\0' a)
 check_eq "header block too large: 431" 431 "$(status_of "GET / HTTP/1.0\r\nX-Big: $big\r\n\r\n")"
 
 # A client that sends half a request and stalls: 408 after read_timeout.
+log_mark
 exec 3<>"/dev/tcp/127.0.0.1/$PROXY_PORT"
 printf 'POST / HTTP/1.0\r\nContent-Type: application/ocsp-request\r\nContent-Length: 68\r\n\r\n0123' >&3
 check_eq "stalled body: 408" "HTTP/1.1 408 Request Timeout" "$(timeout 5 head -1 <&3 | tr -d '\r')"
@@ -45,6 +42,7 @@ exec 3<&-
 check "408 logged" log_has 'result=rejected status=408'
 
 # Bodies that are not OCSP requests: an OCSP malformedRequest answer, never forwarded.
+log_mark
 head -c 100 /dev/urandom > "$T/junk"
 curl -s -o "$T/m.der" -H 'Content-Type: application/ocsp-request' --data-binary @"$T/junk" "$PROXY_URL"
 check_eq "garbage body: malformedRequest" malformedrequest "$(resp_status "$T/m.der")"
@@ -66,18 +64,23 @@ curl -s -D "$T/eh2" -o /dev/null -X PUT "$PROXY_URL"
 check "HTTP error carries no-cache" grep -qi '^Cache-Control: max-age=0, no-cache' "$T/eh2"
 
 # Nothing to stderr, whatever happens (xinetd wires it to the client): run the handler directly.
+: > "$T/err"
 for input in "HELLO\r\n\r\n" "POST / HTTP/1.0\r\nContent-Type: application/ocsp-request\r\nContent-Length: 3\r\n\r\nabc"; do
-	printf "$input" | OCSP_PROXY_CONFIG="$T/c.conf" "$BUILD/ocsp-proxy-handler" > "$T/out" 2> "$T/err"
+	printf '%b' "$input" | OCSP_PROXY_CONFIG="$CONF" "$BUILD/ocsp-proxy-handler" > "$T/out" 2>> "$T/err"
+	rc=$?
+	check_rc "a rejected request: exit 1 (${input%%\\r*})" 1 "$rc"
 done
 { printf 'POST / HTTP/1.0\r\nContent-Type: application/ocsp-request\r\nContent-Length: %d\r\n\r\n' "$(stat -c %s "$T/good.req")"; cat "$T/good.req"; } |
-	OCSP_PROXY_CONFIG="$T/c.conf" "$BUILD/ocsp-proxy-handler" > "$T/out" 2>> "$T/err"
+	OCSP_PROXY_CONFIG="$CONF" "$BUILD/ocsp-proxy-handler" > "$T/out" 2>> "$T/err"
+check_rc "an answered request: exit 0" 0 "$?"
 check "a direct request is answered on stdout" grep -q '^HTTP/1.1 200' "$T/out"
 check "nothing on stderr" test ! -s "$T/err"
 printf 'GET / HTTP/1.0\r\n\r\n' | OCSP_PROXY_CONFIG="$T/missing.conf" "$BUILD/ocsp-proxy-handler" > "$T/out2" 2> "$T/err2"
+check_rc "bad config via the environment: exit 1" 1 "$?"
 check "bad config: 500 to the client" grep -q '^HTTP/1.1 500' "$T/out2"
 check "bad config: nothing on stderr" test ! -s "$T/err2"
 printf 'x = 1\n' > "$T/bad.conf"
 printf 'GET / HTTP/1.0\r\n\r\n' | "$BUILD/ocsp-proxy-handler" -c "$T/bad.conf" > /dev/null 2>&1
-check_eq "bad config: exit 1" 1 "$?"
+check_rc "bad config: exit 1" 1 "$?"
 check "--version" sh -c "'$BUILD/ocsp-proxy-handler' --version | grep -q '^ocsp-proxy-handler [0-9]'"
 check "--help" sh -c "'$BUILD/ocsp-proxy-handler' --help | grep -q usage"

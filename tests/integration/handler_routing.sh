@@ -2,9 +2,7 @@
 # default_upstream; nonces pass through; allow_upstream refuses before anything is sent.
 . "$(dirname "$0")/../lib.sh"
 
-make_ca "$CA_DIR"
-start_redis
-start_responder 60
+setup_proxy --no-handler
 make_request "$CA_DIR/good.pem" "$T/good.req"
 make_request "$CA_DIR/revoked.pem" "$T/revoked.req"
 post() { # post URL REQFILE OUT [curl args]: prints the HTTP status
@@ -36,7 +34,8 @@ check_eq "openssl -proxy" good "$(ocsp_query "$RESP_URL" "$CA_DIR/good.pem" -pro
 # is used when it must be refetched.
 code=$(curl -s -o "$T/n.der" -w '%{http_code}' "$PROXY_URL$(b64url_nginx "$T/good.req")")
 check_eq "nginx-style GET for a cached entry" good "$(resp_cert_status "$T/n.der")"
-rcli --scan --pattern '{test}:e:*' | while read -r k; do rcli HSET "$k" next 1 >/dev/null; done
+for id in $(certids); do entry_set "$id" next 1; done
+log_mark
 curl -s -o "$T/n2.der" "$PROXY_URL$(b64url_nginx "$T/good.req")"
 check_eq "stale entry refetched from its stored URL" good "$(resp_cert_status "$T/n2.der")"
 check "refetch logged as a miss via the stored URL" log_has "result=miss .*method=GET upstream=$RESP_URL"
@@ -61,6 +60,7 @@ stop_handler
 write_config "$T/b.conf" "route = $CA_DIR/other/ca.pem http://127.0.0.1:1/" "default_upstream = $RESP_URL"
 start_handler "$T/b.conf"
 rcli FLUSHALL >/dev/null
+log_mark
 curl -s -o "$T/d.der" "$PROXY_URL$(b64url_nginx "$T/revoked.req")"
 check_eq "nginx-style GET through default_upstream" revoked "$(resp_cert_status "$T/d.der")"
 curl -s -o "$T/r.der" "$PROXY_URL$(b64url_nginx "$T/other.req")"
@@ -69,12 +69,14 @@ check "route used" log_has 'upstream=http://127.0.0.1:1/'
 
 # Nonce: passed through, not cached.
 rcli FLUSHALL >/dev/null
+log_mark
 check_eq "nonce request answered" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem" -nonce)"
 check_eq "nonce request not cached" 0 "$(cached_keys | wc -l)"
 check "nonce request logged as passthrough" log_has 'result=passthrough'
 # ... but with the responder down, a valid cached response is served even to a nonce request.
 ocsp_query "$PROXY_URL" "$CA_DIR/good.pem" >/dev/null
 stop_responder
+log_mark
 check_eq "nonce request served from cache when upstream fails" good \
 	"$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem" -nonce)"
 check "logged as stale" log_has 'result=stale'

@@ -3,10 +3,7 @@
 # reloads, SIGTERM drains and exits 0 leaving no process behind.
 . "$(dirname "$0")/../lib.sh"
 
-make_ca "$CA_DIR"
-start_redis
-start_responder 60
-write_config "$T/c.conf" "default_upstream = $RESP_URL" "workers = 2" "read_timeout = 3s"
+setup_proxy --no-handler "workers = 2" "read_timeout = 3s"
 workers_of() { pgrep -P "$1" | wc -l; }
 
 # systemd-socket-activate without --inetd/-a passes the listening socket (LISTEN_FDS), as a
@@ -15,7 +12,7 @@ port=$(free_port)
 systemd-socket-activate -l "127.0.0.1:$port" -E OCSP_PROXY_CONFIG="$T/c.conf" \
 	"$BUILD/ocsp-proxy-handler" > "$T/sa.log" 2>&1 &
 SA=$!
-register_pid $SA
+register_pid $SA "resident handler (systemd-socket-activate)"
 wait_port "$port"
 URL=http://127.0.0.1:$port/
 check_eq "resident: good" good "$(ocsp_query "$URL" "$CA_DIR/good.pem")"
@@ -39,6 +36,7 @@ exec 3<&-
 
 # A worker that dies is replaced.
 victim=$(pgrep -P "$master" | head -1)
+log_mark
 kill -9 "$victim"
 sleep 0.5
 check_eq "dead worker replaced" 2 "$(workers_of "$master")"
@@ -47,6 +45,7 @@ check_eq "still answering" good "$(ocsp_query "$URL" "$CA_DIR/good.pem")"
 
 # SIGHUP: new configuration, new workers.
 write_config "$T/c.conf" "default_upstream = $RESP_URL" "workers = 3" "read_timeout = 3s"
+log_mark
 kill -HUP "$master"
 sleep 1
 check "reload logged" log_has 'configuration reloaded: 3 workers'
@@ -57,7 +56,7 @@ check_eq "answering after reload" good "$(ocsp_query "$URL" "$CA_DIR/good.pem")"
 kids=$(pgrep -P "$master" | tr '\n' ' ')
 kill -TERM "$master"
 wait "$master"
-check_eq "SIGTERM: exit 0" 0 "$?"
+check_rc "SIGTERM: exit 0" 0 $?
 left=0
 for k in $kids; do kill -0 "$k" 2>/dev/null && left=$((left + 1)); done
 check_eq "no worker left behind" 0 "$left"
@@ -68,11 +67,12 @@ write_config "$T/m.conf" "default_upstream = $RESP_URL" "workers = 4" "upstream_
 port3=$(free_port)
 "$BUILD/ocsp-proxy-handler" -c "$T/m.conf" --listen "127.0.0.1:$port3" &
 M=$!
-register_pid $M
+register_pid $M "resident handler --listen"
 wait_port "$port3"
 rcli FLUSHALL >/dev/null
 check_eq "warm a hit" good "$(ocsp_query "http://127.0.0.1:$port3/" "$CA_DIR/good.pem")"
 make_request "$CA_DIR/revoked.pem" "$T/r.req"
+log_mark
 misses=""
 for _ in 1 2; do
 	curl -s -o /dev/null -H 'Content-Type: application/ocsp-request' --data-binary @"$T/r.req" \
@@ -90,18 +90,19 @@ for _ in $(seq 20); do log_has 'result=error .*timed out' && break; sleep 0.1; d
 check "the hanging misses ended with tryLater" log_has 'result=error .*timed out'
 kill -TERM $M
 wait $M
+check_rc "the handler with hanging misses: SIGTERM exit 0" 0 $?
 stop_fake_upstream
 
 # --listen, without systemd.
 port2=$(free_port)
 "$BUILD/ocsp-proxy-handler" -c "$T/c.conf" --listen "127.0.0.1:$port2" &
 L=$!
-register_pid $L
+register_pid $L "resident handler --listen"
 wait_port "$port2"
 check_eq "--listen: answers" good "$(ocsp_query "http://127.0.0.1:$port2/" "$CA_DIR/good.pem")"
 "$BUILD/ocsp-proxy-handler" -c "$T/c.conf" --listen "127.0.0.1:$port2" 2> "$T/err"
-check_eq "--listen on a busy port: exit 1" 1 "$?"
+check_rc "--listen on a busy port: exit 1" 1 $?
 check "--listen on a busy port: says why" grep -q 'Address already in use' "$T/err"
 kill -TERM $L
 wait $L
-check_eq "--listen: SIGTERM exit 0" 0 "$?"
+check_rc "--listen: SIGTERM exit 0" 0 $?

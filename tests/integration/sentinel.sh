@@ -20,13 +20,12 @@ REDIS_URL=redis://127.0.0.1:1/0   # unused with Sentinels; only its password/db 
 write_config "$T/c.conf" "default_upstream = $RESP_URL" "redis_sentinel = $sentinels" \
 	"redis_master_name = ocsp" "redis_timeout = 500ms" "upstream_timeout = 2s"
 start_handler "$T/c.conf"
-r1() { redis-cli -p "$P1" "$@"; }
-r2() { redis-cli -p "$P2" "$@"; }
+entries() { RPORT=$1 certids | wc -l; }
 
 check_eq "warm through the Sentinels' primary" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
-check_eq "cached on the primary" 1 "$(r1 --scan --pattern '{test}:e:*' | wc -l)"
-for _ in $(seq 50); do [ "$(r2 --scan --pattern '{test}:e:*' | wc -l)" = 1 ] && break; sleep 0.1; done
-check_eq "replicated" 1 "$(r2 --scan --pattern '{test}:e:*' | wc -l)"
+check_eq "cached on the primary" 1 "$(entries "$P1")"
+for _ in $(seq 50); do [ "$(entries "$P2")" = 1 ] && break; sleep 0.1; done
+check_eq "replicated" 1 "$(entries "$P2")"
 check_eq "a hit" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
 check "logged as a hit" log_has 'result=hit'
 
@@ -36,9 +35,9 @@ kill -9 $R1 2>/dev/null
 wait $R1 2>/dev/null
 # Sentinel needs down-after-milliseconds (1 s) and an election to promote: until then the
 # replica it knows answers the hits.
-n=$(grep -c 'result=hit' "$T/ocsp-proxy.log")
+log_mark
 check_eq "primary gone, before the promotion: answered" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
-check_eq "... as a hit from the replica the Sentinels know" $((n + 1)) "$(grep -c 'result=hit' "$T/ocsp-proxy.log")"
+check_eq "... as a hit from the replica the Sentinels know" 1 "$(log_count 'result=hit')"
 check "... the replica was not promoted yet" test "$(role "$P2")" = slave
 promoted=0
 for _ in $(seq 150); do
@@ -48,19 +47,17 @@ done
 check_eq "the replica was promoted" 1 "$promoted"
 for _ in $(seq 100); do [ "$(sentinel_port)" = "$P2" ] && break; sleep 0.1; done
 check_eq "the Sentinels name it" "$P2" "$(sentinel_port)"
-hits=$(r2 HGET '{test}:stats' hits)
+hits=$(RPORT=$P2 stat_count hits)
 check_eq "hits from the new primary, responder down" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
-check_eq "... recorded there" $((${hits:-0} + 1)) "$(r2 HGET '{test}:stats' hits)"
+check_eq "... recorded there" $((hits + 1)) "$(RPORT=$P2 stat_count hits)"
 start_responder 60
 write_config "$T/c.conf" "default_upstream = $RESP_URL" "redis_sentinel = $sentinels" \
 	"redis_master_name = ocsp" "redis_timeout = 500ms" "upstream_timeout = 2s"
 check_eq "a new miss after the failover" revoked "$(ocsp_query "$PROXY_URL" "$CA_DIR/revoked.pem")"
-check_eq "cached on the new primary" 2 "$(r2 --scan --pattern '{test}:e:*' | wc -l)"
+check_eq "cached on the new primary" 2 "$(entries "$P2")"
 # (the responder came back on another port: point the entries at it)
-r2 --scan --pattern '{test}:e:*' | while read -r k; do
-	r2 HSET "$k" url "$RESP_URL" >/dev/null
-	r2 ZADD '{test}:due' 0 "${k#\{test\}:e:}" >/dev/null
-done
+for id in $(RPORT=$P2 certids); do RPORT=$P2 entry_set "$id" url "$RESP_URL"; done
+RPORT=$P2 make_due
 sleep 1.1
-check_eq "the scheduler follows the new primary" "refreshed 2, kept 0, failed 0, evicted 0, skipped 0" \
-	"$("$BUILD/ocsp-proxy-scheduler" -c "$T/c.conf" --once)"
+check_output "the scheduler follows the new primary" "refreshed 2, kept 0, failed 0, evicted 0, skipped 0" \
+	"$BUILD/ocsp-proxy-scheduler" -c "$T/c.conf" --once
