@@ -222,6 +222,7 @@ cmd_prefetch(const struct config *cfg, struct store *st, const struct opts *o)
 	struct ocsp_response_info info;
 	struct fetch_result res;
 	struct fetcher *f = NULL;
+	struct err ferr;
 	struct answer a;
 	char subject[1024], issuer[1024];
 	void *trust = NULL;
@@ -243,8 +244,8 @@ cmd_prefetch(const struct config *cfg, struct store *st, const struct opts *o)
 	if (ocsp_request_parse(der, len, &req) == -1)
 		goto out;
 	have_req = 1;
-	if ((f = fetch_new(cfg, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "ocsp-proxyctl: %s\n", err);
+	if ((f = fetch_new(cfg, &ferr)) == NULL) {
+		fprintf(stderr, "ocsp-proxyctl: %s\n", ferr.msg);
 		goto out;
 	}
 	if (cfg->trust_anchors != NULL &&
@@ -253,7 +254,7 @@ cmd_prefetch(const struct config *cfg, struct store *st, const struct opts *o)
 		goto out;
 	}
 	if (fetch_post(f, url, der, len, &res) == -1) {
-		fprintf(stderr, "ocsp-proxyctl: %s: %s\n", url, res.err);
+		fprintf(stderr, "ocsp-proxyctl: %s: %s\n", url, res.err.msg);
 		goto out;
 	}
 	if (res.http_status != 200) {
@@ -400,7 +401,7 @@ main(int argc, char **argv)
 	struct store *st;
 	struct opts o;
 	const char *path;
-	char err[512];
+	struct err err;
 	int rc, rest, i;
 
 	rc = config_cli(argc, argv, "ocsp-proxyctl", usage, &path, &rest);
@@ -429,8 +430,8 @@ main(int argc, char **argv)
 	}
 	if (o.cmd == NULL)
 		goto bad;
-	if (config_load(&cfg, path, err, sizeof(err)) == -1) {
-		fprintf(stderr, "ocsp-proxyctl: %s\n", err);
+	if (config_load(&cfg, path, &err) == -1) {
+		fprintf(stderr, "ocsp-proxyctl: %s\n", err.msg);
 		return 1;
 	}
 	if ((st = store_new(&cfg)) == NULL) {

@@ -11,7 +11,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char path[64], err[512];
+	char path[64];
+	struct err err;
 	struct config cfg;
 	FILE *f;
 
@@ -20,7 +21,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	fwrite(data, 1, size, f);
 	fclose(f);
-	if (config_load(&cfg, path, err, sizeof(err)) == 0)
+	if (config_load(&cfg, path, &err) == 0)
 		config_free(&cfg);
 	return 0;
 }

@@ -43,15 +43,15 @@ main(int argc, char **argv)
 	struct config cfg;
 	struct handler h;
 	const char *path = NULL, *listen_on = NULL;
-	char err[512];
+	struct err err;
 	int rc, rest, lfd;
 
 	rc = config_cli(argc, argv, "ocsp-proxy-handler", usage, &path, &rest);
 	if (rc != 0)
 		return rc == 1 ? 0 : 2;
 	if (rest == 2 && (strcmp(argv[1], "-t") == 0 || strcmp(argv[1], "--check") == 0)) {
-		if (config_load(&cfg, path, err, sizeof(err)) == -1) {
-			fprintf(stderr, "ocsp-proxy-handler: %s\n", err);
+		if (config_load(&cfg, path, &err) == -1) {
+			fprintf(stderr, "ocsp-proxy-handler: %s\n", err.msg);
 			return 1;
 		}
 		printf("%s: ok\n", cfg.path != NULL ? cfg.path : "built-in defaults");
@@ -68,14 +68,14 @@ main(int argc, char **argv)
 	ocsp_init_light();
 
 	lfd = resident_inherited_socket();
-	if (config_load(&cfg, path, err, sizeof(err)) == -1) {
+	if (config_load(&cfg, path, &err) == -1) {
 		if (lfd != -1 || listen_on != NULL) {
-			fprintf(stderr, "ocsp-proxy-handler: %s\n", err);
+			fprintf(stderr, "ocsp-proxy-handler: %s\n", err.msg);
 			return 1;
 		}
 		/* The client still deserves an answer, and the operator a log line. */
 		log_open("ocsp-proxy-handler", "auto", 0);
-		log_msg(LOG_ERR, "configuration: %s", err);
+		log_msg(LOG_ERR, "configuration: %s", err.msg);
 		silence_stderr();
 		respond_error(STDOUT_FILENO, 500, 1000);
 		log_close();
@@ -85,8 +85,8 @@ main(int argc, char **argv)
 	/* Resident mode: a listening socket from systemd, or --listen. Not from the shared
 	 * configuration file, which the per-connection handler reads too. */
 	if (lfd != -1 || listen_on != NULL) {
-		if (lfd == -1 && (lfd = resident_listen(listen_on, err, sizeof(err))) == -1) {
-			fprintf(stderr, "ocsp-proxy-handler: %s\n", err);
+		if (lfd == -1 && (lfd = resident_listen(listen_on, &err)) == -1) {
+			fprintf(stderr, "ocsp-proxy-handler: %s\n", err.msg);
 			config_free(&cfg);
 			return 1;
 		}

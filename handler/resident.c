@@ -64,14 +64,14 @@ resident_inherited_socket(void)
 }
 
 int
-resident_listen(const char *addr, char *err, size_t errlen)
+resident_listen(const char *addr, struct err *err)
 {
 	struct addrinfo hints, *res = NULL;
 	char host[256], port[8];
 	int p, fd = -1, one = 1, rc;
 
 	if (url_split_hostport(addr, host, sizeof(host), &p) == -1 || p == 0) {
-		snprintf(err, errlen, "bad listen address '%s' (HOST:PORT)", addr);
+		err_set(err, ERR_INPUT, "bad listen address '%s' (HOST:PORT)", addr);
 		return -1;
 	}
 	snprintf(port, sizeof(port), "%d", p);
@@ -79,13 +79,13 @@ resident_listen(const char *addr, char *err, size_t errlen)
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
-		snprintf(err, errlen, "%s: %s", addr, gai_strerror(rc));
+		err_set(err, ERR_INPUT, "%s: %s", addr, gai_strerror(rc));
 		return -1;
 	}
 	if ((fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, 0)) == -1 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
 	    bind(fd, res->ai_addr, res->ai_addrlen) == -1 || listen(fd, 1024) == -1) {
-		snprintf(err, errlen, "%s: %s", addr, strerror(errno));
+		err_set(err, ERR_IO, "%s: %s", addr, strerror(errno));
 		if (fd != -1)
 			close(fd);
 		fd = -1;
@@ -175,7 +175,7 @@ resident_run(int lfd, const char *path, struct config *cfg)
 	pid_t pids[MAX_WORKERS], pid;
 	struct config next;
 	sigset_t block, open_mask;
-	char err[512];
+	struct err err;
 	int n, i, status;
 	long long drain;
 
@@ -199,8 +199,8 @@ resident_run(int lfd, const char *path, struct config *cfg)
 			sigsuspend(&open_mask);
 		if (reload_flag) {
 			reload_flag = 0;
-			if (config_load(&next, path, err, sizeof(err)) == -1) {
-				log_msg(LOG_ERR, "reload failed, keeping the old configuration: %s", err);
+			if (config_load(&next, path, &err) == -1) {
+				log_msg(LOG_ERR, "reload failed, keeping the old configuration: %s", err.msg);
 			} else {
 				/* Old workers finish their connection; new ones start at once. */
 				stop_workers(pids, n, cfg->read_timeout + cfg->upstream_timeout);

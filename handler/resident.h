@@ -11,7 +11,7 @@
 int resident_inherited_socket(void);
 
 /* Opens a listening TCP socket on "HOST:PORT" ("[v6]:PORT"). -1 with err on failure. */
-int resident_listen(const char *addr, char *err, size_t errlen);
+int resident_listen(const char *addr, struct err *err);
 
 /* Runs workers accepting on lfd until SIGTERM/SIGINT (drain, then exit 0). SIGHUP re-reads the
  * configuration from path and replaces the workers. cfg is the configuration already loaded

@@ -269,14 +269,15 @@ forward(struct exchange *x)
 	const struct config *cfg = x->h->cfg;
 	struct ocsp_response_info info;
 	enum ocsp_verdict v = OCSP_V_INVALID;
-	char err[256], why[300];
+	char why[300], err[256];
+	struct err ferr;
 
 	why[0] = '\0';
 	memset(&info, 0, sizeof(info));
 	if (x->h->fetcher == NULL)
 		ocsp_init_full();
-	if (x->h->fetcher == NULL && (x->h->fetcher = fetch_new(cfg, err, sizeof(err))) == NULL) {
-		log_msg(LOG_ERR, "cannot fetch upstream: %s", err);
+	if (x->h->fetcher == NULL && (x->h->fetcher = fetch_new(cfg, &ferr)) == NULL) {
+		log_msg(LOG_ERR, "cannot fetch upstream: %s", ferr.msg);
 		send_ocsp_error(x, OCSP_ST_TRYLATER, "error", "libcurl unavailable");
 		return;
 	}
@@ -288,7 +289,7 @@ forward(struct exchange *x)
 	}
 	count(x, "fetches");
 	if (fetch_post(x->h->fetcher, x->upstream, x->oreq.der, x->oreq.der_len, &x->fr) == -1)
-		snprintf(why, sizeof(why), "upstream: %s", x->fr.err);
+		snprintf(why, sizeof(why), "upstream: %.280s", x->fr.err.msg);
 	else if (x->fr.http_status != 200)
 		snprintf(why, sizeof(why), "upstream answered HTTP %ld", x->fr.http_status);
 	else

@@ -361,11 +361,11 @@ read_file(struct config *cfg, FILE *f, const char *path, char *err, size_t errle
 		trim(line);
 		trim(v);
 		if ((k = find_key(line)) == NULL) {
-			snprintf(err, errlen, "%s:%d: unknown key '%s'", path, lineno, line);
+			snprintf(err, errlen, "%s:%d: unknown key '%.100s'", path, lineno, line);
 			return -1;
 		}
 		if (k->type != T_LIST && k->type != T_ROUTE && seen[k - keys]++) {
-			snprintf(err, errlen, "%s:%d: duplicate key '%s'", path, lineno, line);
+			snprintf(err, errlen, "%s:%d: duplicate key '%.100s'", path, lineno, line);
 			return -1;
 		}
 		if (set_key(cfg, k, v, why, sizeof(why)) == -1) {
@@ -397,13 +397,16 @@ check(const struct config *cfg, const char *path, char *err, size_t errlen)
 }
 
 int
-config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+config_load(struct config *cfg, const char *path, struct err *e)
 {
-	char why[256];
+	char *err, why[256];
+	size_t errlen = sizeof(e->msg);
 	FILE *f = NULL;
 	size_t i;
 	int optional = 0, rc = -1;
 
+	err_clear(e);
+	err = e->msg;
 	memset(cfg, 0, sizeof(*cfg));
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (keys[i].def != NULL && set_key(cfg, &keys[i], keys[i].def, why, sizeof(why)) == -1) {
@@ -434,8 +437,10 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 out:
 	if (f != NULL)
 		fclose(f);
-	if (rc == -1)
+	if (rc == -1) {
+		e->kind = ERR_INPUT;
 		config_free(cfg);
+	}
 	return rc;
 }
 

@@ -3,6 +3,7 @@
 #ifndef OCSP_PROXY_CONFIG_H
 #define OCSP_PROXY_CONFIG_H
 
+#include "err.h"
 #include <stddef.h>
 
 #define CONFIG_DEFAULT_PATH "/etc/ocsp-proxy/ocsp-proxy.conf"
@@ -77,8 +78,8 @@ struct config {
 
 /* Fills cfg with defaults, then reads path. When path is NULL, uses $OCSP_PROXY_CONFIG or the
  * default path; a missing *default* file means built-in defaults, any other missing file is an
- * error. On error writes "file:line: message" into err and returns -1; cfg is then freed. */
-int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+ * error. On error fills err (ERR_INPUT, "file:line: message") and returns -1; cfg is then freed. */
+int config_load(struct config *cfg, const char *path, struct err *err);
 void config_free(struct config *cfg);
 
 /* "500ms", "30s", "30m", "1h", "7d" or plain seconds, into milliseconds. 0 ok, -1 bad. */

@@ -87,18 +87,18 @@ on_data(char *data, size_t size, size_t nmemb, void *userp)
 #define SYM(field, name) do { \
 	*(void **)(&f->api.field) = dlsym(f->lib, name); \
 	if (f->api.field == NULL) { \
-		snprintf(err, errlen, "libcurl lacks %s", name); \
+		err_set(err, ERR_IO, "libcurl lacks %s", name); \
 		goto fail; \
 	} \
 } while (0)
 
 struct fetcher *
-fetch_new(const struct config *cfg, char *err, size_t errlen)
+fetch_new(const struct config *cfg, struct err *err)
 {
 	struct fetcher *f;
 
 	if ((f = calloc(1, sizeof(*f))) == NULL) {
-		snprintf(err, errlen, "out of memory");
+		err_set(err, ERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	f->cfg = cfg;
@@ -106,7 +106,7 @@ fetch_new(const struct config *cfg, char *err, size_t errlen)
 	 * in a process about to exit, and leaves thread-local storage slots that LeakSanitizer
 	 * (and any other code walking them) trips over. */
 	if ((f->lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE)) == NULL) {
-		snprintf(err, errlen, "cannot load libcurl.so.4: %s", dlerror());
+		err_set(err, ERR_IO, "cannot load libcurl.so.4: %s", dlerror());
 		goto fail;
 	}
 	SYM(global_init, "curl_global_init");
@@ -129,12 +129,12 @@ fetch_new(const struct config *cfg, char *err, size_t errlen)
 	SYM(multi_cleanup, "curl_multi_cleanup");
 	/* Not thread-safe; both programs are single-threaded. */
 	if (f->api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		snprintf(err, errlen, "curl_global_init failed");
+		err_set(err, ERR_IO, "curl_global_init failed");
 		goto fail;
 	}
 	f->headers = f->api.slist_append(NULL, "Content-Type: application/ocsp-request");
 	if (f->headers == NULL) {
-		snprintf(err, errlen, "out of memory");
+		err_set(err, ERR_NOMEM, "out of memory");
 		f->api.global_cleanup();
 		goto fail;
 	}
@@ -162,16 +162,16 @@ fetch_free(struct fetcher *f)
 
 /* Refuses URLs the allow list does not cover: nothing is sent to them. */
 static int
-allowed(const struct fetcher *f, const char *url, char *err, size_t errlen)
+allowed(const struct fetcher *f, const char *url, struct err *err)
 {
 	struct url u;
 
 	if (url_parse(url, &u) == -1) {
-		snprintf(err, errlen, "bad upstream URL");
+		err_set(err, ERR_INPUT, "bad upstream URL");
 		return 0;
 	}
 	if (!url_host_allowed(f->cfg, u.host)) {
-		snprintf(err, errlen, "upstream host not allowed: %.200s", u.host);
+		err_set(err, ERR_REFUSED, "upstream host not allowed: %.200s", u.host);
 		return 0;
 	}
 	return 1;
@@ -225,7 +225,7 @@ setup(struct fetcher *f, CURL *c, const char *url, const unsigned char *body, si
 	if (cc == CURLE_OK)
 		cc = a->easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	if (cc != CURLE_OK) {
-		snprintf(s->res->err, sizeof(s->res->err), "libcurl option refused: %s",
+		err_set(&s->res->err, ERR_IO, "libcurl option refused: %s",
 		         a->easy_strerror(cc));
 		return -1;
 	}
@@ -245,10 +245,10 @@ finish(struct fetcher *f, CURL *c, CURLcode cc, struct sink *s, const char *errb
 	res->seconds = t;
 	if (cc != CURLE_OK) {
 		if (s->too_big || cc == CURLE_FILESIZE_EXCEEDED)
-			snprintf(res->err, sizeof(res->err), "response larger than %zu bytes",
+			err_set(&res->err, ERR_LIMIT, "response larger than %zu bytes",
 			         f->cfg->max_response_bytes);
 		else
-			snprintf(res->err, sizeof(res->err), "%s",
+			err_set(&res->err, ERR_IO, "%s",
 			         errbuf[0] != '\0' ? errbuf : a->easy_strerror(cc));
 		free(res->body);
 		res->body = NULL;
@@ -273,10 +273,10 @@ fetch_post(struct fetcher *f, const char *url, const unsigned char *body, size_t
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	if (!allowed(f, url, res->err, sizeof(res->err)))
+	if (!allowed(f, url, &res->err))
 		return -1;
 	if (f->easy == NULL && (f->easy = f->api.easy_init()) == NULL) {
-		snprintf(res->err, sizeof(res->err), "curl_easy_init failed");
+		err_set(&res->err, ERR_IO, "curl_easy_init failed");
 		return -1;
 	}
 	f->api.easy_reset(f->easy);
@@ -363,7 +363,7 @@ fetch_many(struct fetcher *f, struct fetch_job *jobs, size_t n, int max_total, i
 	/* Refused jobs are done at once: nothing is sent for them. */
 	for (j = 0; j < n; j++) {
 		memset(&jobs[j].res, 0, sizeof(jobs[j].res));
-		jobs[j].done = !allowed(f, jobs[j].url, jobs[j].res.err, sizeof(jobs[j].res.err));
+		jobs[j].done = !allowed(f, jobs[j].url, &jobs[j].res.err);
 		done += (size_t)jobs[j].done;
 	}
 	if ((slots = calloc((size_t)max_total, sizeof(*slots))) == NULL ||
@@ -392,9 +392,9 @@ fetch_many(struct fetcher *f, struct fetch_job *jobs, size_t n, int max_total, i
 			          &slots[i].sink, slots[i].errbuf) == -1 ||
 			    a->multi_add_handle(m, slots[i].easy) != CURLM_OK) {
 				/* This job fails alone; the others go on. */
-				if (jobs[j].res.err[0] == '\0')
-					snprintf(jobs[j].res.err, sizeof(jobs[j].res.err),
-					         "curl_multi_add_handle failed");
+				if (jobs[j].res.err.kind == ERR_NONE)
+					err_set(&jobs[j].res.err, ERR_IO,
+					        "curl_multi_add_handle failed");
 				jobs[j].done = 1;
 				done++;
 				a->easy_cleanup(slots[i].easy);

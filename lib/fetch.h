@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include "config.h"
+#include "err.h"
 
 struct fetch_result {
 	int ok;                      /* 1: an HTTP answer arrived (any status) */
@@ -14,7 +15,8 @@ struct fetch_result {
 	char *content_type;          /* owned, may be NULL */
 	unsigned char *body;         /* owned */
 	size_t len;
-	char err[256];               /* transport error when !ok */
+	struct err err;              /* why, when !ok: ERR_REFUSED (allow_upstream), ERR_LIMIT
+	                                (max_response_bytes), ERR_IO (transport, timeout) */
 	double seconds;
 };
 
@@ -23,7 +25,7 @@ void fetch_result_free(struct fetch_result *r);
 struct fetcher;
 
 /* NULL with err set when libcurl cannot be loaded. cfg must outlive the fetcher. */
-struct fetcher *fetch_new(const struct config *cfg, char *err, size_t errlen);
+struct fetcher *fetch_new(const struct config *cfg, struct err *err);
 void fetch_free(struct fetcher *f);
 
 /* POSTs body as application/ocsp-request to url. Returns 0 with res->ok set when an HTTP answer

@@ -14,19 +14,20 @@
 /* What the helpers below share: the configuration and where the error goes. */
 struct ctx {
 	const struct config *cfg;
-	char *err;
-	size_t errlen;
+	struct err *err;
 };
 
 static void errf(struct ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A server that cannot be reached or used: ERR_IO, try again later. */
 static void
 errf(struct ctx *x, const char *fmt, ...)
 {
 	va_list ap;
 
+	x->err->kind = ERR_IO;
 	va_start(ap, fmt);
-	vsnprintf(x->err, x->errlen, fmt, ap);
+	vsnprintf(x->err->msg, sizeof(x->err->msg), fmt, ap);
 	va_end(ap);
 }
 
@@ -288,16 +289,16 @@ fail:
 }
 
 redisContext *
-redis_connect(const struct config *cfg, enum redis_server which, char *err, size_t errlen)
+redis_connect(const struct config *cfg, enum redis_server which, struct err *err)
 {
-	struct ctx x = { cfg, err, errlen };
+	struct ctx x = { cfg, err };
 	struct redis_url primary, u;
 	int sentinel = cfg->redis_sentinel.n > 0;
 
 	memset(&primary, 0, sizeof(primary));
 	memset(&u, 0, sizeof(u));
 	if (cfg->redis == NULL || redis_url_parse(cfg->redis, &primary) == -1) {
-		errf(&x, "bad redis URL");
+		err_set(err, ERR_INPUT, "bad redis URL");
 		return NULL;
 	}
 	if (cfg->redis_password != NULL)
@@ -323,7 +324,7 @@ redis_connect(const struct config *cfg, enum redis_server which, char *err, size
 		return open_conn(&x, u.host, u.host, u.port, primary.pass, primary.db, 0);
 	}
 	if (redis_url_parse(cfg->redis_read, &u) == -1) {
-		errf(&x, "bad redis_read URL");
+		err_set(err, ERR_INPUT, "bad redis_read URL");
 		return NULL;
 	}
 	if (u.pass[0] == '\0')

@@ -4,6 +4,7 @@
 #define OCSP_PROXY_REDIS_H
 
 #include "config.h"
+#include "err.h"
 
 struct redisContext;
 
@@ -17,14 +18,16 @@ struct redis_url {
 /* Splits redis://[:PASS@]HOST[:PORT][/DB] or unix:///path[?db=N]. 0, or -1 when malformed. */
 int redis_url_parse(const char *url, struct redis_url *u);
 
+/* The two servers a store talks to; also the index of store.c's connections. */
 enum redis_server {
 	REDIS_PRIMARY,               /* `redis`, or the primary redis_sentinel names (ROLE checked) */
 	REDIS_READ,                  /* redis_read, else a live replica the Sentinels know */
+	REDIS_NSERVERS
 };
 
 /* Connects with redis_timeout on connect and every command, authenticates and selects the
- * database. NULL with err filled when it cannot. */
-struct redisContext *redis_connect(const struct config *cfg, enum redis_server which, char *err,
-                                   size_t errlen);
+ * database. NULL with err filled when it cannot (ERR_IO; ERR_INPUT for a bad URL). */
+struct redisContext *redis_connect(const struct config *cfg, enum redis_server which,
+                                   struct err *err);
 
 #endif

@@ -19,11 +19,9 @@
 /* Room for "{prefix}:lease:" and the longest CertID hex. */
 enum { KEYLEN = 700 };
 
-enum { PRIMARY, REPLICA };
-
 struct store {
 	const struct config *cfg;
-	redisContext *c[2];          /* the primary (every write); the read server (redis.h) */
+	redisContext *c[REDIS_NSERVERS]; /* the primary (every write), the read server (redis.h) */
 	/* A hit served by a replica is recorded on the primary later, by store_flush, so the
 	 * client has its answer before this host talks to a primary that may be far or gone. */
 	char pend_key[KEYLEN];       /* the entry's key */
@@ -32,7 +30,7 @@ struct store {
 	/* When recording last failed: a resident worker must not wait redis_timeout after every
 	 * hit while the primary is gone, so for a second after a failure hits go unrecorded. */
 	long long flush_failed_ms;
-	char err[256];
+	struct err err;
 };
 
 /* The names of ENTRY_FIELDS as a Lua list: 'resp', 'this', ... */
@@ -179,7 +177,7 @@ store_new(const struct config *cfg)
 }
 
 static void
-disconnect(struct store *st, int which)
+disconnect(struct store *st, enum redis_server which)
 {
 	if (st->c[which] != NULL)
 		redisFree(st->c[which]);
@@ -191,42 +189,53 @@ store_free(struct store *st)
 {
 	if (st == NULL)
 		return;
-	disconnect(st, PRIMARY);
-	disconnect(st, REPLICA);
+	disconnect(st, REDIS_PRIMARY);
+	disconnect(st, REDIS_READ);
 	free(st);
 }
 
 const char *
 store_error(const struct store *st)
 {
-	return st->err[0] != '\0' ? st->err : "no error";
+	return err_str(&st->err);
 }
 
-static void
-set_err(struct store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-set_err(struct store *st, const char *fmt, ...)
+enum err_kind
+store_error_kind(const struct store *st)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(st->err, sizeof(st->err), fmt, ap);
-	va_end(ap);
+	return st->err.kind;
 }
 
-/* Opens the primary (which == PRIMARY) or the read server on first use. */
+/* An error reply: its code (the first word) says whether Redis refuses only writes. */
+static void
+reply_error(struct store *st, const redisReply *r)
+{
+	int nowrite = strncmp(r->str, "OOM ", 4) == 0 || strncmp(r->str, "READONLY ", 9) == 0;
+
+	err_set(&st->err, nowrite ? ERR_NOWRITE : ERR_REFUSED, "redis: %s", r->str);
+}
+
+/* A transport error on connection which: dropped, so the next call reconnects. */
+static void
+lost(struct store *st, enum redis_server which)
+{
+	redisContext *c = st->c[which];
+
+	err_set(&st->err, ERR_IO, "redis: %s", c->errstr[0] ? c->errstr : "connection lost");
+	disconnect(st, which);
+}
+
+/* Opens the primary (which == REDIS_PRIMARY) or the read server on first use. */
 static int
-conn(struct store *st, int which)
+conn(struct store *st, enum redis_server which)
 {
 	if (st->c[which] != NULL)
 		return 0;
 	if (st->cfg->redis == NULL || st->cfg->key_prefix == NULL) {
-		set_err(st, "no redis URL or key prefix configured");
+		err_set(&st->err, ERR_INPUT, "no redis URL or key prefix configured");
 		return -1;
 	}
-	st->c[which] = redis_connect(st->cfg, which == PRIMARY ? REDIS_PRIMARY : REDIS_READ, st->err,
-	                             sizeof(st->err));
+	st->c[which] = redis_connect(st->cfg, which, &st->err);
 	return st->c[which] != NULL ? 0 : -1;
 }
 
@@ -236,16 +245,14 @@ static redisReply *
 checked(struct store *st, redisReply *r)
 {
 	if (r == NULL) {
-		set_err(st, "redis: %s", st->c[PRIMARY]->errstr[0] ? st->c[PRIMARY]->errstr
-		                                                  : "connection lost");
-		disconnect(st, PRIMARY);
+		lost(st, REDIS_PRIMARY);
 		return NULL;
 	}
 	if (r->type == REDIS_REPLY_ERROR) {
-		set_err(st, "redis: %s", r->str);
+		reply_error(st, r);
 		/* A primary demoted by a failover: ask the Sentinels again on the next call. */
 		if (st->cfg->redis_sentinel.n > 0 && strncmp(r->str, "READONLY", 8) == 0)
-			disconnect(st, PRIMARY);
+			disconnect(st, REDIS_PRIMARY);
 		freeReplyObject(r);
 		return NULL;
 	}
@@ -259,10 +266,10 @@ command(struct store *st, const char *fmt, ...)
 	redisReply *r;
 	va_list ap;
 
-	if (conn(st, PRIMARY) == -1)
+	if (conn(st, REDIS_PRIMARY) == -1)
 		return NULL;
 	va_start(ap, fmt);
-	r = redisvCommand(st->c[PRIMARY], fmt, ap);
+	r = redisvCommand(st->c[REDIS_PRIMARY], fmt, ap);
 	va_end(ap);
 	return checked(st, r);
 }
@@ -271,9 +278,9 @@ command(struct store *st, const char *fmt, ...)
 static redisReply *
 command_argv(struct store *st, int argc, const char **argv, const size_t *lens)
 {
-	if (conn(st, PRIMARY) == -1)
+	if (conn(st, REDIS_PRIMARY) == -1)
 		return NULL;
-	return checked(st, redisCommandArgv(st->c[PRIMARY], argc, argv, lens));
+	return checked(st, redisCommandArgv(st->c[REDIS_PRIMARY], argc, argv, lens));
 }
 
 /* Key names, in one place: {P}:e:<hex>, {P}:due, {P}:lease:<hex>, {P}:stats, {P}:failing,
@@ -285,7 +292,7 @@ key(struct store *st, char *out, size_t len, const char *kind, const char *certi
 	int n;
 
 	if (st->cfg->key_prefix == NULL) {
-		set_err(st, "no key prefix configured");
+		err_set(&st->err, ERR_INPUT, "no key prefix configured");
 		return -1;
 	}
 	if (certid != NULL)
@@ -293,7 +300,7 @@ key(struct store *st, char *out, size_t len, const char *kind, const char *certi
 	else
 		n = snprintf(out, len, "{%s}:%s", st->cfg->key_prefix, kind);
 	if (n < 0 || (size_t)n >= len) {
-		set_err(st, "key too long");
+		err_set(&st->err, ERR_LIMIT, "key too long");
 		return -1;
 	}
 	return 0;
@@ -376,7 +383,7 @@ int_reply(struct store *st, redisReply *r)
 		return -1;
 	v = r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
 	if (r->type != REDIS_REPLY_INTEGER)
-		set_err(st, "redis: unexpected reply");
+		err_set(&st->err, ERR_PROTOCOL, "redis: unexpected reply");
 	freeReplyObject(r);
 	return (int)v;
 }
@@ -443,7 +450,7 @@ parse_entry(redisReply **e, size_t n, const redisReply *due, struct entry *out)
  * replica. 1 found, 0 absent, -1 error (a lost connection is dropped; an error reply such as
  * LOADING keeps it). */
 static int
-read_entry(struct store *st, int which, const struct keys *k, const char *certid, size_t n,
+read_entry(struct store *st, enum redis_server which, const struct keys *k, const char *certid, size_t n,
            struct entry *out)
 {
 	const char *argv[ALL_NFIELDS + 2];
@@ -462,17 +469,16 @@ read_entry(struct store *st, int which, const struct keys *k, const char *certid
 	redisAppendCommand(c, "ZSCORE %s %s", k->due, certid);
 	for (i = 0; i < 2; i++)
 		if (redisGetReply(c, (void **)&r[i]) != REDIS_OK || r[i] == NULL) {
-			set_err(st, "redis: %s", c->errstr[0] ? c->errstr : "connection lost");
-			disconnect(st, which);
+			lost(st, which);
 			goto out;
 		}
 	for (i = 0; i < 2; i++)
 		if (r[i]->type == REDIS_REPLY_ERROR) {
-			set_err(st, "redis: %s", r[i]->str);
+			reply_error(st, r[i]);
 			goto out;
 		}
 	if (r[0]->type != REDIS_REPLY_ARRAY || r[0]->elements != n) {
-		set_err(st, "redis: unexpected reply to HMGET");
+		err_set(&st->err, ERR_PROTOCOL, "redis: unexpected reply to HMGET");
 		goto out;
 	}
 	rc = parse_entry(r[0]->element, n, r[1], out);
@@ -493,18 +499,18 @@ primary_lookup(struct store *st, const struct keys *k, const char *certid, time_
 	int rc;
 
 	if (!count)
-		return read_entry(st, PRIMARY, k, certid, HIT_NFIELDS, out);
+		return read_entry(st, REDIS_PRIMARY, k, certid, HIT_NFIELDS, out);
 	snprintf(nows, sizeof(nows), "%lld", (long long)now);
 	r = command(st, "EVAL %s 3 %s %s %s %s %s", lookup_lua, k->e, k->due, k->stats, nows, certid);
 	if (r == NULL) {
 		/* A Redis that refuses writes (full under noeviction, or a read-only replica) can
 		 * still serve the hit: read without recording it. */
-		if (strstr(st->err, "OOM") != NULL || strstr(st->err, "READONLY") != NULL)
-			return read_entry(st, PRIMARY, k, certid, HIT_NFIELDS, out);
+		if (st->err.kind == ERR_NOWRITE)
+			return read_entry(st, REDIS_PRIMARY, k, certid, HIT_NFIELDS, out);
 		return -1;
 	}
 	if (r->type != REDIS_REPLY_ARRAY || r->elements < HIT_NFIELDS) {
-		set_err(st, "redis: unexpected reply to lookup");
+		err_set(&st->err, ERR_PROTOCOL, "redis: unexpected reply to lookup");
 		rc = -1;
 	} else {
 		rc = parse_entry(r->element, HIT_NFIELDS,
@@ -518,7 +524,7 @@ int
 store_lookup(struct store *st, const char *certid, time_t now, int count, struct entry *out)
 {
 	const struct config *cfg = st->cfg;
-	char primary_err[sizeof(st->err)];
+	struct err primary_err;
 	struct keys k;
 	int rc;
 
@@ -528,16 +534,16 @@ store_lookup(struct store *st, const char *certid, time_t now, int count, struct
 		return -1;
 	/* The local replica first; the primary when it is down or lacks the entry (replication
 	 * lags, and a miss costs a fetch). */
-	if (cfg->redis_read != NULL && read_entry(st, REPLICA, &k, certid, HIT_NFIELDS, out) == 1)
+	if (cfg->redis_read != NULL && read_entry(st, REDIS_READ, &k, certid, HIT_NFIELDS, out) == 1)
 		goto replica_hit;
 	rc = primary_lookup(st, &k, certid, now, count, out);
 	/* No local replica, the primary unreachable (a failover under way): a replica the
 	 * Sentinels know still holds the hits. */
 	if (rc == -1 && cfg->redis_read == NULL && cfg->redis_sentinel.n > 0) {
-		memcpy(primary_err, st->err, sizeof(primary_err));
-		if (read_entry(st, REPLICA, &k, certid, HIT_NFIELDS, out) == 1)
+		primary_err = st->err;
+		if (read_entry(st, REDIS_READ, &k, certid, HIT_NFIELDS, out) == 1)
 			goto replica_hit;
-		memcpy(st->err, primary_err, sizeof(st->err));
+		st->err = primary_err;
 	}
 	return rc;
 replica_hit:
@@ -560,7 +566,7 @@ store_flush(struct store *st)
 		return 0;
 	st->pend_stat = NULL;
 	if (st->flush_failed_ms != 0 && clock_ms() - st->flush_failed_ms < 1000) {
-		set_err(st, "primary unreachable a moment ago, hit not recorded");
+		err_set(&st->err, ERR_IO, "primary unreachable a moment ago, hit not recorded");
 		return -1;
 	}
 	if (key(st, ks, sizeof(ks), "stats", NULL) == -1)
@@ -581,7 +587,7 @@ store_get(struct store *st, const char *certid, struct entry *out)
 	memset(out, 0, sizeof(*out));
 	if (entry_keys(st, certid, &k) == -1)
 		return -1;
-	return read_entry(st, PRIMARY, &k, certid, ALL_NFIELDS, out);
+	return read_entry(st, REDIS_PRIMARY, &k, certid, ALL_NFIELDS, out);
 }
 
 /* store_put's argument for one field: points *arg at the value (its text, or num filled). */
@@ -631,7 +637,7 @@ store_put(struct store *st, const char *certid, const struct entry *e, time_t du
 
 	/* Without a response the entry would read as absent forever: refuse it here. */
 	if (e->resp == NULL || e->resp_len == 0) {
-		set_err(st, "store_put: empty response");
+		err_set(&st->err, ERR_INPUT, "store_put: empty response");
 		return -1;
 	}
 	if (entry_keys(st, certid, &k) == -1)
@@ -697,7 +703,7 @@ push_array(struct store *st, redisReply *r, struct strlist *out, size_t step)
 	if (r == NULL)
 		return -1;
 	if (r->type != REDIS_REPLY_ARRAY) {
-		set_err(st, "redis: unexpected reply");
+		err_set(&st->err, ERR_PROTOCOL, "redis: unexpected reply");
 		freeReplyObject(r);
 		return -1;
 	}
@@ -770,7 +776,7 @@ count_of(struct store *st, redisReply *r)
 	if (r->type == REDIS_REPLY_INTEGER)
 		n = r->integer;
 	else
-		set_err(st, "redis: unexpected reply to a count");
+		err_set(&st->err, ERR_PROTOCOL, "redis: unexpected reply to a count");
 	freeReplyObject(r);
 	return n;
 }
@@ -854,7 +860,7 @@ hgetall(struct store *st, const char *kind, struct strlist *names, struct strlis
 	if ((r = command(st, "HGETALL %s", k)) == NULL)
 		return -1;
 	if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) {
-		set_err(st, "redis: unexpected reply to HGETALL");
+		err_set(&st->err, ERR_PROTOCOL, "redis: unexpected reply to HGETALL");
 		freeReplyObject(r);
 		return -1;
 	}

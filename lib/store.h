@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <time.h>
 #include "config.h"
+#include "err.h"
 
 struct store;
 
@@ -79,8 +80,9 @@ void entry_free(struct entry *e);
 /* Never fails but for memory; connects on first use. cfg must outlive the store. */
 struct store *store_new(const struct config *cfg);
 void store_free(struct store *st);
-/* Last error, for logs. */
+/* The last error (err.h): its message, for logs, and its kind. */
 const char *store_error(const struct store *st);
+enum err_kind store_error_kind(const struct store *st);
 
 /* The hit path, one round trip: reads the entry's resp, this, next, etag, url, fetched,
  * status and due. With count, a found entry's hit time is recorded and a hit (next > now),

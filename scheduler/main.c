@@ -61,19 +61,19 @@ runtime_free(struct runtime *rt)
 }
 
 static int
-runtime_new(struct runtime *rt, const char *path, char *err, size_t errlen)
+runtime_new(struct runtime *rt, const char *path, struct err *err)
 {
 	memset(rt, 0, sizeof(*rt));
-	if (config_load(&rt->cfg, path, err, errlen) == -1)
+	if (config_load(&rt->cfg, path, err) == -1)
 		return -1;
 	if ((rt->store = store_new(&rt->cfg)) == NULL) {
-		snprintf(err, errlen, "out of memory");
+		err_set(err, ERR_NOMEM, "out of memory");
 		goto fail;
 	}
-	if ((rt->fetcher = fetch_new(&rt->cfg, err, errlen)) == NULL)
+	if ((rt->fetcher = fetch_new(&rt->cfg, err)) == NULL)
 		goto fail;
 	if (rt->cfg.trust_anchors != NULL &&
-	    (rt->trust = ocsp_trust_load(rt->cfg.trust_anchors, err, errlen)) == NULL)
+	    (rt->trust = ocsp_trust_load(rt->cfg.trust_anchors, err->msg, sizeof(err->msg))) == NULL)
 		goto fail;
 	return 0;
 fail:
@@ -109,7 +109,8 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	sigset_t block, open_mask;
 	const char *path = NULL;
-	char err[512], owner[300], host[256], line[256];
+	struct err err;
+	char owner[300], host[256], line[256];
 	long long wait_ms, backoff_ms = 1000, cap_ms, metrics_ms = 0;
 	uint64_t wd_usec = 0;
 	time_t now, due;
@@ -127,8 +128,8 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (runtime_new(&rt, path, err, sizeof(err)) == -1) {
-		fprintf(stderr, "ocsp-proxy-scheduler: %s\n", err);
+	if (runtime_new(&rt, path, &err) == -1) {
+		fprintf(stderr, "ocsp-proxy-scheduler: %s\n", err.msg);
 		return 1;
 	}
 	log_open("ocsp-proxy-scheduler", rt.cfg.log, rt.cfg.debug);
@@ -158,8 +159,8 @@ main(int argc, char **argv)
 	while (!stop_flag) {
 		if (reload_flag) {
 			reload_flag = 0;
-			if (runtime_new(&next, path, err, sizeof(err)) == -1) {
-				log_msg(LOG_ERR, "reload failed, keeping the old configuration: %s", err);
+			if (runtime_new(&next, path, &err) == -1) {
+				log_msg(LOG_ERR, "reload failed, keeping the old configuration: %s", err.msg);
 			} else {
 				runtime_free(&rt);
 				rt = next;

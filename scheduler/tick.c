@@ -57,7 +57,7 @@ settle(const struct tick_env *env, struct item *it, struct fetch_job *job, time_
 		snprintf(why, sizeof(why), "stored request does not parse");
 	} else {
 		if (!job->res.ok)
-			snprintf(why, sizeof(why), "upstream: %s", job->res.err);
+			snprintf(why, sizeof(why), "upstream: %.280s", job->res.err.msg);
 		else if (job->res.http_status != 200)
 			snprintf(why, sizeof(why), "upstream answered HTTP %ld", job->res.http_status);
 		else

@@ -17,7 +17,11 @@ load_text(const char *text, struct config *cfg, char *err, size_t errlen)
 
 	fputs(text, f);
 	fclose(f);
-	return config_load(cfg, path, err, errlen);
+	struct err e;
+	int rc = config_load(cfg, path, &e);
+
+	snprintf(err, errlen, "%s", rc == -1 ? e.msg : "");
+	return rc;
 }
 
 /* The error text for a one-line file, with the path replaced by "F". */
@@ -44,6 +48,7 @@ main(void)
 {
 	struct config cfg;
 	char err[512];
+	struct err e;
 	long long ms;
 	size_t sz;
 	int fd;
@@ -144,16 +149,17 @@ main(void)
 	CHECK_STR(error_of("redis_sentinel = 127.0.0.1:26379\n"), "F: redis_sentinel needs redis_master_name");
 
 	/* Which file: explicit (must exist), environment, default (may be missing). */
-	CHECK_INT(config_load(&cfg, "/nonexistent/ocsp-proxy.conf", err, sizeof(err)), -1);
-	CHECK(strstr(err, "/nonexistent/ocsp-proxy.conf") != NULL);
+	CHECK_INT(config_load(&cfg, "/nonexistent/ocsp-proxy.conf", &e), -1);
+	CHECK(strstr(e.msg, "/nonexistent/ocsp-proxy.conf") != NULL);
+	CHECK_INT(e.kind, ERR_INPUT);
 	setenv(CONFIG_ENV, path, 1);
 	load_text("key_prefix = fromenv\n", &cfg, err, sizeof(err));
 	config_free(&cfg);
-	CHECK_INT(config_load(&cfg, NULL, err, sizeof(err)), 0);
+	CHECK_INT(config_load(&cfg, NULL, &e), 0);
 	CHECK_STR(cfg.key_prefix, "fromenv");
 	config_free(&cfg);
 	setenv(CONFIG_ENV, "/nonexistent/env.conf", 1);
-	CHECK_INT(config_load(&cfg, NULL, err, sizeof(err)), -1);
+	CHECK_INT(config_load(&cfg, NULL, &e), -1);
 	unsetenv(CONFIG_ENV);
 
 	unlink(path);

@@ -278,12 +278,12 @@ test_post(struct fetcher *f, const char *base, struct seen *sv)
 	snprintf(url, sizeof(url), "%s/size/%d", base, MAX_BYTES + 1);
 	CHECK_INT(fetch_post(f, url, REQ_BODY, sizeof(REQ_BODY), &res), -1);
 	CHECK_INT(res.ok, 0);
-	CHECK_STR(res.err, "response larger than 1000 bytes");
+	CHECK_STR(res.err.msg, "response larger than 1000 bytes");
 	CHECK(res.body == NULL && res.len == 0);
 	fetch_result_free(&res);
 	snprintf(url, sizeof(url), "%s/chunked/%d", base, 50000);
 	CHECK_INT(fetch_post(f, url, REQ_BODY, sizeof(REQ_BODY), &res), -1);
-	CHECK_STR(res.err, "response larger than 1000 bytes");
+	CHECK_STR(res.err.msg, "response larger than 1000 bytes");
 	CHECK(res.body == NULL && res.len == 0);
 	fetch_result_free(&res);
 
@@ -293,13 +293,13 @@ test_post(struct fetcher *f, const char *base, struct seen *sv)
 	CHECK_INT(fetch_post(f, url, REQ_BODY, sizeof(REQ_BODY), &res), -1);
 	CHECK(clock_ms() - t0 >= 250 && clock_ms() - t0 < 1500);
 	CHECK_INT(res.ok, 0);
-	CHECK(strstr(res.err, "imed out") != NULL);
+	CHECK(strstr(res.err.msg, "imed out") != NULL);
 	fetch_result_free(&res);
 
 	snprintf(url, sizeof(url), "%s/reset", base);
 	CHECK_INT(fetch_post(f, url, REQ_BODY, sizeof(REQ_BODY), &res), -1);
 	CHECK_INT(res.ok, 0);
-	CHECK(res.err[0] != '\0');
+	CHECK(res.err.msg[0] != '\0');
 	fetch_result_free(&res);
 
 	/* Still usable after all those failures; an empty body is sent as such. */
@@ -314,7 +314,7 @@ test_post(struct fetcher *f, const char *base, struct seen *sv)
 	snprintf(url, sizeof(url), "http://localhost:%s", strrchr(base, ':') + 1);
 	strcat(url, "/ok");
 	CHECK_INT(fetch_post(f, url, REQ_BODY, sizeof(REQ_BODY), &res), -1);
-	CHECK_STR(res.err, "upstream host not allowed: localhost");
+	CHECK_STR(res.err.msg, "upstream host not allowed: localhost");
 	CHECK_INT(res.ok, 0);
 	CHECK_INT(fetch_post(f, "ftp://127.0.0.1/x", REQ_BODY, sizeof(REQ_BODY), &res), -1);
 	CHECK_INT(res.ok, 0);
@@ -393,10 +393,10 @@ test_many(struct fetcher *f, int port[2], struct seen *sv, struct config *cfg)
 	before = sv->requests;
 	CHECK_INT(fetch_many(f, more, 3, 4, 2, NULL), 0);
 	CHECK(more[0].done && !more[0].res.ok);
-	CHECK_STR(more[0].res.err, "upstream host not allowed: forbidden.example");
+	CHECK_STR(more[0].res.err.msg, "upstream host not allowed: forbidden.example");
 	CHECK(more[1].done && more[1].res.ok && more[1].res.http_status == 500);
 	CHECK(more[2].done && !more[2].res.ok && more[2].res.body == NULL);
-	CHECK_STR(more[2].res.err, "response larger than 1000 bytes");
+	CHECK_STR(more[2].res.err.msg, "response larger than 1000 bytes");
 	CHECK_INT(sv->requests, before + 2);
 	for (i = 0; i < 3; i++)
 		fetch_result_free(&more[i].res);
@@ -439,7 +439,8 @@ main(void)
 	struct config cfg;
 	struct fetcher *f;
 	struct seen *sv;
-	char err[256], base[64], *allow[] = { (char *)"127.0.0.1" };
+	char base[64], *allow[] = { (char *)"127.0.0.1" };
+	struct err ferr;
 	int lfd[2], port[2];
 	pid_t pid;
 
@@ -470,8 +471,8 @@ main(void)
 	cfg.allow_upstream.v = allow;
 	cfg.allow_upstream.n = 1;
 
-	if ((f = fetch_new(&cfg, err, sizeof(err))) == NULL) {
-		printf("fetch_new: %s\n", err);
+	if ((f = fetch_new(&cfg, &ferr)) == NULL) {
+		printf("fetch_new: %s\n", ferr.msg);
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
@@ -483,7 +484,7 @@ main(void)
 	fetch_free(f);
 
 	/* A second fetcher after the first is gone: global init and cleanup pair up. */
-	f = fetch_new(&cfg, err, sizeof(err));
+	f = fetch_new(&cfg, &ferr);
 	CHECK(f != NULL);
 	if (f != NULL) {
 		struct fetch_result res;
