@@ -70,7 +70,7 @@ out:
 	return rc;
 }
 
-int
+enum decode_result
 decode_request(const struct http_request *req, size_t max, struct ocsp_input *out)
 {
 	const char *path, *end, *slash, *sep;
@@ -83,15 +83,15 @@ decode_request(const struct http_request *req, size_t max, struct ocsp_input *ou
 		if (path == NULL)
 			path = sep + strlen(sep);
 		if (path == sep)
-			return -2;
+			return DECODE_BAD_TARGET;
 		if ((out->origin = strndup(req->target, (size_t)(path - req->target))) == NULL)
-			return -1;
+			return DECODE_NONE;
 		if (*path == '\0')
 			path = "/";
 	}
 	if (*path != '/') {
 		ocsp_input_free(out);
-		return -2;
+		return DECODE_BAD_TARGET;
 	}
 
 	if (req->method == HTTP_POST) {
@@ -103,7 +103,7 @@ decode_request(const struct http_request *req, size_t max, struct ocsp_input *ou
 		out->len = req->body_len;
 		if ((out->path = strdup(path)) == NULL)
 			goto bad;
-		return 0;
+		return DECODE_OK;
 	}
 
 	/* GET/HEAD: the request is the base64 after some '/', possibly itself containing '/'. The
@@ -116,12 +116,12 @@ decode_request(const struct http_request *req, size_t max, struct ocsp_input *ou
 		if (try_b64(slash + 1, (size_t)(end - slash - 1), max, out) == 0) {
 			if ((out->path = strndup(path, (size_t)(slash - path) + 1)) == NULL)
 				goto bad;
-			return 0;
+			return DECODE_OK;
 		}
 		if (slash + 1 >= end)
 			break;
 	}
 bad:
 	ocsp_input_free(out);
-	return -1;
+	return DECODE_NONE;
 }

@@ -16,10 +16,17 @@ struct ocsp_input {
 
 void ocsp_input_free(struct ocsp_input *in);
 
-/* 0 ok; -1 no OCSP request could be found (malformedRequest); -2 bad target (400). GET accepts
+enum decode_result {
+	DECODE_OK = 0,
+	DECODE_NONE,                 /* no OCSP request could be found: malformedRequest */
+	DECODE_BAD_TARGET,           /* the request target is not a path or URL: 400 */
+};
+
+/* Finds the request in req. GET accepts
  * what real clients send: %-escapes (nginx), raw '/' '+' '=', '+' turned into a space, a doubled
  * slash, a path prefix before the base64. The DER is only checked for its outer SEQUENCE length
  * here; ocsp_request_parse validates it. max bounds the decoded size. */
-int decode_request(const struct http_request *req, size_t max, struct ocsp_input *out);
+enum decode_result decode_request(const struct http_request *req, size_t max,
+                                  struct ocsp_input *out);
 
 #endif

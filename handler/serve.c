@@ -234,7 +234,8 @@ cache_answer(struct exchange *x, struct answer *a)
 	}
 }
 
-/* The upstream for this request, in the documented order. 0 found, 1 when an answer was sent. */
+/* The upstream for this request, in the documented order. 0 found, -1 none allowed (the
+ * client has had its refusal). */
 static int
 choose_upstream(struct exchange *x)
 {
@@ -251,12 +252,12 @@ choose_upstream(struct exchange *x)
 	if (x->upstream == NULL) {
 		send_ocsp_error(x, OCSP_ST_UNAUTHORIZED, "rejected",
 		                "no upstream responder known for this request");
-		return 1;
+		return -1;
 	}
 	x->o.upstream = x->upstream;
 	if (url_parse(x->upstream, &u) == -1 || !url_host_allowed(cfg, u.host)) {
 		send_plain(x, 403, "rejected", "upstream host not in allow_upstream");
-		return 1;
+		return -1;
 	}
 	return 0;
 }
@@ -395,6 +396,7 @@ handler_serve(struct handler *h, int in, int out)
 	const struct config *cfg = h->cfg;
 	struct exchange *x;
 	long long t0 = clock_ms();
+	enum decode_result dr;
 	int rc, status = 1;
 
 	if ((x = calloc(1, sizeof(*x))) == NULL)
@@ -416,12 +418,12 @@ handler_serve(struct handler *h, int in, int out)
 		send_health(x);
 		goto logged;
 	}
-	rc = decode_request(&x->req, cfg->max_request_bytes, &x->input);
-	if (rc == -2) {
+	dr = decode_request(&x->req, cfg->max_request_bytes, &x->input);
+	if (dr == DECODE_BAD_TARGET) {
 		send_plain(x, 400, "rejected", "bad request target");
 		goto logged;
 	}
-	if (rc == -1 || ocsp_request_parse(x->input.der, x->input.len, &x->oreq) == -1) {
+	if (dr == DECODE_NONE || ocsp_request_parse(x->input.der, x->input.len, &x->oreq) == -1) {
 		send_ocsp_error(x, OCSP_ST_MALFORMED, "rejected", "not an OCSP request");
 		goto logged;
 	}
@@ -436,7 +438,7 @@ handler_serve(struct handler *h, int in, int out)
 	}
 	if (rc == 1) {
 		x->upstream = x->named;
-		if (choose_upstream(x) != 0)
+		if (choose_upstream(x) == -1)
 			goto logged;
 	}
 
@@ -447,7 +449,7 @@ handler_serve(struct handler *h, int in, int out)
 			goto logged;
 		}
 	}
-	if (choose_upstream(x) != 0)
+	if (choose_upstream(x) == -1)
 		goto logged;
 	forward(x);
 logged:

@@ -933,7 +933,7 @@ store_earliest_next(struct store *st, time_t *when)
 		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
 		    r->element[0]->type != REDIS_REPLY_INTEGER ||
 		    r->element[1]->type != REDIS_REPLY_INTEGER) {
-			set_err(st, "redis: unexpected reply");
+			err_set(&st->err, ERR_PROTOCOL, "redis: unexpected reply");
 			freeReplyObject(r);
 			return -1;
 		}

@@ -10,7 +10,7 @@
 static const char req_b64[] =
     "MEMwQTA/MD0wOzAJBgUrDgMCGgUABBS/cFLIucD3YMiRI+CZgV6ywDlCJgQUTdSPrpIVZVVFKultp9Y4YyrmAogCAhAB";
 
-static int
+static enum decode_result
 decode_target(const char *target, enum http_method m, struct ocsp_input *in)
 {
 	struct http_request r;
@@ -109,11 +109,11 @@ main(void)
 	ocsp_input_free(&in);
 
 	/* not a request */
-	CHECK_INT(decode_target("/", HTTP_GET, &in), -1);
-	CHECK_INT(decode_target("/favicon.ico", HTTP_GET, &in), -1);
-	CHECK_INT(decode_target("/%zz", HTTP_GET, &in), -1);
-	CHECK_INT(decode_target("/MEMwQTA", HTTP_GET, &in), -1);
-	CHECK_INT(decode_target("http://", HTTP_GET, &in), -2);
+	CHECK_INT(decode_target("/", HTTP_GET, &in), DECODE_NONE);
+	CHECK_INT(decode_target("/favicon.ico", HTTP_GET, &in), DECODE_NONE);
+	CHECK_INT(decode_target("/%zz", HTTP_GET, &in), DECODE_NONE);
+	CHECK_INT(decode_target("/MEMwQTA", HTTP_GET, &in), DECODE_NONE);
+	CHECK_INT(decode_target("http://", HTTP_GET, &in), DECODE_BAD_TARGET);
 
 	/* POST: the body as is, the path for Host-based upstreams */
 	memset(&post, 0, sizeof(post));
@@ -126,9 +126,9 @@ main(void)
 	CHECK_STR(in.path, "/ocsp");
 	ocsp_input_free(&in);
 	post.body_len = 0;
-	CHECK_INT(decode_request(&post, 16384, &in), -1);
+	CHECK_INT(decode_request(&post, 16384, &in), DECODE_NONE);
 	post.body_len = (size_t)wantlen;
-	CHECK_INT(decode_request(&post, 10, &in), -1);
+	CHECK_INT(decode_request(&post, 10, &in), DECODE_NONE);
 
 	return CHECK_DONE();
 }
