@@ -37,6 +37,27 @@ silence_stderr(void)
 	}
 }
 
+/* A per-connection handler with a configuration it cannot use: the client still deserves an
+ * answer, and the operator a log line where the file says logs go, when it says so. There is
+ * no earlier configuration to fall back on: each connection starts a fresh process that reads
+ * only the file (resident mode keeps the last good one across SIGHUP). */
+static void
+broken_config(const char *path, const char *err)
+{
+	char target[1024];
+
+	if (config_peek(path, "log", target, sizeof(target)) == -1)
+		snprintf(target, sizeof(target), "auto");
+	log_open("ocsp-proxy-handler", target, 0);
+	if (!log_uses_stderr())
+		silence_stderr();
+	log_msg(LOG_ERR, "configuration: %s; answering HTTP 500 until it is fixed (a per-connection "
+	        "handler reads the file at every connection and has no earlier configuration to "
+	        "fall back on; check edits with ocsp-proxy-handler -t)", err);
+	respond_error(STDOUT_FILENO, 500, 1000);
+	log_close();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -73,12 +94,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "ocsp-proxy-handler: %s\n", err.msg);
 			return 1;
 		}
-		/* The client still deserves an answer, and the operator a log line. */
-		log_open("ocsp-proxy-handler", "auto", 0);
-		log_msg(LOG_ERR, "configuration: %s", err.msg);
-		silence_stderr();
-		respond_error(STDOUT_FILENO, 500, 1000);
-		log_close();
+		broken_config(path, err.msg);
 		return 1;
 	}
 
@@ -90,13 +106,14 @@ main(int argc, char **argv)
 			config_free(&cfg);
 			return 1;
 		}
-		log_open("ocsp-proxy-handler", cfg.log, cfg.debug);
+		log_open("ocsp-proxy-handler", cfg.log, log_flags(cfg.debug, cfg.log_format));
 		return resident_run(lfd, path, &cfg);
 	}
 
-	if (strcmp(cfg.log, "stderr") != 0)
+	/* log_open refuses stderr when it is the client's socket; anything else goes nowhere. */
+	log_open("ocsp-proxy-handler", cfg.log, log_flags(cfg.debug, cfg.log_format));
+	if (!log_uses_stderr())
 		silence_stderr();
-	log_open("ocsp-proxy-handler", cfg.log, cfg.debug);
 
 	handler_init(&h, &cfg);
 	rc = handler_serve(&h, STDIN_FILENO, STDOUT_FILENO);

@@ -104,7 +104,7 @@ worker(int lfd, const struct config *cfg, const sigset_t *open_mask)
 	signal(SIGHUP, SIG_IGN);
 	sigprocmask(SIG_SETMASK, open_mask, NULL);
 	signal(SIGCHLD, SIG_DFL);
-	log_open("ocsp-proxy-handler", cfg->log, cfg->debug);
+	log_open("ocsp-proxy-handler", cfg->log, log_flags(cfg->debug, cfg->log_format));
 	handler_init(&h, cfg);
 	while (!stop_flag) {
 		cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -206,7 +206,8 @@ resident_run(int lfd, const char *path, struct config *cfg)
 				stop_workers(pids, n, cfg->read_timeout + cfg->upstream_timeout);
 				config_free(cfg);
 				*cfg = next;
-				log_open("ocsp-proxy-handler", cfg->log, cfg->debug);
+				log_open("ocsp-proxy-handler", cfg->log,
+				         log_flags(cfg->debug, cfg->log_format));
 				n = count_workers(cfg);
 				for (i = 0; i < n; i++)
 					pids[i] = spawn(lfd, cfg, &open_mask);

@@ -94,6 +94,8 @@ respond(int fd, const struct reply *r, time_t now, long long timeout_ms)
 	} else {
 		ADD("Cache-Control: max-age=0, no-cache\r\n");
 	}
+	if (r->request_id != NULL && r->request_id[0] != '\0')
+		ADD("X-Request-Id: %s\r\n", r->request_id);
 	ADD("Connection: close\r\n\r\n");
 #undef ADD
 	if (with_body && !r->head) {
@@ -109,6 +111,12 @@ out:
 int
 respond_error(int fd, int status, long long timeout_ms)
 {
+	return respond_error_id(fd, status, NULL, timeout_ms);
+}
+
+int
+respond_error_id(int fd, int status, const char *request_id, long long timeout_ms)
+{
 	char text[64];
 	struct reply r;
 	int n;
@@ -118,5 +126,6 @@ respond_error(int fd, int status, long long timeout_ms)
 	r.status = status;
 	r.body = (const unsigned char *)text;
 	r.len = n > 0 ? (size_t)n : 0;
+	r.request_id = request_id;
 	return respond(fd, &r, time(NULL), timeout_ms);
 }

@@ -16,6 +16,7 @@ struct reply {
 	time_t due;                  /* next planned refresh, caps max-age */
 	const char *etag;            /* hex, quoted on output */
 	int head;                    /* HEAD request: headers only */
+	const char *request_id;      /* sent as X-Request-Id when set */
 };
 
 /* Formats t as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") into out (30 bytes). */
@@ -27,5 +28,7 @@ int respond(int fd, const struct reply *r, time_t now, long long timeout_ms);
 
 /* Error answer without OCSP body: status with a short text/plain reason, no-cache. */
 int respond_error(int fd, int status, long long timeout_ms);
+/* The same with an X-Request-Id header (request_id may be NULL). */
+int respond_error_id(int fd, int status, const char *request_id, long long timeout_ms);
 
 #endif

@@ -15,6 +15,7 @@
 #include "http.h"
 #include "log.h"
 #include "ocsp.h"
+#include "peer.h"
 #include "policy.h"
 #include "respond.h"
 #include "route.h"
@@ -45,6 +46,8 @@ struct exchange {
 	const char *upstream;
 	struct fetch_result fr;
 	struct outcome o;
+	char rid[REQUEST_ID_LEN + 1]; /* request id: log line and X-Request-Id */
+	char client[80];             /* peer address, taken before the client can go away */
 };
 
 void
@@ -106,7 +109,7 @@ static int
 send_plain(struct exchange *x, int status, const char *result, const char *why)
 {
 	set_outcome(x, status, result, "%s", why);
-	return respond_error(x->out, status, x->h->cfg->read_timeout);
+	return respond_error_id(x->out, status, x->rid, x->h->cfg->read_timeout);
 }
 
 /* An OCSP answer that must not be cached by anyone: errors, relays, pass-through. */
@@ -121,6 +124,7 @@ send_uncached(struct exchange *x, const unsigned char *der, size_t len)
 	r.len = len;
 	r.ocsp = 1;
 	r.head = x->req.method == HTTP_HEAD;
+	r.request_id = x->rid;
 	return respond(x->out, &r, x->now, x->h->cfg->read_timeout);
 }
 
@@ -165,6 +169,7 @@ send_cacheable(struct exchange *x, const unsigned char *der, size_t len, time_t 
 	r.due = due;
 	r.etag = etag;
 	r.head = x->req.method == HTTP_HEAD;
+	r.request_id = x->rid;
 	x->o.status = r.status;
 	return respond(x->out, &r, x->now, x->h->cfg->read_timeout);
 }
@@ -337,8 +342,8 @@ forward(struct exchange *x)
 static void
 log_request(const struct exchange *x, const char *method, long long t0)
 {
-	char status[16], dur[32];
-	const char *fields[16];
+	char status[16], dur[32], serial[OCSP_KEY_MAX + 1];
+	const char *fields[24];
 	int i = 0;
 
 	snprintf(status, sizeof(status), "%d", x->o.status);
@@ -357,6 +362,13 @@ log_request(const struct exchange *x, const char *method, long long t0)
 	fields[i++] = dur;
 	fields[i++] = "REASON";
 	fields[i++] = x->o.reason;
+	fields[i++] = "CLIENT";
+	fields[i++] = x->client[0] != '\0' ? x->client : NULL;
+	fields[i++] = "REQUEST_ID";
+	fields[i++] = x->rid;
+	fields[i++] = "SERIAL";
+	fields[i++] = x->have_oreq && ocsp_request_serial(&x->oreq, serial, sizeof(serial)) == 0
+	                  ? serial : NULL;
 	fields[i] = NULL;
 	log_event(strcmp(x->o.result, "error") == 0 ? LOG_WARNING : LOG_INFO, "request", fields);
 }
@@ -374,6 +386,7 @@ send_health(struct exchange *x)
 	r.body = (const unsigned char *)body;
 	r.len = strlen(body);
 	r.head = x->req.method == HTTP_HEAD;
+	r.request_id = x->rid;
 	n = r.len > 0 && body[r.len - 1] == '\n' ? r.len - 1 : r.len;
 	set_outcome(x, r.status, "health", "%.*s", (int)n, body);
 	respond(x->out, &r, x->now, x->h->cfg->read_timeout);
@@ -405,6 +418,8 @@ handler_serve(struct handler *h, int in, int out)
 	x->in = in;
 	x->out = out;
 	x->o.result = "rejected";
+	peer_request_id(x->rid);
+	peer_address(in, x->client, sizeof(x->client));
 
 	rc = http_read_request(in, out, cfg, &x->req);
 	x->now = time(NULL);

@@ -60,6 +60,7 @@ static const struct key keys[] = {
 	{ "listen",                   T_STR,   O(listen), NULL, 0, 0 },
 	{ "workers",                  T_INT,   O(workers), "0", 0, 256 },
 	{ "log",                      T_STR,   O(log), "auto", 0, 0 },
+	{ "log_format",               T_STR,   O(log_format), "logfmt", 0, 0 },
 	{ "debug",                    T_BOOL,  O(debug), "no", 0, 0 },
 };
 #undef O
@@ -389,6 +390,17 @@ check(const struct config *cfg, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: retry_min is longer than retry_max", where);
 		return -1;
 	}
+	if (strcmp(cfg->log, "auto") != 0 && strcmp(cfg->log, "journal") != 0 &&
+	    strcmp(cfg->log, "syslog") != 0 && strcmp(cfg->log, "stderr") != 0 && cfg->log[0] != '/') {
+		snprintf(err, errlen, "%s: bad value '%s' for log (auto, journal, syslog, stderr or an "
+		         "absolute file path)", where, cfg->log);
+		return -1;
+	}
+	if (strcmp(cfg->log_format, "logfmt") != 0 && strcmp(cfg->log_format, "json") != 0) {
+		snprintf(err, errlen, "%s: bad value '%s' for log_format (logfmt or json)", where,
+		         cfg->log_format);
+		return -1;
+	}
 	if (cfg->redis_sentinel.n > 0 && cfg->redis_master_name == NULL) {
 		snprintf(err, errlen, "%s: redis_sentinel needs redis_master_name", where);
 		return -1;
@@ -496,4 +508,36 @@ config_cli(int argc, char **argv, const char *prog, const char *usage, const cha
 	argv[n] = NULL;
 	*rest = n;
 	return 0;
+}
+
+int
+config_peek(const char *path, const char *name, char *out, size_t outlen)
+{
+	char line[MAX_LINE + 2], *eq, *hash;
+	FILE *f;
+	int found = -1;
+
+	if (path == NULL && (path = getenv(CONFIG_ENV)) != NULL && *path == '\0')
+		path = NULL;
+	if ((f = fopen(path != NULL ? path : CONFIG_DEFAULT_PATH, "r")) == NULL)
+		return -1;
+	/* The same reading as read_file's, without its checks: a later bad line must not hide
+	 * where the operator wanted the log to go. */
+	while (fgets(line, sizeof(line), f) != NULL) {
+		for (hash = line; (hash = strchr(hash, '#')) != NULL; hash++)
+			if (hash == line || hash[-1] == ' ' || hash[-1] == '\t') {
+				*hash = '\0';
+				break;
+			}
+		if ((eq = strchr(line, '=')) == NULL)
+			continue;
+		*eq = '\0';
+		trim(line);
+		trim(eq + 1);
+		if (strcmp(line, name) == 0 && eq[1] != '\0' &&
+		    snprintf(out, outlen, "%s", eq + 1) < (int)outlen)
+			found = 0;
+	}
+	fclose(f);
+	return found;
 }

@@ -73,6 +73,7 @@ struct config {
 
 	/* logging: "auto" (journal, else syslog), "journal", "syslog", "stderr", or a file path */
 	char *log;
+	char *log_format;            /* "logfmt" or "json" */
 	int debug;
 };
 
@@ -81,6 +82,9 @@ struct config {
  * error. On error fills err (ERR_INPUT, "file:line: message") and returns -1; cfg is then freed. */
 int config_load(struct config *cfg, const char *path, struct err *err);
 void config_free(struct config *cfg);
+/* The last value of key name in the file config_load would read, however broken the rest of it
+ * (for a broken configuration to be reported where the operator wanted logs). 0 found, -1 not. */
+int config_peek(const char *path, const char *name, char *out, size_t outlen);
 
 /* "500ms", "30s", "30m", "1h", "7d" or plain seconds, into milliseconds. 0 ok, -1 bad. */
 int config_parse_duration(const char *s, long long *ms);

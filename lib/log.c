@@ -1,5 +1,6 @@
-/* log: one structured line per event, to the journal (native protocol), syslog, stderr or a file.
- * The journal is spoken to directly (one datagram) so a cache hit need not load libsystemd. */
+/* log: one structured line per event, to the journal (native protocol), syslog, stderr or a file,
+ * as logfmt (values quoted where needed) or JSON. The journal is spoken to directly (one
+ * datagram) so a cache hit need not load libsystemd. */
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "log.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
+#define SYSLOG_SOCKET "/dev/log"
 
 enum sink { SINK_SYSLOG, SINK_JOURNAL, SINK_STDERR, SINK_FILE };
 
@@ -21,46 +23,116 @@ enum sink { SINK_SYSLOG, SINK_JOURNAL, SINK_STDERR, SINK_FILE };
 static struct {
 	enum sink sink;
 	int fd;                      /* journal socket or file, -1 when none */
-	int debug;
+	int flags;                   /* LOG_F_* */
 	char ident[64];
-} logger = { SINK_SYSLOG, -1, 0, "ocsp-proxy" };
+	char note[200];              /* why the sink is not the one asked for, logged once */
+} logger = { SINK_SYSLOG, -1, 0, "ocsp-proxy", "" };
 
-void
-log_open(const char *ident, const char *target, int debug)
+int
+log_stderr_is_client(void)
 {
-	struct sockaddr_un sa;
+	struct stat in, err;
+
+	/* xinetd (and inetd) hand the client's socket over as stdin, stdout and stderr. */
+	return fstat(STDERR_FILENO, &err) == 0 && S_ISSOCK(err.st_mode) &&
+	       fstat(STDIN_FILENO, &in) == 0 && in.st_dev == err.st_dev && in.st_ino == err.st_ino;
+}
+
+static int
+is_socket(const char *path)
+{
 	struct stat sb;
 
-	log_close();
-	snprintf(logger.ident, sizeof(logger.ident), "%s", ident);
-	logger.debug = debug;
-	logger.sink = SINK_SYSLOG;
-	if (target == NULL || strcmp(target, "auto") == 0)
-		target = stat(JOURNAL_SOCKET, &sb) == 0 ? "journal" : "syslog";
-	if (strcmp(target, "journal") == 0) {
-		logger.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		memset(&sa, 0, sizeof(sa));
-		sa.sun_family = AF_UNIX;
-		strcpy(sa.sun_path, JOURNAL_SOCKET);
-		if (logger.fd != -1 &&
-		    connect(logger.fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-			logger.sink = SINK_JOURNAL;
-			return;
-		}
-		if (logger.fd != -1)
-			close(logger.fd);
-		logger.fd = -1;
-	} else if (strcmp(target, "stderr") == 0) {
+	return stat(path, &sb) == 0 && S_ISSOCK(sb.st_mode);
+}
+
+static int
+open_journal(void)
+{
+	struct sockaddr_un sa;
+
+	logger.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	strcpy(sa.sun_path, JOURNAL_SOCKET);
+	if (logger.fd != -1 && connect(logger.fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		logger.sink = SINK_JOURNAL;
+		return 0;
+	}
+	if (logger.fd != -1)
+		close(logger.fd);
+	logger.fd = -1;
+	return -1;
+}
+
+/* "auto": the journal, else syslog where something listens on /dev/log, else stderr unless
+ * it is the client's connection. Only then syslog blindly, and log_sink says so. */
+static void
+open_auto(void)
+{
+	if (open_journal() == 0)
+		return;
+	if (is_socket(SYSLOG_SOCKET)) {
+		logger.sink = SINK_SYSLOG;
+		return;
+	}
+	if (!log_stderr_is_client() && fcntl(STDERR_FILENO, F_GETFD) != -1) {
 		logger.sink = SINK_STDERR;
 		return;
+	}
+	logger.sink = SINK_SYSLOG;
+	snprintf(logger.note, sizeof(logger.note),
+	         "no journal, no syslog on " SYSLOG_SOCKET " and stderr is the client: "
+	         "set log to a file");
+}
+
+void
+log_open(const char *ident, const char *target, int flags)
+{
+	log_close();
+	snprintf(logger.ident, sizeof(logger.ident), "%s", ident);
+	logger.flags = flags;
+	logger.sink = SINK_SYSLOG;
+	logger.note[0] = '\0';
+	if (target == NULL || strcmp(target, "auto") == 0) {
+		open_auto();
+	} else if (strcmp(target, "journal") == 0) {
+		if (open_journal() == -1)
+			snprintf(logger.note, sizeof(logger.note),
+			         "log = journal, but " JOURNAL_SOCKET " does not answer: using syslog");
+	} else if (strcmp(target, "stderr") == 0) {
+		if (!log_stderr_is_client()) {
+			logger.sink = SINK_STDERR;
+			return;
+		}
+		open_auto();
+		snprintf(logger.note, sizeof(logger.note),
+		         "log = stderr refused: stderr is the client's connection (inetd/xinetd)");
 	} else if (target[0] == '/') {
 		logger.fd = open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 		if (logger.fd != -1) {
 			logger.sink = SINK_FILE;
 			return;
 		}
+		open_auto();
+		snprintf(logger.note, sizeof(logger.note), "cannot open log file %s: %m", target);
 	}
-	openlog(logger.ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	if (logger.sink == SINK_SYSLOG)
+		openlog(logger.ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	if (logger.note[0] != '\0')
+		log_msg(LOG_WARNING, "%s", logger.note);
+}
+
+int
+log_uses_stderr(void)
+{
+	return logger.sink == SINK_STDERR;
+}
+
+const char *
+log_sink_note(void)
+{
+	return logger.note[0] != '\0' ? logger.note : NULL;
 }
 
 void
@@ -74,92 +146,186 @@ log_close(void)
 	logger.sink = SINK_SYSLOG;
 }
 
-/* Appends src to buf at *off, newlines flattened: one event is one line everywhere. Two bytes
- * stay free for the callers' separators and final newline. */
+/* A bounded line: every put stops one byte short of the end, kept for the final newline. */
+struct line {
+	char b[8192];
+	size_t n;
+};
+
 static void
-append(char *buf, size_t size, size_t *off, const char *src)
+put_char(struct line *l, char c)
 {
-	for (; *src != '\0' && *off + 3 < size; src++)
-		buf[(*off)++] = (*src == '\n' || *src == '\r') ? ' ' : *src;
-	buf[*off] = '\0';
+	if (l->n + 2 < sizeof(l->b))
+		l->b[l->n++] = c;
 }
 
 static void
-append_lower(char *buf, size_t size, size_t *off, const char *src)
+put(struct line *l, const char *s)
 {
-	for (; *src != '\0' && *off + 3 < size; src++)
-		buf[(*off)++] = (*src >= 'A' && *src <= 'Z') ? (char)(*src - 'A' + 'a') : *src;
-	buf[*off] = '\0';
+	for (; *s != '\0'; s++)
+		put_char(l, *s == '\n' || *s == '\r' ? ' ' : *s);
+}
+
+/* Escapes for a quoted logfmt or JSON value: quote, backslash, control bytes; for JSON also
+ * bytes above 127, so hostile input never makes the line invalid. */
+static void
+put_escaped(struct line *l, const char *s, int json)
+{
+	char hex[8];
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			put_char(l, '\\');
+			put_char(l, (char)c);
+		} else if (c == '\n') {
+			put(l, "\\n");
+		} else if (c == '\t') {
+			put(l, "\\t");
+		} else if (c < 0x20 || c == 0x7f || (json && c >= 0x80)) {
+			snprintf(hex, sizeof(hex), "\\u%04x", c);
+			put(l, hex);
+		} else {
+			put_char(l, (char)c);
+		}
+	}
+}
+
+/* logfmt: bare when the value is plain, else in quotes. */
+static int
+plain(const char *v)
+{
+	if (*v == '\0')
+		return 0;
+	for (; *v != '\0'; v++)
+		if (*v == ' ' || *v == '=' || *v == '"' || *v == '\\' || (unsigned char)*v < 0x20 ||
+		    *v == 0x7f)
+			return 0;
+	return 1;
+}
+
+static void
+put_value(struct line *l, const char *v)
+{
+	if (plain(v)) {
+		put(l, v);
+		return;
+	}
+	put_char(l, '"');
+	put_escaped(l, v, 0);
+	put_char(l, '"');
+}
+
+/* key=value (logfmt) or , "key":"value" (JSON); the key lower-cased. */
+static void
+put_field(struct line *l, const char *k, const char *v, int json)
+{
+	if (json) {
+		put(l, l->n > 1 ? ",\"" : "\"");
+	} else if (l->n > 0) {
+		put_char(l, ' ');
+	}
+	for (; *k != '\0'; k++)
+		put_char(l, *k >= 'A' && *k <= 'Z' ? (char)(*k - 'A' + 'a') : *k);
+	put(l, json ? "\":" : "=");
+	if (json) {
+		put_char(l, '"');
+		put_escaped(l, v, 1);
+		put_char(l, '"');
+	} else {
+		put_value(l, v);
+	}
+}
+
+static const char *
+level_name(int prio)
+{
+	static const char *names[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info",
+	                               "debug" };
+
+	return prio >= 0 && prio <= 7 ? names[prio] : "info";
 }
 
 static void
 emit_journal(int prio, const char *msg, const char *const *fields)
 {
-	char buf[8192], num[16];
-	size_t off = 0, i;
+	struct line l = { .n = 0 };
+	char num[16];
+	size_t i;
 
-	append(buf, sizeof(buf), &off, "MESSAGE=");
-	append(buf, sizeof(buf), &off, msg);
-	buf[off++] = '\n';
-	snprintf(num, sizeof(num), "PRIORITY=%d", prio);
-	append(buf, sizeof(buf), &off, num);
-	buf[off++] = '\n';
-	append(buf, sizeof(buf), &off, "SYSLOG_IDENTIFIER=");
-	append(buf, sizeof(buf), &off, logger.ident);
+	put(&l, "MESSAGE=");
+	put(&l, msg);
+	snprintf(num, sizeof(num), "\nPRIORITY=%d", prio);
+	put(&l, num);
+	put(&l, "\nSYSLOG_IDENTIFIER=");
+	put(&l, logger.ident);
 	for (i = 0; fields != NULL && fields[i] != NULL; i += 2) {
 		if (fields[i + 1] == NULL)
 			continue;
-		buf[off++] = '\n';
-		append(buf, sizeof(buf), &off, "OCSP_");
-		append(buf, sizeof(buf), &off, fields[i]);
-		append(buf, sizeof(buf), &off, "=");
-		append(buf, sizeof(buf), &off, fields[i + 1]);
+		put(&l, "\nOCSP_");
+		put(&l, fields[i]);
+		put_char(&l, '=');
+		put(&l, fields[i + 1]);
 	}
-	buf[off++] = '\n';
-	if (send(logger.fd, buf, off, MSG_NOSIGNAL) == -1)
+	l.b[l.n++] = '\n';
+	if (send(logger.fd, l.b, l.n, MSG_NOSIGNAL) == -1)
 		syslog(LOG_DAEMON | prio, "%s", msg);
+}
+
+/* The text line: ts (files and stderr: they have no timestamp of their own; milliseconds, UTC),
+ * level, prog and pid (syslog adds its own), msg, then the fields. */
+static void
+format_line(struct line *l, int prio, const char *msg, const char *const *fields, int json)
+{
+	char stamp[40], ms[8], pid[16];
+	struct timespec ts;
+	struct tm tm;
+	size_t i;
+
+	if (json)
+		put_char(l, '{');
+	if (logger.sink != SINK_SYSLOG) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(stamp, sizeof(stamp) - 8, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(ms, sizeof(ms), ".%03ldZ", ts.tv_nsec / 1000000 % 1000);
+		strcat(stamp, ms);
+		put_field(l, "ts", stamp, json);
+	}
+	put_field(l, "level", level_name(prio), json);
+	if (logger.sink != SINK_SYSLOG) {
+		snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+		put_field(l, "prog", logger.ident, json);
+		put_field(l, "pid", pid, json);
+	}
+	put_field(l, "msg", msg, json);
+	for (i = 0; fields != NULL && fields[i] != NULL; i += 2)
+		if (fields[i + 1] != NULL)
+			put_field(l, fields[i], fields[i + 1], json);
+	if (json)
+		put_char(l, '}');
 }
 
 void
 log_event(int prio, const char *msg, const char *const *fields)
 {
-	char line[8192], stamp[32];
-	size_t off = 0, i;
-	struct tm tm;
-	time_t now;
+	struct line l = { .n = 0 };
 
-	if (prio == LOG_DEBUG && !logger.debug)
+	if (prio == LOG_DEBUG && !(logger.flags & LOG_F_DEBUG))
 		return;
 	if (logger.sink == SINK_JOURNAL) {
 		emit_journal(prio, msg, fields);
 		return;
 	}
-	if (logger.sink == SINK_FILE) {
-		now = time(NULL);
-		gmtime_r(&now, &tm);
-		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ ", &tm);
-		append(line, sizeof(line), &off, stamp);
-	}
-	if (logger.sink != SINK_SYSLOG) {
-		snprintf(stamp, sizeof(stamp), "[%ld]: ", (long)getpid());
-		append(line, sizeof(line), &off, logger.ident);
-		append(line, sizeof(line), &off, stamp);
-	}
-	append(line, sizeof(line), &off, msg);
-	for (i = 0; fields != NULL && fields[i] != NULL; i += 2) {
-		if (fields[i + 1] == NULL)
-			continue;
-		append(line, sizeof(line), &off, " ");
-		append_lower(line, sizeof(line), &off, fields[i]);
-		append(line, sizeof(line), &off, "=");
-		append(line, sizeof(line), &off, fields[i + 1]);
-	}
+	format_line(&l, prio, msg, fields, (logger.flags & LOG_F_JSON) != 0);
 	if (logger.sink == SINK_SYSLOG) {
-		syslog(LOG_DAEMON | prio, "%s", line);
+		l.b[l.n] = '\0';
+		syslog(LOG_DAEMON | prio, "%s", l.b);
 		return;
 	}
-	line[off++] = '\n'; /* append() keeps one byte for this */
-	if (write(logger.sink == SINK_STDERR ? STDERR_FILENO : logger.fd, line, off) == -1)
+	l.b[l.n++] = '\n'; /* put_char keeps one byte for this */
+	if (write(logger.sink == SINK_STDERR ? STDERR_FILENO : logger.fd, l.b, l.n) == -1)
 		return; /* nowhere left to say so */
 }
 
@@ -173,4 +339,11 @@ log_msg(int prio, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_event(prio, msg, NULL);
+}
+
+int
+log_flags(int debug, const char *format)
+{
+	return (debug ? LOG_F_DEBUG : 0) |
+	       (format != NULL && strcmp(format, "json") == 0 ? LOG_F_JSON : 0);
 }

@@ -132,7 +132,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "ocsp-proxy-scheduler: %s\n", err.msg);
 		return 1;
 	}
-	log_open("ocsp-proxy-scheduler", rt.cfg.log, rt.cfg.debug);
+	log_open("ocsp-proxy-scheduler", rt.cfg.log, log_flags(rt.cfg.debug, rt.cfg.log_format));
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -164,7 +164,8 @@ main(int argc, char **argv)
 			} else {
 				runtime_free(&rt);
 				rt = next;
-				log_open("ocsp-proxy-scheduler", rt.cfg.log, rt.cfg.debug);
+				log_open("ocsp-proxy-scheduler", rt.cfg.log,
+				         log_flags(rt.cfg.debug, rt.cfg.log_format));
 				log_msg(LOG_INFO, "configuration reloaded");
 			}
 		}

@@ -114,8 +114,8 @@ ask() {
 	echo "$out" | sed 's/^/  /'
 	echo "$out" | grep -q ": $want\$" || bad "expected $name to be $want"
 	echo "$out" | grep -q 'Response verify OK' || bad "the response did not verify"
-	wait_log ' request ' || bad "the handler logged no request"
-	line=$(new_log | grep ' request ' | tail -1)
+	wait_log 'msg=request ' || bad "the handler logged no request"
+	line=$(new_log | grep 'msg=request ' | tail -1)
 	echo "  proxy log: $line"
 	echo "$line" | grep -Eq "result=\"?$result\"?( |$)" || bad "expected result=$result"
 }

@@ -7,7 +7,7 @@ write_config "$T/ok.conf" "default_upstream = $RESP_URL" "trust_anchors = $CA_DI
 write_config "$T/bad.conf" "default_upstream = $RESP_URL" "trust_anchors = $CA_DIR/other/ca.pem"
 start_handler "$T/bad.conf"
 check_eq "signed by an untrusted CA: tryLater" "error: Responder Error: trylater (3) " "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
-check "logged why" log_has 'reason=signature does not verify'
+check "logged why" log_has 'reason="signature does not verify'
 check_eq "not cached" 0 "$(cached_keys | wc -l)"
 stop_handler
 start_handler "$T/ok.conf"
