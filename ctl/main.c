@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "answer.h"
+#include "bounds.h"
 #include "config.h"
 #include "fetch.h"
 #include "ocsp.h"
@@ -125,7 +126,7 @@ cmd_list(struct store *st, const struct opts *o)
 		printf("[");
 	for (;;) {
 		memset(&keys, 0, sizeof(keys));
-		if ((n = store_keys(st, off, 500, &keys)) == -1)
+		if ((n = store_keys(st, off, CTL_LIST_PAGE, &keys)) == -1)
 			goto fail;
 		for (i = 0; i < keys.n; i++) {
 			if ((rc = store_get(st, keys.v[i], &e)) == -1) {
@@ -139,7 +140,7 @@ cmd_list(struct store *st, const struct opts *o)
 			}
 		}
 		strlist_free(&keys);
-		if (n < 500)
+		if (n < CTL_LIST_PAGE)
 			break;
 		off += (size_t)n;
 	}
@@ -224,7 +225,7 @@ cmd_prefetch(const struct config *cfg, struct store *st, const struct opts *o)
 	struct fetcher *f = NULL;
 	struct err ferr;
 	struct answer a;
-	char subject[1024], issuer[1024];
+	char subject[CERT_NAME_MAX], issuer[CERT_NAME_MAX];
 	void *trust = NULL;
 	size_t len;
 	time_t now = time(NULL);

@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 
+#include "bounds.h"
 #include "fetch.h"
 #include "url.h"
 
@@ -69,7 +70,7 @@ on_data(char *data, size_t size, size_t nmemb, void *userp)
 		return 0; /* makes curl abort the transfer */
 	}
 	if (r->len + n > s->cap) {
-		cap = s->cap == 0 ? 4096 : s->cap;
+		cap = s->cap == 0 ? FETCH_BUF_INITIAL : s->cap;
 		while (cap < r->len + n)
 			cap *= 2;
 		if (cap > s->max)
@@ -426,9 +427,10 @@ fetch_many(struct fetcher *f, struct fetch_job *jobs, size_t n, int max_total, i
 			s->easy = NULL;
 			finished++;
 		}
-		/* A freed slot is refilled at once; otherwise wait for the sockets (or 100 ms, to
+		/* A freed slot is refilled at once; otherwise wait for the sockets (or a moment, to
 		 * notice *stop). */
-		if (done < n && finished == 0 && a->multi_poll(m, NULL, 0, 100, NULL) != CURLM_OK)
+		if (done < n && finished == 0 &&
+		    a->multi_poll(m, NULL, 0, FETCH_POLL_MS, NULL) != CURLM_OK)
 			goto out;
 	}
 	rc = 0;

@@ -57,7 +57,7 @@ ocsp_request_parse(const unsigned char *der, size_t len, struct ocsp_request *ou
 	int idlen, rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (len == 0 || len > 1 << 20)
+	if (len == 0 || len > OCSP_REQUEST_DER_MAX)
 		goto out;
 	if ((req = d2i_OCSP_REQUEST(NULL, &p, (long)len)) == NULL || p != der + len)
 		goto out;
@@ -151,7 +151,7 @@ ocsp_response_check(const struct ocsp_request *req, const unsigned char *der, si
 	memset(info, 0, sizeof(*info));
 	info->cert_status = -1;
 	snprintf(why, whylen, "not an OCSP response");
-	if (len == 0 || len > 1 << 24)
+	if (len == 0 || len > OCSP_RESPONSE_DER_MAX)
 		goto out;
 	if ((resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len)) == NULL || p != der + len)
 		goto out;

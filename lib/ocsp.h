@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "bounds.h"
+
 /* OCSPResponseStatus values (RFC 6960 4.2.1). */
 enum ocsp_status {
 	OCSP_ST_SUCCESSFUL = 0,
@@ -19,9 +21,8 @@ enum ocsp_status {
 /* Cert status of a SingleResponse. */
 enum ocsp_cert_status { OCSP_CERT_GOOD = 0, OCSP_CERT_REVOKED = 1, OCSP_CERT_UNKNOWN = 2 };
 
-/* The hex of the CertID's DER: hash algorithm, issuer name hash, issuer key hash, serial, any
- * length. Bounded so a hostile request cannot make a huge Redis key. */
-#define OCSP_KEY_MAX 512
+/* The cache key is the hex of the CertID's DER: hash algorithm, issuer name hash, issuer key
+ * hash, serial, any length up to OCSP_KEY_MAX (bounds.h). */
 
 struct ocsp_request {
 	unsigned char *der;          /* owned copy of the request, re-encoded exactly as received */

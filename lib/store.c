@@ -12,12 +12,12 @@
 
 #include <hiredis/hiredis.h>
 
+#include "bounds.h"
 #include "clock.h"
 #include "redis.h"
 #include "store.h"
 
-/* Room for "{prefix}:lease:" and the longest CertID hex. */
-enum { KEYLEN = 700 };
+enum { KEYLEN = REDIS_KEY_MAX };
 
 struct store {
 	const struct config *cfg;
@@ -329,7 +329,7 @@ parse_ll(const redisReply *r, long long *out)
 {
 	char *end;
 
-	if (r == NULL || r->type != REDIS_REPLY_STRING || r->len == 0 || r->len > 20)
+	if (r == NULL || r->type != REDIS_REPLY_STRING || r->len == 0 || r->len > REDIS_NUMBER_MAX)
 		return -1;
 	if (r->str[0] != '-' && (r->str[0] < '0' || r->str[0] > '9'))
 		return -1;
@@ -565,7 +565,7 @@ store_flush(struct store *st)
 	if (stat == NULL)
 		return 0;
 	st->pend_stat = NULL;
-	if (st->flush_failed_ms != 0 && clock_ms() - st->flush_failed_ms < 1000) {
+	if (st->flush_failed_ms != 0 && clock_ms() - st->flush_failed_ms < HIT_RECORD_PAUSE_MS) {
 		err_set(&st->err, ERR_IO, "primary unreachable a moment ago, hit not recorded");
 		return -1;
 	}
@@ -695,7 +695,7 @@ store_delete(struct store *st, const char *certid)
 
 /* Appends the string elements of an array reply to out. Count, or -1. */
 static int
-push_array(struct store *st, redisReply *r, struct strlist *out, size_t step)
+push_array(struct store *st, redisReply *r, struct strlist *out)
 {
 	size_t i;
 	int n = 0;
@@ -707,7 +707,7 @@ push_array(struct store *st, redisReply *r, struct strlist *out, size_t step)
 		freeReplyObject(r);
 		return -1;
 	}
-	for (i = 0; i < r->elements; i += step) {
+	for (i = 0; i < r->elements; i++) {
 		if (r->element[i]->type != REDIS_REPLY_STRING ||
 		    strlist_push(out, r->element[i]->str) == -1) {
 			freeReplyObject(r);
@@ -727,7 +727,7 @@ store_due(struct store *st, time_t until, size_t max, struct strlist *out)
 	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
 		return -1;
 	return push_array(st, command(st, "ZRANGEBYSCORE %s -inf %lld LIMIT 0 %llu", kd,
-	                              (long long)until, (unsigned long long)max), out, 1);
+	                              (long long)until, (unsigned long long)max), out);
 }
 
 int
@@ -761,8 +761,7 @@ store_keys(struct store *st, size_t offset, size_t count, struct strlist *out)
 	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
 		return -1;
 	return push_array(st, command(st, "ZRANGE %s %llu %llu", kd, (unsigned long long)offset,
-	                              (unsigned long long)(offset + count - 1)), out,
-	                  1);
+	                              (unsigned long long)(offset + count - 1)), out);
 }
 
 /* The integer reply of a counting command on one of the index keys; -1 on error. */

@@ -147,7 +147,7 @@ int store_reports(struct store *st, struct strlist *owners, struct strlist *valu
  * entry, a thousand per round trip. 0 ok, -1 error. */
 int store_earliest_next(struct store *st, time_t *when);
 
-/* Round trip check (scheduler start-up, ctl). 0 ok, -1 error. */
+/* Round trip check (the handler's health answer). 0 ok, -1 error. */
 int store_ping(struct store *st);
 
 

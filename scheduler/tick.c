@@ -5,13 +5,11 @@
 #include <string.h>
 
 #include "answer.h"
+#include "bounds.h"
 #include "log.h"
 #include "ocsp.h"
 #include "policy.h"
 #include "tick.h"
-
-/* Due keys fetched from Redis at once; the fetches themselves are bounded by concurrency. */
-#define BATCH 256
 
 struct item {
 	char *key;
@@ -191,7 +189,7 @@ tick_run(const struct tick_env *env, time_t now, struct tick_result *res)
 	memset(res, 0, sizeof(*res));
 	while (!*env->stop) {
 		memset(&keys, 0, sizeof(keys));
-		if (store_due(env->store, now, offset + BATCH, &keys) == -1) {
+		if (store_due(env->store, now, offset + TICK_BATCH, &keys) == -1) {
 			res->redis_down = 1;
 			return -1;
 		}

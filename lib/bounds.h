@@ -1,0 +1,62 @@
+/* bounds: every size, count and time the code fixes rather than the configuration, named once
+ * with the reason for its value. (Not "limits.h": with -Ilib that name would hide the C one.) */
+#ifndef OCSP_PROXY_BOUNDS_H
+#define OCSP_PROXY_BOUNDS_H
+
+/* --- HTTP, the handler's side (handler/http.c, respond.c, resident.c) --- */
+/* Longest request target: RFC 9112 3 asks for at least 8000 octets; a GET request's base64
+ * is far shorter (a SHA-256 CertID request is about 140 characters). */
+#define HTTP_TARGET_MAX 8000
+/* Header fields in one request: real OCSP clients send fewer than 10. */
+#define HTTP_HEADERS_MAX 100
+/* Room a response's status line and headers may take (about 450 bytes are used); a response
+ * whose headers do not fit is an internal error (500), never "the client went away". */
+#define RESPONSE_HEAD_MAX 1024
+/* Longest single poll(2) inside a deadline: poll takes an int of milliseconds. */
+#define POLL_SLICE_MS 60000
+/* Resident mode: connections the kernel queues before a worker accepts them. */
+#define LISTEN_BACKLOG 1024
+/* Resident mode: most worker processes, whatever `workers` says. */
+#define RESIDENT_WORKERS_MAX 256
+
+/* --- OCSP (lib/ocsp.c) --- */
+/* Longest CertID hex, the cache key: bounded so a hostile request cannot make a huge Redis key
+ * (a SHA-512 CertID with a 20-byte serial is about 300 hex digits). */
+#define OCSP_KEY_MAX 512
+/* Largest DER parsed at all, before the configured max_request_bytes/max_response_bytes
+ * (which are lower) apply: bounds what a caller that skipped them can make OpenSSL parse. */
+#define OCSP_REQUEST_DER_MAX (1 << 20)
+#define OCSP_RESPONSE_DER_MAX (1 << 24)
+/* Longest subject or issuer name kept for an entry (ctl prefetch); longer ones are not kept. */
+#define CERT_NAME_MAX 1024
+
+/* --- Upstream fetches (lib/fetch.c) --- */
+/* First buffer for a response body, doubled as it grows: most OCSP responses fit. */
+#define FETCH_BUF_INITIAL 4096
+/* How often fetch_many looks at its stop flag while transfers are quiet. */
+#define FETCH_POLL_MS 100
+
+/* --- Redis (lib/store.c) --- */
+/* Longest Redis key: "{" key_prefix "}:lease:" and the longest CertID hex. */
+#define REDIS_KEY_MAX 700
+/* Digits (and a sign) of the longest number store.c writes: a long long. */
+#define REDIS_NUMBER_MAX 20
+/* After a failed write of a hit record to the primary, hits go unrecorded this long, so a
+ * resident worker does not wait redis_timeout after every hit while the primary is gone. */
+#define HIT_RECORD_PAUSE_MS 1000
+
+/* --- Scheduler (scheduler/) --- */
+/* Due CertIDs read from Redis at once; the fetches themselves are bounded by concurrency. */
+#define TICK_BATCH 256
+/* Waits between attempts while Redis is unreachable: doubling from the first to the last. */
+#define REDIS_BACKOFF_FIRST_MS 1000
+#define REDIS_BACKOFF_MAX_MS 30000
+/* A scheduler silent this long (or three check intervals, if longer) is dropped from the
+ * report every host reads (ctl stats). */
+#define SCHEDULER_REPORT_MAX_AGE_S 86400
+
+/* --- ocsp-proxyctl --- */
+/* CertIDs `list` reads per round trip. */
+#define CTL_LIST_PAGE 500
+
+#endif
