@@ -260,8 +260,8 @@ choose_upstream(struct exchange *x)
 		return -1;
 	}
 	x->o.upstream = x->upstream;
-	if (url_parse(x->upstream, &u) == -1 || !url_host_allowed(cfg, u.host)) {
-		send_plain(x, 403, "rejected", "upstream host not in allow_upstream");
+	if (url_parse(x->upstream, &u) == -1 || !url_allowed(cfg, &u)) {
+		send_plain(x, 403, "rejected", "upstream host or port not in allow_upstream");
 		return -1;
 	}
 	return 0;

@@ -12,7 +12,8 @@
 #include "redis.h"
 #include "url.h"
 
-enum type { T_STR, T_URL, T_REDIS, T_DUR, T_SIZE, T_INT, T_BOOL, T_LIST, T_ROUTE, T_PREFIX };
+enum type { T_STR, T_URL, T_REDIS, T_DUR, T_SIZE, T_INT, T_BOOL, T_LIST, T_ROUTE, T_PREFIX,
+             T_ALLOW, T_SECRET };
 
 struct key {
 	const char *name;
@@ -26,21 +27,24 @@ struct key {
 #define DAY (86400LL * 1000)
 static const struct key keys[] = {
 	{ "redis",                    T_REDIS, O(redis), "redis://127.0.0.1:6379/0", 0, 0 },
-	{ "redis_password",           T_STR,   O(redis_password), NULL, 0, 0 },
+	{ "redis_password",           T_SECRET, O(redis_password), NULL, 0, 0 },
+	{ "redis_password_file",      T_STR,   O(redis_password_file), NULL, 0, 0 },
 	{ "redis_read",               T_REDIS, O(redis_read), NULL, 0, 0 },
 	{ "redis_sentinel",           T_LIST,  O(redis_sentinel), NULL, 0, 0 },
 	{ "redis_master_name",        T_STR,   O(redis_master_name), NULL, 0, 0 },
-	{ "redis_sentinel_password",  T_STR,   O(redis_sentinel_password), NULL, 0, 0 },
+	{ "redis_sentinel_password",  T_SECRET, O(redis_sentinel_password), NULL, 0, 0 },
+	{ "redis_sentinel_password_file", T_STR, O(redis_sentinel_password_file), NULL, 0, 0 },
 	{ "redis_timeout",            T_DUR,   O(redis_timeout), "1s", 1, 60000 },
 	{ "key_prefix",               T_PREFIX, O(key_prefix), "ocsp", 0, 0 },
 	{ "read_timeout",             T_DUR,   O(read_timeout), "10s", 1, 3600000 },
 	{ "max_header_bytes",         T_SIZE,  O(max_header_bytes), "8k", 256, 1 << 20 },
 	{ "max_request_bytes",        T_SIZE,  O(max_request_bytes), "16k", 64, 1 << 24 },
 	{ "proxy_names",              T_LIST,  O(proxy_names), NULL, 0, 0 },
-	{ "allow_upstream",           T_LIST,  O(allow_upstream), NULL, 0, 0 },
+	{ "allow_upstream",           T_ALLOW, O(allow_upstream), NULL, 0, 0 },
 	{ "default_upstream",         T_URL,   O(default_upstream), NULL, 0, 0 },
 	{ "route",                    T_ROUTE, 0, NULL, 0, 0 },
 	{ "upstream_timeout",         T_DUR,   O(upstream_timeout), "10s", 1, 3600000 },
+	{ "upstream_proxy",           T_URL,   O(upstream_proxy), NULL, 0, 0 },
 	{ "max_response_bytes",       T_SIZE,  O(max_response_bytes), "256k", 64, 1 << 28 },
 	{ "clock_skew",               T_DUR,   O(clock_skew), "5m", 0, DAY },
 	{ "trust_anchors",            T_STR,   O(trust_anchors), NULL, 0, 0 },
@@ -66,6 +70,8 @@ static const struct key keys[] = {
 #undef O
 
 #define MAX_LINE 4096
+/* What struct redis_url's pass holds, without its NUL: a longer one would be cut silently. */
+#define MAX_SECRET ((int)sizeof(((struct redis_url *)0)->pass) - 1)
 
 int
 config_parse_duration(const char *s, long long *ms)
@@ -207,6 +213,25 @@ parse_list(const char *s, struct strlist *l)
 	return 0;
 }
 
+/* allow_upstream: a list whose every entry must be HOST[:PORT] (url_allow_entry_ok). */
+static int
+parse_allow(const char *v, struct strlist *l, char *why, size_t whylen)
+{
+	size_t from = l->n;
+
+	if (parse_list(v, l) == -1) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	for (; from < l->n; from++)
+		if (url_allow_entry_ok(l->v[from]) == -1) {
+			snprintf(why, whylen, "bad allow_upstream entry '%s' (HOST or HOST:PORT)",
+			         l->v[from]);
+			return -1;
+		}
+	return 0;
+}
+
 static int
 add_route(struct config *cfg, const char *v, char *why, size_t whylen)
 {
@@ -259,13 +284,14 @@ set_key(struct config *cfg, const struct key *k, const char *v, char *why, size_
 			goto bad;
 		/* FALLTHROUGH */
 	case T_STR:
+	case T_SECRET:
 	case T_REDIS:
 	case T_PREFIX:
 		if (k->type == T_REDIS && redis_url_parse(v, &ru) == -1)
 			goto bad;
 		if (k->type == T_PREFIX && !prefix_ok(v))
 			goto bad;
-		if (k->type == T_STR && *v == '\0')
+		if ((k->type == T_STR || k->type == T_SECRET) && *v == '\0')
 			goto bad;
 		{
 			char **p = (char **)(base + k->off), *d = strdup(v);
@@ -299,11 +325,17 @@ set_key(struct config *cfg, const struct key *k, const char *v, char *why, size_
 		return 0;
 	case T_LIST:
 		return parse_list(v, (struct strlist *)(base + k->off));
+	case T_ALLOW:
+		return parse_allow(v, (struct strlist *)(base + k->off), why, whylen);
 	case T_ROUTE:
 		return add_route(cfg, v, why, whylen);
 	}
 bad:
-	snprintf(why, whylen, "bad value '%s' for %s", v, k->name);
+	/* A password, or a Redis URL carrying one, is never echoed: errors reach logs. */
+	if (k->type == T_SECRET || (k->type == T_REDIS && strchr(v, '@') != NULL))
+		snprintf(why, whylen, "bad value for %s (not shown: it may hold a password)", k->name);
+	else
+		snprintf(why, whylen, "bad value '%s' for %s", v, k->name);
 	return -1;
 }
 
@@ -365,7 +397,7 @@ read_file(struct config *cfg, FILE *f, const char *path, char *err, size_t errle
 			snprintf(err, errlen, "%s:%d: unknown key '%.100s'", path, lineno, line);
 			return -1;
 		}
-		if (k->type != T_LIST && k->type != T_ROUTE && seen[k - keys]++) {
+		if (k->type != T_LIST && k->type != T_ALLOW && k->type != T_ROUTE && seen[k - keys]++) {
 			snprintf(err, errlen, "%s:%d: duplicate key '%.100s'", path, lineno, line);
 			return -1;
 		}
@@ -379,6 +411,79 @@ read_file(struct config *cfg, FILE *f, const char *path, char *err, size_t errle
 		return -1;
 	}
 	return 0;
+}
+
+/* Reads a password: the whole file, one trailing newline dropped. 1 read into *out, 0 when the
+ * file is missing or empty and that is allowed (a credential), -1 with why. The password itself
+ * is never put in why. */
+static int
+read_secret(const char *path, int optional, char **out, char *why, size_t whylen)
+{
+	char buf[MAX_SECRET + 2];
+	size_t n;
+	FILE *f;
+	int rc = -1;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		if (optional && errno == ENOENT)
+			return 0;
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = fread(buf, 1, sizeof(buf), f);
+	if (ferror(f)) {
+		snprintf(why, whylen, "%s: read error", path);
+		goto out;
+	}
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	if (n == 0 && optional) {
+		rc = 0;
+		goto out;
+	}
+	if (n == 0 || n > MAX_SECRET || memchr(buf, '\0', n) != NULL || memchr(buf, '\n', n) != NULL ||
+	    memchr(buf, '\r', n) != NULL) {
+		snprintf(why, whylen, "%s: must hold one password of 1 to %d bytes on one line", path,
+		         MAX_SECRET);
+		goto out;
+	}
+	buf[n] = '\0';
+	if ((*out = strdup(buf)) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	rc = 1;
+out:
+	explicit_bzero(buf, sizeof(buf));
+	fclose(f);
+	return rc;
+}
+
+/* One password: the key itself, else its _file key, else the systemd credential. */
+static int
+resolve_secret(char **secret, const char *file, const char *name, const char *credential,
+               char *why, size_t whylen)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	char path[4096];
+
+	if (*secret != NULL && file != NULL) {
+		snprintf(why, whylen, "%s and %s_file are both set", name, name);
+		return -1;
+	}
+	if (*secret != NULL)
+		return 0;
+	if (file != NULL)
+		return read_secret(file, 0, secret, why, whylen) == -1 ? -1 : 0;
+	if (dir == NULL || *dir == '\0')
+		return 0;
+	if (snprintf(path, sizeof(path), "%s/%s", dir, credential) >= (int)sizeof(path)) {
+		snprintf(why, whylen, "CREDENTIALS_DIRECTORY is too long");
+		return -1;
+	}
+	return read_secret(path, 1, secret, why, whylen) == -1 ? -1 : 0;
 }
 
 static int
@@ -403,6 +508,28 @@ check(const struct config *cfg, const char *path, char *err, size_t errlen)
 	}
 	if (cfg->redis_sentinel.n > 0 && cfg->redis_master_name == NULL) {
 		snprintf(err, errlen, "%s: redis_sentinel needs redis_master_name", where);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+secrets(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	const char *where = path != NULL ? path : "defaults";
+	char why[300];
+
+	if (resolve_secret(&cfg->redis_password, cfg->redis_password_file, "redis_password",
+	                   CREDENTIAL_REDIS_PASSWORD, why, sizeof(why)) == -1 ||
+	    resolve_secret(&cfg->redis_sentinel_password, cfg->redis_sentinel_password_file,
+	                   "redis_sentinel_password", CREDENTIAL_SENTINEL_PASSWORD, why,
+	                   sizeof(why)) == -1) {
+		snprintf(err, errlen, "%s: %s", where, why);
+		return -1;
+	}
+	if ((cfg->redis_password != NULL && strlen(cfg->redis_password) > MAX_SECRET) ||
+	    (cfg->redis_sentinel_password != NULL && strlen(cfg->redis_sentinel_password) > MAX_SECRET)) {
+		snprintf(err, errlen, "%s: a Redis password is longer than %d bytes", where, MAX_SECRET);
 		return -1;
 	}
 	return 0;
@@ -433,7 +560,7 @@ config_load(struct config *cfg, const char *path, struct err *e)
 	}
 	if ((f = fopen(path, "r")) == NULL) {
 		if (optional && errno == ENOENT) {
-			rc = check(cfg, NULL, err, errlen);
+			rc = secrets(cfg, NULL, err, errlen) == -1 ? -1 : check(cfg, NULL, err, errlen);
 			goto out;
 		}
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -445,7 +572,7 @@ config_load(struct config *cfg, const char *path, struct err *e)
 	}
 	if (read_file(cfg, f, path, err, errlen) == -1)
 		goto out;
-	rc = check(cfg, path, err, errlen);
+	rc = secrets(cfg, path, err, errlen) == -1 ? -1 : check(cfg, path, err, errlen);
 out:
 	if (f != NULL)
 		fclose(f);
@@ -462,10 +589,15 @@ config_free(struct config *cfg)
 	size_t i;
 
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char **p = (char **)((char *)cfg + keys[i].off);
+
+		/* Passwords, and URLs that may hold one, do not outlive the configuration. */
+		if ((keys[i].type == T_SECRET || keys[i].type == T_REDIS) && *p != NULL)
+			explicit_bzero(*p, strlen(*p));
 		if (keys[i].type == T_STR || keys[i].type == T_URL || keys[i].type == T_REDIS ||
-		    keys[i].type == T_PREFIX)
-			free(*(char **)((char *)cfg + keys[i].off));
-		else if (keys[i].type == T_LIST)
+		    keys[i].type == T_PREFIX || keys[i].type == T_SECRET)
+			free(*p);
+		else if (keys[i].type == T_LIST || keys[i].type == T_ALLOW)
 			strlist_free((struct strlist *)((char *)cfg + keys[i].off));
 	}
 	for (i = 0; i < cfg->n_routes; i++) {

@@ -28,11 +28,13 @@ struct config {
 
 	/* Redis */
 	char *redis;                 /* redis://[:PASS@]HOST[:PORT][/DB] or unix:///path[?db=N] */
-	char *redis_password;
+	char *redis_password;        /* from the key, redis_password_file or the credential */
+	char *redis_password_file;
 	char *redis_read;            /* optional local replica for reads (issue 7) */
 	struct strlist redis_sentinel; /* HOST:PORT list (issue 7) */
 	char *redis_master_name;
 	char *redis_sentinel_password;
+	char *redis_sentinel_password_file;
 	long long redis_timeout;     /* connect and command timeout */
 	char *key_prefix;
 
@@ -41,13 +43,14 @@ struct config {
 	size_t max_header_bytes;
 	size_t max_request_bytes;    /* body of a POST, or decoded GET */
 	struct strlist proxy_names;  /* Host names that mean "the proxy itself" */
-	struct strlist allow_upstream; /* host patterns: "ocsp.ca.example", "*.ca.example", "*" */
+	struct strlist allow_upstream; /* "ocsp.ca.example", "*.ca.example", "*", each [:PORT] */
 	char *default_upstream;
 	struct route *routes;
 	size_t n_routes;
 
 	/* upstream */
 	long long upstream_timeout;
+	char *upstream_proxy;        /* NULL: direct, whatever the environment's *_proxy say */
 	size_t max_response_bytes;
 	long long clock_skew;
 	char *trust_anchors;         /* CA file or directory; NULL = signatures unchecked */
@@ -77,9 +80,16 @@ struct config {
 	int debug;
 };
 
+/* systemd credentials (LoadCredential=) read when the configuration names no password. */
+#define CREDENTIAL_REDIS_PASSWORD "redis-password"
+#define CREDENTIAL_SENTINEL_PASSWORD "redis-sentinel-password"
+
 /* Fills cfg with defaults, then reads path. When path is NULL, uses $OCSP_PROXY_CONFIG or the
  * default path; a missing *default* file means built-in defaults, any other missing file is an
- * error. On error fills err (ERR_INPUT, "file:line: message") and returns -1; cfg is then freed. */
+ * error. On error fills err (ERR_INPUT, "file:line: message") and returns -1; cfg is then freed.
+ * The Redis password is redis_password, else the first line of redis_password_file, else the
+ * credential CREDENTIAL_REDIS_PASSWORD in $CREDENTIALS_DIRECTORY, else the URL's own (the same
+ * for the Sentinels' password). No error message ever quotes a password or a URL holding one. */
 int config_load(struct config *cfg, const char *path, struct err *err);
 void config_free(struct config *cfg);
 /* The last value of key name in the file config_load would read, however broken the rest of it

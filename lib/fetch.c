@@ -171,8 +171,8 @@ allowed(const struct fetcher *f, const char *url, struct err *err)
 		err_set(err, ERR_INPUT, "bad upstream URL");
 		return 0;
 	}
-	if (!url_host_allowed(f->cfg, u.host)) {
-		err_set(err, ERR_REFUSED, "upstream host not allowed: %.200s", u.host);
+	if (!url_allowed(f->cfg, &u)) {
+		err_set(err, ERR_REFUSED, "upstream not allowed: %.200s port %d", u.host, u.port);
 		return 0;
 	}
 	return 1;
@@ -211,6 +211,14 @@ setup(struct fetcher *f, CURL *c, const char *url, const unsigned char *body, si
 		cc = a->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)f->cfg->upstream_timeout);
 	if (cc == CURLE_OK)
 		cc = a->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	/* The environment's http_proxy, HTTPS_PROXY, ALL_PROXY and no_proxy are not the operator's
+	 * configuration: only upstream_proxy sends anything through a proxy ("" = none), and then
+	 * for every host (NOPROXY ""). */
+	if (cc == CURLE_OK)
+		cc = a->easy_setopt(c, CURLOPT_PROXY,
+		                    f->cfg->upstream_proxy != NULL ? f->cfg->upstream_proxy : "");
+	if (cc == CURLE_OK)
+		cc = a->easy_setopt(c, CURLOPT_NOPROXY, f->cfg->upstream_proxy != NULL ? "" : "*");
 	/* A redirect could lead outside allow_upstream: never follow one. */
 	if (cc == CURLE_OK)
 		cc = a->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);

@@ -231,15 +231,22 @@ sentinel_lookup(struct ctx *x, int replica, char *host, size_t hostlen, int *por
 
 /* Connects to host:port (port 0: a unix socket path), then AUTH, SELECT and, for a
  * primary found through the Sentinels, ROLE (a Sentinel may not have noticed a failover yet),
- * pipelined in one round trip. `what` names the server in errors. */
+ * pipelined in one round trip. Errors name the server by host:port or path, never by its URL:
+ * that may hold the password. */
 static redisContext *
-open_conn(struct ctx *x, const char *what, const char *host, int port, const char *pass, int db,
-          int check_role)
+open_conn(struct ctx *x, const char *host, int port, const char *pass, int db, int check_role)
 {
 	struct timeval tv = deadline(x->cfg);
+	char what[600];
 	redisContext *c;
 	redisReply *r;
 	int i, n = 0, role_at = -1, bad_role;
+
+	if (port == 0)
+		snprintf(what, sizeof(what), "%s", host);
+	else
+		snprintf(what, sizeof(what), "%s%s%s:%d", strchr(host, ':') != NULL ? "[" : "", host,
+		         strchr(host, ':') != NULL ? "]" : "", port);
 
 	c = port == 0 ? redisConnectUnixWithTimeout(host, tv) : redisConnectWithTimeout(host, port, tv);
 	if (c == NULL || c->err) {
@@ -277,7 +284,7 @@ open_conn(struct ctx *x, const char *what, const char *host, int port, const cha
 		     r->element[0]->type != REDIS_REPLY_STRING || strcmp(r->element[0]->str, "master") != 0);
 		freeReplyObject(r);
 		if (bad_role) {
-			errf(x, "redis: %s:%d is not the primary (yet)", host, port);
+			errf(x, "redis: %s is not the primary (yet)", what);
 			goto fail;
 		}
 	}
@@ -293,13 +300,14 @@ redis_connect(const struct config *cfg, enum redis_server which, struct err *err
 {
 	struct ctx x = { cfg, err };
 	struct redis_url primary, u;
+	redisContext *c = NULL;
 	int sentinel = cfg->redis_sentinel.n > 0;
 
 	memset(&primary, 0, sizeof(primary));
 	memset(&u, 0, sizeof(u));
 	if (cfg->redis == NULL || redis_url_parse(cfg->redis, &primary) == -1) {
 		err_set(err, ERR_INPUT, "bad redis URL");
-		return NULL;
+		goto out;
 	}
 	if (cfg->redis_password != NULL)
 		snprintf(primary.pass, sizeof(primary.pass), "%s", cfg->redis_password);
@@ -307,27 +315,30 @@ redis_connect(const struct config *cfg, enum redis_server which, struct err *err
 		/* The Sentinels' primary keeps the URL's password and database. */
 		if (sentinel && sentinel_lookup(&x, 0, primary.host, sizeof(primary.host),
 		                                &primary.port) == -1)
-			return NULL;
-		return open_conn(&x, sentinel ? primary.host : cfg->redis, primary.host, primary.port,
-		                 primary.pass, primary.db, sentinel);
+			goto out;
+		c = open_conn(&x, primary.host, primary.port, primary.pass, primary.db, sentinel);
+		goto out;
 	}
 	/* Read servers: redis_read, else a live replica the Sentinels know. No ROLE check: after a
 	 * failover either may well be the primary itself. Replicas normally share the primary's
 	 * password and database. */
 	if (cfg->redis_read == NULL) {
-		if (!sentinel) {
+		if (!sentinel)
 			errf(&x, "no replica to read from");
-			return NULL;
-		}
-		if (sentinel_lookup(&x, 1, u.host, sizeof(u.host), &u.port) == -1)
-			return NULL;
-		return open_conn(&x, u.host, u.host, u.port, primary.pass, primary.db, 0);
+		else if (sentinel_lookup(&x, 1, u.host, sizeof(u.host), &u.port) == 0)
+			c = open_conn(&x, u.host, u.port, primary.pass, primary.db, 0);
+		goto out;
 	}
 	if (redis_url_parse(cfg->redis_read, &u) == -1) {
 		err_set(err, ERR_INPUT, "bad redis_read URL");
-		return NULL;
+		goto out;
 	}
 	if (u.pass[0] == '\0')
 		memcpy(u.pass, primary.pass, sizeof(u.pass));
-	return open_conn(&x, cfg->redis_read, u.host, u.port, u.pass, u.db, 0);
+	c = open_conn(&x, u.host, u.port, u.pass, u.db, 0);
+out:
+	/* The passwords do not outlive the connection attempt on the stack. */
+	explicit_bzero(primary.pass, sizeof(primary.pass));
+	explicit_bzero(u.pass, sizeof(u.pass));
+	return c;
 }

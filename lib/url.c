@@ -126,45 +126,102 @@ url_parse(const char *s, struct url *u)
 
 /* host and pattern compared case-insensitively, a trailing dot on host ignored. */
 static int
-host_match(const char *pattern, const char *host, size_t hlen)
+host_match(const char *pattern, size_t plen, const char *host, size_t hlen)
 {
-	size_t plen;
-
-	if (strcmp(pattern, "*") == 0)
+	if (plen == 1 && pattern[0] == '*')
 		return 1;
-	if (strncmp(pattern, "*.", 2) == 0) {
-		plen = strlen(pattern + 1); /* ".example.org" */
+	if (plen > 2 && strncmp(pattern, "*.", 2) == 0) {
+		plen--; /* ".example.org" */
 		return hlen > plen && strncasecmp(host + hlen - plen, pattern + 1, plen) == 0;
 	}
-	plen = strlen(pattern);
 	return plen == hlen && strncasecmp(pattern, host, hlen) == 0;
 }
 
+/* Splits an allow_upstream entry into its host pattern (pointer and length into e) and port:
+ * "host", "*.example.org", "*", "host:8080", "[2001:db8::1]:8080", "2001:db8::1" (more than
+ * one ':' without brackets: all host). *port = 0 when none is given. 0 ok, -1 malformed. */
 static int
-url_host_is(const char *url, const char *host, size_t hlen)
+split_entry(const char *e, const char **host, size_t *hlen, int *port)
 {
-	struct url u;
+	const char *colon = strrchr(e, ':'), *end;
+	size_t i;
 
-	return url != NULL && url_parse(url, &u) == 0 && strlen(u.host) == hlen &&
-	    strncasecmp(u.host, host, hlen) == 0;
+	*port = 0;
+	*host = e;
+	if (e[0] == '[') {
+		if ((end = strchr(e, ']')) == NULL || end == e + 1)
+			return -1;
+		*host = e + 1;
+		*hlen = (size_t)(end - e - 1);
+		if (end[1] == '\0')
+			return 0;
+		return end[1] == ':' ? parse_port(end + 2, strlen(end + 2), port) : -1;
+	}
+	if (colon != NULL && strchr(e, ':') == colon) {
+		*hlen = (size_t)(colon - e);
+		if (parse_port(colon + 1, strlen(colon + 1), port) == -1)
+			return -1;
+	} else {
+		*hlen = strlen(e);
+	}
+	if (*hlen == 0 || *hlen > 255)
+		return -1;
+	for (i = 0; i < *hlen; i++)
+		if ((unsigned char)e[i] <= ' ' || strchr("/?#@[]", e[i]) != NULL)
+			return -1;
+	return 0;
 }
 
 int
-url_host_allowed(const struct config *cfg, const char *host)
+url_allow_entry_ok(const char *entry)
 {
-	size_t hlen = strlen(host), i;
+	const char *h;
+	size_t n;
+	int port;
 
-	if (hlen > 0 && host[hlen - 1] == '.')
+	return split_entry(entry, &h, &n, &port);
+}
+
+static int
+default_port(const struct url *u)
+{
+	return strcmp(u->scheme, "https") == 0 ? 443 : 80;
+}
+
+/* The operator named this URL (default_upstream, a route): its host on its own port. */
+static int
+url_is(const char *url, const struct url *u, size_t hlen)
+{
+	struct url c;
+
+	return url != NULL && url_parse(url, &c) == 0 && c.port == u->port &&
+	    strlen(c.host) == hlen && strncasecmp(c.host, u->host, hlen) == 0;
+}
+
+int
+url_allowed(const struct config *cfg, const struct url *u)
+{
+	size_t hlen = strlen(u->host), plen, i;
+	const char *pat;
+	int port;
+
+	if (hlen > 0 && u->host[hlen - 1] == '.')
 		hlen--;
 	if (hlen == 0)
 		return 0;
-	for (i = 0; i < cfg->allow_upstream.n; i++)
-		if (host_match(cfg->allow_upstream.v[i], host, hlen))
+	for (i = 0; i < cfg->allow_upstream.n; i++) {
+		if (split_entry(cfg->allow_upstream.v[i], &pat, &plen, &port) == -1)
+			continue;
+		/* A bare host means the scheme's own port: a client must not pick another. */
+		if (port != 0 ? u->port != port : u->port != default_port(u))
+			continue;
+		if (host_match(pat, plen, u->host, hlen))
 			return 1;
-	if (url_host_is(cfg->default_upstream, host, hlen))
+	}
+	if (url_is(cfg->default_upstream, u, hlen))
 		return 1;
 	for (i = 0; i < cfg->n_routes; i++)
-		if (url_host_is(cfg->routes[i].url, host, hlen))
+		if (url_is(cfg->routes[i].url, u, hlen))
 			return 1;
 	return 0;
 }

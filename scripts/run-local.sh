@@ -21,9 +21,10 @@ if [ ! -f "$CONF" ]; then
 # Written by \`make run\`; edit freely, it is kept. Every key: man 5 ocsp-proxy.conf.
 redis = unix://$RUN/redis/redis.sock
 key_prefix = ocsp
-# Which responders the proxy may contact: here the local test responder. In production list
-# your CAs' OCSP hosts ("*" lets anyone who reaches the port make the proxy connect anywhere).
-allow_upstream = 127.0.0.1
+# Which responders the proxy may contact, HOST or HOST:PORT (a bare HOST allows port 80/443
+# only): here the local test responder. In production list your CAs' OCSP hosts ("*" lets
+# anyone who reaches the port make the proxy connect to any web server).
+allow_upstream = $RESPONDER
 # For clients that name only the proxy (nginx's ssl_stapling_responder):
 # default_upstream = http://$RESPONDER/
 # The local CA's issuing CA and root: responses must verify against them.

@@ -311,8 +311,10 @@ start_responder() {
 }
 stop_responder() { stop_pid "$RESP_PID"; }
 
+# The fake upstream's port is chosen once per test, so write_config can allow it by port before
+# it starts (allow_upstream allows a bare host on port 80 only).
+FAKE_PORT=$(free_port)
 start_fake_upstream() {
-	FAKE_PORT=$(free_port)
 	"$BUILD/tests/helpers/fake_upstream" --port "$FAKE_PORT" "$@" > "$T/fake.log" 2>&1 &
 	FAKE_PID=$!
 	register_pid "$FAKE_PID" fake_upstream
@@ -321,11 +323,14 @@ start_fake_upstream() {
 }
 stop_fake_upstream() { stop_pid "$FAKE_PID"; }
 
+# The default allow_upstream names the responder's and the fake upstream's port: no other port of
+# 127.0.0.1 is allowed.
 write_config() { # FILE [LINE...]: test defaults, then LINEs; a later key replaces an earlier one
 	local f=$1
 	shift
 	printf '%s\n' "redis = ${REDIS_URL:-unix://$T/none.sock}" "key_prefix = test" \
-		"allow_upstream = 127.0.0.1 localhost" "upstream_timeout = 3s" "read_timeout = 2s" \
+		"allow_upstream = 127.0.0.1:$FAKE_PORT${RESP_PORT:+ 127.0.0.1:$RESP_PORT}" \
+		"upstream_timeout = 3s" "read_timeout = 2s" \
 		"redis_timeout = 500ms" "log = $T/ocsp-proxy.log" "$@" |
 		awk -F' = ' '$1 == "route" { print; next } { last[$1] = NR; line[NR] = $0 }
 			END { for (i = 1; i <= NR; i++) if (i in line && last[substr(line[i], 1, index(line[i], " = ") - 1)] == i) print line[i] }' \

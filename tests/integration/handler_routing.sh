@@ -56,6 +56,34 @@ check "403 carries no-cache" sh -c "curl -s -D - -o /dev/null -H 'Content-Type: 
 stop_fake_upstream
 stop_handler
 
+# A port is part of what allow_upstream allows: another port of an allowed host is refused
+# before anything is sent, and nothing is cached. The fake upstream serves a genuine answer, so
+# only the port check stands between it and the cache.
+openssl ocsp -index "$CA_DIR/index.txt" -CA "$CA_DIR/ca.pem" -rsigner "$CA_DIR/ocsp.pem" \
+	-rkey "$CA_DIR/ocsp.key" -reqin "$T/good.req" -respout "$T/genuine.der" -nmin 60 >/dev/null 2>&1
+rm -f "$T/sent"
+start_fake_upstream --record "$T/sent" file "$T/genuine.der"
+for allow in "127.0.0.1:$RESP_PORT" "127.0.0.1" "*"; do
+	write_config "$T/p.conf" "allow_upstream = $allow"
+	start_handler "$T/p.conf"
+	rcli FLUSHALL >/dev/null
+	code=$(post "$PROXY_URL" "$T/good.req" "$T/p.der" --request-target "$FAKE_URL")
+	check_eq "allow '$allow': another port named in the target: 403" 403 "$code"
+	code=$(post "$PROXY_URL" "$T/good.req" "$T/p.der" -H "Host: 127.0.0.1:$FAKE_PORT")
+	check_eq "allow '$allow': another port named in Host: 403" 403 "$code"
+	check_eq "allow '$allow': nothing cached" 0 "$(cached_keys | wc -l)"
+	check "allow '$allow': nothing sent" test ! -s "$T/sent"
+	stop_handler
+done
+# The allowed port itself works (the checks above can fail).
+write_config "$T/p.conf" "allow_upstream = 127.0.0.1:$FAKE_PORT"
+start_handler "$T/p.conf"
+code=$(post "$PROXY_URL" "$T/good.req" "$T/p.der" --request-target "$FAKE_URL")
+check_eq "allowed port: answered" "200 good" "$code $(resp_cert_status "$T/p.der")"
+check_eq "allowed port: cached" 1 "$(cached_keys | wc -l)"
+stop_handler
+stop_fake_upstream
+
 # default_upstream and routes for requests that name no responder.
 write_config "$T/b.conf" "route = $CA_DIR/other/ca.pem http://127.0.0.1:1/" "default_upstream = $RESP_URL"
 start_handler "$T/b.conf"

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -41,6 +42,97 @@ error_of(const char *text)
 	else
 		snprintf(out, sizeof(out), "%s", err);
 	return out;
+}
+
+static int
+allowed(const struct config *cfg, const char *url)
+{
+	struct url u;
+
+	return url_parse(url, &u) == 0 && url_allowed(cfg, &u);
+}
+
+static void
+write_file(const char *name, const char *text)
+{
+	FILE *f = fopen(name, "w");
+
+	if (f != NULL) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* Passwords: never in an error; from the key, a file or a systemd credential. */
+static void
+test_secrets(void)
+{
+	char err[512], dir[64], pw[80], text[512];
+	struct config cfg;
+	int fd;
+
+	CHECK(strstr(error_of("redis = redis://:s3cr3t@h:99999/0\n"), "s3cr3t") == NULL);
+	CHECK_STR(error_of("redis = redis://:s3cr3t@h:99999/0\n"),
+	          "F:1: bad value for redis (not shown: it may hold a password)");
+	CHECK(strstr(error_of("redis_read = redis://:s3cr3t@[::1\n"), "s3cr3t") == NULL);
+	CHECK_STR(error_of("redis_password =\n"),
+	          "F:1: bad value for redis_password (not shown: it may hold a password)");
+	CHECK_STR(error_of("redis_password = a\nredis_password = s3cr3t\n"),
+	          "F:2: duplicate key 'redis_password'");
+
+	snprintf(dir, sizeof(dir), "/tmp/test_config.d.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return;
+	snprintf(pw, sizeof(pw), "%s/pw", dir);
+	write_file(pw, "s3cr3t\n");
+	snprintf(text, sizeof(text), "redis_password_file = %s\nredis_sentinel_password_file = %s\n",
+	         pw, pw);
+	CHECK_INT(load_text(text, &cfg, err, sizeof(err)), 0);
+	CHECK_STR(cfg.redis_password, "s3cr3t");
+	CHECK_STR(cfg.redis_sentinel_password, "s3cr3t");
+	config_free(&cfg);
+	snprintf(text, sizeof(text), "redis_password = other\nredis_password_file = %s\n", pw);
+	CHECK_STR(error_of(text), "F: redis_password and redis_password_file are both set");
+	write_file(pw, "two\nlines\n");
+	snprintf(text, sizeof(text), "redis_password_file = %s\n", pw);
+	CHECK(strstr(error_of(text), "must hold one password") != NULL);
+	CHECK(strstr(error_of(text), "lines") == NULL);
+	write_file(pw, "");
+	CHECK(strstr(error_of(text), "must hold one password") != NULL);
+	snprintf(text, sizeof(text), "redis_password_file = %s/missing\n", dir);
+	CHECK(strstr(error_of(text), "No such file") != NULL);
+
+	/* Credentials: used when the configuration names no password; missing or empty is none. */
+	setenv("CREDENTIALS_DIRECTORY", dir, 1);
+	write_file(pw, "");
+	snprintf(text, sizeof(text), "%s/" CREDENTIAL_REDIS_PASSWORD, dir);
+	write_file(text, "fromcred\r\n");
+	CHECK_INT(load_text("", &cfg, err, sizeof(err)), 0);
+	CHECK_STR(cfg.redis_password, "fromcred");
+	CHECK(cfg.redis_sentinel_password == NULL);
+	config_free(&cfg);
+	CHECK_INT(load_text("redis_password = fromkey\n", &cfg, err, sizeof(err)), 0);
+	CHECK_STR(cfg.redis_password, "fromkey");
+	config_free(&cfg);
+	write_file(text, "");
+	CHECK_INT(load_text("", &cfg, err, sizeof(err)), 0);
+	CHECK(cfg.redis_password == NULL);
+	config_free(&cfg);
+	unlink(text);
+	snprintf(text, sizeof(text), "%s/" CREDENTIAL_SENTINEL_PASSWORD, dir);
+	fd = open(text, O_WRONLY | O_CREAT, 0600);
+	if (fd != -1) {
+		CHECK(write(fd, "sentinelpw", 10) == 10);
+		close(fd);
+	}
+	CHECK_INT(load_text("", &cfg, err, sizeof(err)), 0);
+	CHECK_STR(cfg.redis_sentinel_password, "sentinelpw");
+	CHECK(cfg.redis_password == NULL);
+	config_free(&cfg);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	unlink(text);
+	unlink(pw);
+	rmdir(dir);
 }
 
 int
@@ -117,16 +209,55 @@ main(void)
 	CHECK_INT(cfg.concurrency, 3);
 	CHECK_INT(cfg.debug, 1);
 	CHECK(cfg.path != NULL && strcmp(cfg.path, path) == 0);
-	/* allow_upstream semantics */
-	CHECK_INT(url_host_allowed(&cfg, "a.example"), 1);
-	CHECK_INT(url_host_allowed(&cfg, "A.EXAMPLE."), 1);
-	CHECK_INT(url_host_allowed(&cfg, "x.b.example"), 1);
-	CHECK_INT(url_host_allowed(&cfg, "b.example"), 0);
-	CHECK_INT(url_host_allowed(&cfg, "xb.example"), 0);
-	CHECK_INT(url_host_allowed(&cfg, "ocsp.example"), 1);  /* default_upstream */
-	CHECK_INT(url_host_allowed(&cfg, "r2.example"), 1);    /* a route */
-	CHECK_INT(url_host_allowed(&cfg, "evil.example"), 0);
+	/* allow_upstream semantics: a bare host allows the scheme's default port only. */
+	CHECK_INT(allowed(&cfg, "http://a.example/"), 1);
+	CHECK_INT(allowed(&cfg, "https://a.example/"), 1);
+	CHECK_INT(allowed(&cfg, "http://a.example:80/"), 1);
+	CHECK_INT(allowed(&cfg, "http://a.example:8080/"), 0);
+	CHECK_INT(allowed(&cfg, "http://a.example:443/"), 0);
+	CHECK_INT(allowed(&cfg, "http://A.EXAMPLE./"), 1);
+	CHECK_INT(allowed(&cfg, "http://x.b.example/"), 1);
+	CHECK_INT(allowed(&cfg, "http://x.b.example:81/"), 0);
+	CHECK_INT(allowed(&cfg, "http://b.example/"), 0);
+	CHECK_INT(allowed(&cfg, "http://xb.example/"), 0);
+	CHECK_INT(allowed(&cfg, "http://ocsp.example/"), 1);     /* default_upstream */
+	CHECK_INT(allowed(&cfg, "http://ocsp.example:81/"), 0);  /* ... on its own port only */
+	CHECK_INT(allowed(&cfg, "http://r2.example:8080/"), 1);  /* a route */
+	CHECK_INT(allowed(&cfg, "http://r2.example/"), 0);
+	CHECK_INT(allowed(&cfg, "http://evil.example/"), 0);
 	config_free(&cfg);
+
+	/* allow_upstream with ports: that port only, for names, wildcards and addresses. */
+	CHECK_INT(load_text("allow_upstream = ocsp.example:8080 *.ca.example:2560 [::1]:9000 "
+	                    "127.0.0.1:8888 ::2\n", &cfg, err, sizeof(err)), 0);
+	CHECK_INT(allowed(&cfg, "http://ocsp.example:8080/"), 1);
+	CHECK_INT(allowed(&cfg, "https://ocsp.example:8080/"), 1);
+	CHECK_INT(allowed(&cfg, "http://ocsp.example/"), 0);
+	CHECK_INT(allowed(&cfg, "http://ocsp.example:8081/"), 0);
+	CHECK_INT(allowed(&cfg, "http://r.ca.example:2560/"), 1);
+	CHECK_INT(allowed(&cfg, "http://r.ca.example/"), 0);
+	CHECK_INT(allowed(&cfg, "http://[::1]:9000/"), 1);
+	CHECK_INT(allowed(&cfg, "http://[::1]/"), 0);
+	CHECK_INT(allowed(&cfg, "http://127.0.0.1:8888/"), 1);
+	CHECK_INT(allowed(&cfg, "http://127.0.0.1:8889/"), 0);
+	CHECK_INT(allowed(&cfg, "http://[::2]/"), 1);
+	CHECK_INT(allowed(&cfg, "http://[::2]:8080/"), 0);
+	config_free(&cfg);
+	CHECK_INT(load_text("allow_upstream = *\n", &cfg, err, sizeof(err)), 0);
+	CHECK_INT(allowed(&cfg, "http://anything.example/"), 1);
+	CHECK_INT(allowed(&cfg, "https://anything.example/"), 1);
+	CHECK_INT(allowed(&cfg, "http://anything.example:8080/"), 0);
+	config_free(&cfg);
+	CHECK_STR(error_of("allow_upstream = a.example:0\n"),
+	          "F:1: bad allow_upstream entry 'a.example:0' (HOST or HOST:PORT)");
+	CHECK_STR(error_of("allow_upstream = a.example, b.example:http\n"),
+	          "F:1: bad allow_upstream entry 'b.example:http' (HOST or HOST:PORT)");
+	CHECK_STR(error_of("allow_upstream = http://a.example/\n"),
+	          "F:1: bad allow_upstream entry 'http://a.example/' (HOST or HOST:PORT)");
+	CHECK_STR(error_of("upstream_proxy = socks5://127.0.0.1:1080\n"),
+	          "F:1: bad value 'socks5://127.0.0.1:1080' for upstream_proxy");
+	CHECK_STR(error_of("upstream_proxy = http://user:pw@proxy.example:3128\n"),
+	          "F:1: bad value 'http://user:pw@proxy.example:3128' for upstream_proxy");
 
 	/* Errors name the file and line. */
 	CHECK_STR(error_of("foo = 1\n"), "F:1: unknown key 'foo'");
@@ -147,6 +278,8 @@ main(void)
 	CHECK_STR(error_of("debug = maybe\n"), "F:1: bad value 'maybe' for debug");
 	CHECK_STR(error_of("retry_min = 2h\nretry_max = 1h\n"), "F: retry_min is longer than retry_max");
 	CHECK_STR(error_of("redis_sentinel = 127.0.0.1:26379\n"), "F: redis_sentinel needs redis_master_name");
+
+	test_secrets();
 
 	/* Which file: explicit (must exist), environment, default (may be missing). */
 	CHECK_INT(config_load(&cfg, "/nonexistent/ocsp-proxy.conf", &e), -1);

@@ -30,6 +30,7 @@ struct seen {
 	char user_agent[64];
 	unsigned char body[64];
 	int body_len;
+	char target[256];            /* the request target as sent: absolute when proxied */
 };
 
 static const unsigned char REQ_BODY[] = { 0x30, 0x03, 0x00, 0x01, 0xff };
@@ -111,6 +112,10 @@ serve_one(int fd, int idx, struct seen *sv)
 		got += (size_t)r;
 	if (sscanf(buf, "%7s %255s", sv->method, path) != 2)
 		return;
+	snprintf(sv->target, sizeof(sv->target), "%s", path);
+	/* Asked as a proxy: answer for the absolute target's path. */
+	if (strncmp(path, "http://", 7) == 0 && strchr(path + 7, '/') != NULL)
+		memmove(path, strchr(path + 7, '/'), strlen(strchr(path + 7, '/')) + 1);
 	header_value(buf, "Content-Type:", sv->content_type, sizeof(sv->content_type));
 	header_value(buf, "User-Agent:", sv->user_agent, sizeof(sv->user_agent));
 	sv->body_len = (int)(got - (size_t)(hend + 4 - buf));
@@ -314,7 +319,7 @@ test_post(struct fetcher *f, const char *base, struct seen *sv)
 	snprintf(url, sizeof(url), "http://localhost:%s", strrchr(base, ':') + 1);
 	strcat(url, "/ok");
 	CHECK_INT(fetch_post(f, url, REQ_BODY, sizeof(REQ_BODY), &res), -1);
-	CHECK_STR(res.err.msg, "upstream host not allowed: localhost");
+	CHECK(strncmp(res.err.msg, "upstream not allowed: localhost port ", 37) == 0);
 	CHECK_INT(res.ok, 0);
 	CHECK_INT(fetch_post(f, "ftp://127.0.0.1/x", REQ_BODY, sizeof(REQ_BODY), &res), -1);
 	CHECK_INT(res.ok, 0);
@@ -393,7 +398,7 @@ test_many(struct fetcher *f, int port[2], struct seen *sv, struct config *cfg)
 	before = sv->requests;
 	CHECK_INT(fetch_many(f, more, 3, 4, 2, NULL), 0);
 	CHECK(more[0].done && !more[0].res.ok);
-	CHECK_STR(more[0].res.err.msg, "upstream host not allowed: forbidden.example");
+	CHECK_STR(more[0].res.err.msg, "upstream not allowed: forbidden.example port 80");
 	CHECK(more[1].done && more[1].res.ok && more[1].res.http_status == 500);
 	CHECK(more[2].done && !more[2].res.ok && more[2].res.body == NULL);
 	CHECK_STR(more[2].res.err.msg, "response larger than 1000 bytes");
@@ -433,13 +438,75 @@ test_many(struct fetcher *f, int port[2], struct seen *sv, struct config *cfg)
 	CHECK_INT(fetch_many(f, jobs, 0, 4, 2, NULL), 0);
 }
 
+/* allow_upstream holds ports; the environment's proxy variables are ignored unless
+ * upstream_proxy is set, which then carries every request. */
+static void
+test_ports_and_proxies(struct config *cfg, const int port[2], struct seen *sv)
+{
+	char url[128], allow0[32], *one[] = { allow0 }, *named[] = { (char *)"ocsp.invalid" };
+	struct err err;
+	struct strlist saved = cfg->allow_upstream;
+	struct fetch_result res;
+	struct fetcher *f;
+	int before;
+
+	/* Only port[0] allowed: the same host's other port is refused, nothing sent. */
+	snprintf(allow0, sizeof(allow0), "127.0.0.1:%d", port[0]);
+	cfg->allow_upstream.v = one;
+	cfg->allow_upstream.n = 1;
+	if ((f = fetch_new(cfg, &err)) == NULL) {
+		CHECK(f != NULL);
+		return;
+	}
+	before = sv->requests;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/ok", port[1]);
+	CHECK_INT(fetch_post(f, url, REQ_BODY, sizeof(REQ_BODY), &res), -1);
+	CHECK(strstr(res.err.msg, "not allowed") != NULL);
+	snprintf(url, sizeof(url), "http://127.0.0.1/ok");
+	CHECK_INT(fetch_post(f, url, REQ_BODY, sizeof(REQ_BODY), &res), -1);
+	CHECK_INT(sv->requests, before);
+
+	/* Proxy variables naming a dead port: the fetch still goes direct. */
+	setenv("http_proxy", "http://127.0.0.1:1", 1);
+	setenv("HTTP_PROXY", "http://127.0.0.1:1", 1);
+	setenv("HTTPS_PROXY", "http://127.0.0.1:1", 1);
+	setenv("ALL_PROXY", "http://127.0.0.1:1", 1);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/ok", port[0]);
+	CHECK_INT(fetch_post(f, url, REQ_BODY, sizeof(REQ_BODY), &res), 0);
+	CHECK_INT(res.http_status, 200);
+	CHECK_STR(sv->target, "/ok");
+	fetch_result_free(&res);
+	fetch_free(f);
+
+	/* upstream_proxy: the test server as the proxy, for a host that does not resolve; no_proxy
+	 * from the environment does not exempt it. */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port[0]);
+	cfg->upstream_proxy = url;
+	cfg->allow_upstream.v = named;
+	setenv("no_proxy", "*", 1);
+	if ((f = fetch_new(cfg, &err)) != NULL) {
+		CHECK_INT(fetch_post(f, "http://ocsp.invalid/ok", REQ_BODY, sizeof(REQ_BODY), &res), 0);
+		CHECK_INT(res.http_status, 200);
+		CHECK_STR(sv->target, "http://ocsp.invalid/ok");
+		fetch_result_free(&res);
+		fetch_free(f);
+	}
+	cfg->upstream_proxy = NULL;
+	cfg->allow_upstream = saved;
+	unsetenv("http_proxy");
+	unsetenv("HTTP_PROXY");
+	unsetenv("HTTPS_PROXY");
+	unsetenv("ALL_PROXY");
+	unsetenv("no_proxy");
+}
+
 int
 main(void)
 {
 	struct config cfg;
 	struct fetcher *f;
 	struct seen *sv;
-	char base[64], *allow[] = { (char *)"127.0.0.1" };
+	char base[64], allow0[32], allow1[32], *allow[] = { allow0, allow1 };
 	struct err ferr;
 	int lfd[2], port[2];
 	pid_t pid;
@@ -468,8 +535,11 @@ main(void)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.upstream_timeout = 300;
 	cfg.max_response_bytes = MAX_BYTES;
+	/* Both ports of the test server, each by name: a bare 127.0.0.1 would allow port 80 only. */
+	snprintf(allow0, sizeof(allow0), "127.0.0.1:%d", port[0]);
+	snprintf(allow1, sizeof(allow1), "127.0.0.1:%d", port[1]);
 	cfg.allow_upstream.v = allow;
-	cfg.allow_upstream.n = 1;
+	cfg.allow_upstream.n = 2;
 
 	if ((f = fetch_new(&cfg, &ferr)) == NULL) {
 		printf("fetch_new: %s\n", ferr.msg);
@@ -495,6 +565,8 @@ main(void)
 		fetch_result_free(&res);
 		fetch_free(f);
 	}
+
+	test_ports_and_proxies(&cfg, port, sv);
 
 	kill(-pid, SIGKILL);
 	kill(pid, SIGKILL);
