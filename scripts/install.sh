@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # install.sh (`make install` / `make uninstall`): programs, units, xinetd file, example config and
-# man pages under DESTDIR/PREFIX. An existing configuration is never overwritten.
+# man pages under DESTDIR/PREFIX. An existing configuration is never overwritten. The configuration
+# may hold the Redis password: it is installed 0640 root:ocsp-proxy, the group the units run as
+# (created, as a system group, when installing to / as root).
 set -eu
 action=$1 destdir=$2 prefix=$3 build=$4
 cd "$(dirname "$0")/.."
@@ -21,6 +23,31 @@ for u in ocsp-proxy-resident.socket ocsp-proxy-resident.service; do
 done
 mans=$(cd docs && ls ./*.[1-8] | sed 's|^\./||')
 
+# The configuration: 0640, group ocsp-proxy when that group exists (or can be made here).
+install_config() {
+	local conf=$confdir/ocsp-proxy.conf group=
+	if getent group ocsp-proxy >/dev/null; then
+		group=ocsp-proxy
+	elif [ -z "$destdir" ] && [ "$(id -u)" = 0 ] && groupadd --system ocsp-proxy; then
+		group=ocsp-proxy
+	fi
+	if [ -e "$conf" ]; then
+		# The operator's file stays as it is, but a readable password is worth a word.
+		if [ -n "$(find "$conf" -perm -o=r 2>/dev/null)" ]; then
+			echo "install.sh: $conf is readable by everyone; it may hold the Redis password:" \
+				"chmod 640 it, chgrp ocsp-proxy" >&2
+		fi
+		return 0
+	fi
+	install -m 640 etc/ocsp-proxy.conf "$conf"
+	if [ -n "$group" ] && [ "$(id -u)" = 0 ]; then
+		chown root:ocsp-proxy "$conf"
+	else
+		echo "install.sh: $conf is 0640 but not group ocsp-proxy (no such group here, or not root):" \
+			"the services cannot read it until it is (groupadd --system ocsp-proxy; chgrp ocsp-proxy)" >&2
+	fi
+}
+
 case $action in
 install)
 	install -d "$bindir" "$unitdir" "$xinetddir" "$confdir" "$docdir"
@@ -33,7 +60,7 @@ install)
 	sed "s|/usr/local/bin/|$progdir/|g" units/ocsp-proxy.xinetd > "$xinetddir/ocsp-proxy"
 	chmod 644 "$xinetddir/ocsp-proxy"
 	install -m 644 etc/ocsp-proxy.conf "$docdir/ocsp-proxy.conf.example"
-	[ -e "$confdir/ocsp-proxy.conf" ] || install -m 644 etc/ocsp-proxy.conf "$confdir/ocsp-proxy.conf"
+	install_config
 	for m in $mans; do
 		sec=${m##*.}
 		install -d "$mandir/man$sec"

@@ -25,7 +25,7 @@ fi
 
 # make install into a DESTDIR, twice: the second keeps an edited config.
 D=$T/root
-make -s -C "$ROOT" install DESTDIR="$D" PREFIX=/usr/local BUILD="$BUILD" >/dev/null
+make -s -C "$ROOT" install DESTDIR="$D" PREFIX=/usr/local BUILD="$BUILD" >/dev/null 2>"$T/install.err"
 for f in usr/local/bin/ocsp-proxy-handler usr/local/bin/ocsp-proxy-scheduler \
 	etc/systemd/system/ocsp-proxy.socket "etc/systemd/system/ocsp-proxy@.service" \
 	etc/systemd/system/ocsp-proxy-scheduler.service etc/xinetd.d/ocsp-proxy \
@@ -37,6 +37,12 @@ for f in usr/local/bin/ocsp-proxy-handler usr/local/bin/ocsp-proxy-scheduler \
 	check "installed $f" test -s "$D/$f"
 done
 check "handler installed executable" test -x "$D/usr/local/bin/ocsp-proxy-handler"
+check_eq "the config is readable by owner and group only" 640 "$(stat -c %a "$D/etc/ocsp-proxy/ocsp-proxy.conf")"
+if getent group ocsp-proxy >/dev/null; then
+	check_eq "... and its group is ocsp-proxy" ocsp-proxy "$(stat -c %G "$D/etc/ocsp-proxy/ocsp-proxy.conf")"
+fi
+check "the services load the password credentials" grep -q '^LoadCredential=redis-password$' \
+	"$D/etc/systemd/system/ocsp-proxy@.service" "$D/etc/systemd/system/ocsp-proxy-scheduler.service"
 check "units name the installed programs" grep -q '^ExecStart=/usr/local/bin/ocsp-proxy-handler$' "$D/etc/systemd/system/ocsp-proxy@.service"
 check "the installed example config parses" "$BUILD/ocsp-proxy-handler" -c "$D/etc/ocsp-proxy/ocsp-proxy.conf" -t
 echo "key_prefix = mine" >> "$D/etc/ocsp-proxy/ocsp-proxy.conf"

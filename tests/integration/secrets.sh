@@ -1,0 +1,154 @@
+# secrets: the Redis and Sentinel passwords work from the configuration, a file or a systemd
+# credential, and appear in no output of any program in any failure we can provoke: wrong
+# password, Redis down, bad URL, config syntax errors around the password, ctl and scheduler
+# against a dead Redis (stdout, stderr, STATUS), the handler's log, -t, /proc/PID/cmdline.
+. "$(dirname "$0")/../lib.sh"
+
+make_ca "$CA_DIR"
+start_responder 60
+PASS="S3cr3tPw$RANDOM$RANDOM"
+WRONG="Wr0ngPw$RANDOM$RANDOM"
+SPASS="S3ntinelPw$RANDOM$RANDOM"
+O=$T/out              # every program's stdout and stderr goes here
+mkdir -p "$O"
+RP=$(free_port)
+start_redis_port r1 "$RP" --requirepass "$PASS"
+R1=$RPID
+H=$BUILD/ocsp-proxy-handler S=$BUILD/ocsp-proxy-scheduler C=$BUILD/ocsp-proxyctl
+n=0
+run() { # NAME PROGRAM ARGS...: runs it, its stdout and stderr into $O/NAME.*; prints its exit code
+	local name=$1
+	shift
+	"$@" > "$O/$name.out" 2> "$O/$name.err" < /dev/null
+	echo $?
+}
+ctl() { run "ctl-$1" "$C" -c "$2" stats; }
+
+# The password works, from each place it can come from.
+write_config "$T/url.conf" "redis = redis://:$PASS@127.0.0.1:$RP/0" "default_upstream = $RESP_URL"
+write_config "$T/key.conf" "redis = redis://127.0.0.1:$RP/0" "redis_password = $PASS"
+printf '%s\n' "$PASS" > "$T/pw"
+chmod 600 "$T/pw"
+write_config "$T/file.conf" "redis = redis://127.0.0.1:$RP/0" "redis_password_file = $T/pw"
+write_config "$T/cred.conf" "redis = redis://127.0.0.1:$RP/0"
+mkdir -p "$T/creds"
+printf '%s' "$PASS" > "$T/creds/redis-password"
+check_eq "password in the URL: ctl works" 0 "$(ctl url "$T/url.conf")"
+check_eq "redis_password: ctl works" 0 "$(ctl key "$T/key.conf")"
+check_eq "redis_password_file: ctl works" 0 "$(ctl file "$T/file.conf")"
+check_eq "no password at all: refused" 1 "$(ctl none "$T/cred.conf")"
+check "... saying Redis wants one" grep -q 'NOAUTH\|Authentication required' "$O/ctl-none.err"
+check_eq "systemd credential: ctl works" 0 \
+	"$(CREDENTIALS_DIRECTORY=$T/creds run ctl-cred "$C" -c "$T/cred.conf" stats)"
+start_handler "$T/url.conf"
+check_eq "handler with the password: a miss" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
+check_eq "... cached" 1 "$(REDISCLI_AUTH=$PASS redis-cli -p "$RP" --scan --pattern '{test}:e:*' | wc -l)"
+check_eq "handler with the password: a hit" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
+check "... logged as one" log_has 'result=hit'
+stop_handler
+
+# Wrong password: in the URL, the key, the file; handler, ctl, scheduler --once.
+write_config "$T/wrong.conf" "redis = redis://:$WRONG@127.0.0.1:$RP/0" "default_upstream = $RESP_URL"
+check_eq "wrong password: ctl fails" 1 "$(ctl wrong "$T/wrong.conf")"
+check "... saying why" grep -q 'WRONGPASS\|invalid' "$O/ctl-wrong.err"
+check "... naming the server by host:port" grep -q "127.0.0.1:$RP" "$O/ctl-wrong.err"
+check_eq "wrong password: scheduler --once fails" 1 "$(run sched-wrong "$S" -c "$T/wrong.conf" --once)"
+write_config "$T/wrongkey.conf" "redis = redis://127.0.0.1:$RP/0" "redis_password = $WRONG"
+check_eq "wrong redis_password: ctl fails" 1 "$(ctl wrongkey "$T/wrongkey.conf")"
+start_handler "$T/wrong.conf"
+check_eq "wrong password: handler still answers" revoked "$(ocsp_query "$PROXY_URL" "$CA_DIR/revoked.pem")"
+check "... and logs why" log_has 'redis unavailable'
+stop_handler
+
+# Redis down: handler, ctl, scheduler --once and the daemon's STATUS.
+kill "$R1"; wait "$R1" 2>/dev/null
+start_handler "$T/url.conf"
+check_eq "Redis down: handler still answers" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
+check "... and logs it" log_has "connect 127.0.0.1:$RP"
+stop_handler
+check_eq "Redis down: ctl fails" 1 "$(ctl down "$T/url.conf")"
+check "... naming the server by host:port" grep -q "127.0.0.1:$RP" "$O/ctl-down.err"
+check_eq "Redis down: ctl prefetch fails" 1 \
+	"$(run ctl-prefetch "$C" -c "$T/url.conf" prefetch --cert "$CA_DIR/good.pem" --issuer "$CA_DIR/ca.pem" --url "$RESP_URL")"
+check_eq "Redis down: scheduler --once fails" 1 "$(run sched-down "$S" -c "$T/url.conf" --once)"
+check "... saying so on stdout" grep -q 'redis unreachable' "$O/sched-down.out"
+write_config "$T/sched.conf" "redis = redis://:$PASS@127.0.0.1:$RP/0" "log = stderr"
+if command -v python3 >/dev/null; then
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "ab", buffering=0) as f:
+    while True:
+        f.write(s.recv(4096) + b"\n")
+' "$T/notify.sock" "$O/notify.log" &
+	register_pid $!
+	wait_file "$T/notify.sock"
+fi
+NOTIFY_SOCKET=$T/notify.sock "$S" -c "$T/sched.conf" > "$O/sched-daemon.out" 2> "$O/sched-daemon.err" &
+SP=$!
+register_pid $SP
+for _ in $(seq 60); do grep -q 'STATUS=redis unreachable' "$O/notify.log" 2>/dev/null && break; sleep 0.1; done
+tr '\0' ' ' < "/proc/$SP/cmdline" > "$O/sched-cmdline"
+tr '\0' '\n' < "/proc/$SP/environ" > "$O/sched-environ"
+if [ -f "$O/notify.log" ]; then
+	check "scheduler STATUS says Redis is unreachable" grep -q 'STATUS=redis unreachable' "$O/notify.log"
+	check "... naming the server by host:port" grep -q "STATUS=redis unreachable: .*127.0.0.1:$RP" "$O/notify.log"
+else
+	skip "scheduler STATUS" "no python3 to listen on the notify socket"
+fi
+kill "$SP"; wait "$SP" 2>/dev/null
+check "scheduler's stderr log says Redis is unreachable" grep -q 'redis unreachable' "$O/sched-daemon.err"
+
+# Configuration errors around the password: none may echo it.
+bad() { # NAME LINE...: a config with those lines; -t, ctl and scheduler must refuse it. RAW=1:
+	# the lines as written after the defaults (write_config would merge duplicates)
+	if [ "${RAW:-0}" = 1 ]; then
+		write_config "$T/bad-$1.conf"
+		printf '%s\n' "${@:2}" >> "$T/bad-$1.conf"
+	else
+		write_config "$T/bad-$1.conf" "${@:2}"
+	fi
+	check_eq "config $1: -t refuses it" 1 "$(run "t-$1" "$H" -c "$T/bad-$1.conf" -t)"
+	check_eq "config $1: ctl refuses it" 1 "$(ctl "bad-$1" "$T/bad-$1.conf")"
+	check_eq "config $1: scheduler refuses it" 1 "$(run "sched-bad-$1" "$S" -c "$T/bad-$1.conf" --once)"
+	run "handler-bad-$1" env OCSP_PROXY_CONFIG="$T/bad-$1.conf" "$H" >/dev/null
+}
+bad badport "redis = redis://:$PASS@127.0.0.1:99999/0"
+bad baddb "redis = redis://:$PASS@127.0.0.1:$RP/x"
+bad scheme "redis = rediss://:$PASS@127.0.0.1:$RP/0"
+bad readurl "redis_read = redis://:$PASS@[::1/0"
+RAW=1 bad noequals "redis_password $PASS"
+bad typo "redis_pasword = $PASS"
+RAW=1 bad dup "redis_password = $PASS" "redis_password = $PASS"
+bad both "redis_password = $PASS" "redis_password_file = $T/pw"
+bad long "redis_password = $PASS$(printf 'x%.0s' $(seq 300))"
+printf '%s\n%s\n' "$PASS" "$PASS" > "$T/pw2"
+bad twolines "redis_password_file = $T/pw2"
+RAW=1 bad sentinel "redis_sentinel_password $SPASS"
+check "the -t error names the line, not the value" grep -q 'bad value for redis (not shown' "$O/t-badport.err"
+
+# Sentinels that require a password: right and wrong.
+if command -v redis-sentinel >/dev/null; then
+	start_redis_port r2 "$RP" --requirepass "$PASS"
+	REDIS_PASS=$PASS SENTINEL_PASS=$SPASS start_sentinels "$RP"
+	write_config "$T/sent.conf" "redis = redis://:$PASS@127.0.0.1:1/0" "redis_sentinel = $SENTINELS" \
+		"redis_master_name = ocsp"
+	printf '%s\n' "$SPASS" > "$T/spw"
+	check_eq "Sentinel password from its file: ctl works" 0 \
+		"$(ctl sent-ok <(cat "$T/sent.conf"; echo "redis_sentinel_password_file = $T/spw"))"
+	check_eq "wrong Sentinel password: ctl fails" 1 \
+		"$(ctl sent-wrong <(cat "$T/sent.conf"; echo "redis_sentinel_password = $WRONG"))"
+	check "... saying no Sentinel answered" grep -q 'no sentinel' "$O/ctl-sent-wrong.err"
+	check_eq "right Sentinel password, wrong Redis password: ctl fails" 1 \
+		"$(ctl sent-wrongredis <(sed "s|:$PASS@|:$WRONG@|" "$T/sent.conf"; echo "redis_sentinel_password = $SPASS"))"
+else
+	skip "sentinel passwords" "redis-sentinel is not installed"
+fi
+
+# Nothing any program wrote holds a password.
+for p in "$PASS" "$WRONG" "$SPASS"; do
+	leaks=$(grep -rlF -- "$p" "$O" "$T/ocsp-proxy.log" "$T"/socket-activate.*.log 2>/dev/null)
+	check_eq "no output holds a password (${p:0:8}...)" "" "$leaks"
+done
+check "the outputs are there to search" test "$(cat "$O"/*.err | wc -l)" -gt 20
