@@ -76,8 +76,9 @@ cat > "$D/ocsp-proxy.conf" <<CONF
 # Written by make demo. Every key: man 5 ocsp-proxy.conf.
 redis = unix://$D/redis/redis.sock
 key_prefix = demo
-# The responders the proxy may contact: this demo's only.
-allow_upstream = 127.0.0.1
+# The responders the proxy may contact, HOST[:PORT]: this demo's only (a bare host would mean
+# port 80).
+allow_upstream = 127.0.0.1:$RESP_PORT
 # The issuing CA and its root: responses must verify against them.
 trust_anchors = $D/ca/chain.pem
 log = $LOG
