@@ -70,6 +70,11 @@ struct config {
 	char *metrics_file;
 	long long metrics_interval;  /* ms: metrics_file rewritten at least this often */
 
+	/* staples for servers that read files (HAProxy, nginx's ssl_stapling_file) */
+	struct strlist staple_cert;  /* certificate files, or directories of them */
+	char *staple_dir;            /* where <cert>.ocsp files go; NULL: next to each certificate */
+	char *haproxy_socket;        /* runtime API, /path or HOST:PORT; NULL: files only */
+
 	/* resident mode (issue 6) */
 	char *listen;
 	int workers;

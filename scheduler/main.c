@@ -17,6 +17,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "ocsp.h"
+#include "staple.h"
 #include "store.h"
 #include "tick.h"
 
@@ -199,6 +200,10 @@ main(int argc, char **argv)
 				log_msg(LOG_INFO, "redis reachable again");
 			down = 0;
 			backoff_ms = 1000;
+			/* Staple files follow the cache (staple.c); on start this is the prefetch. */
+			if (rt.cfg.staple_cert.n > 0 && staple_run(&rt.cfg, rt.store, rt.fetcher, rt.trust,
+			                                           time(NULL), &stop_flag) == -1)
+				log_msg(LOG_WARNING, "staples: redis: %s", store_error(rt.store));
 			n_entries = store_count(rt.store);
 			n_due = store_count_due(rt.store, time(NULL));
 			n_failing = store_count_failing(rt.store);

@@ -1,0 +1,195 @@
+/* certfile: a TLS server's certificate file as HAProxy and nginx read it: the leaf, its issuer,
+ * the OCSP request for the leaf, and whether a response was signed for it by that issuer. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/err.h>
+#include <openssl/ocsp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "certfile.h"
+
+#define MAX_FILE (1 << 20)
+
+/* Every certificate in a PEM file (keys and other blocks are skipped). NULL when none. */
+static STACK_OF(X509) *
+read_certs(const char *path)
+{
+	STACK_OF(X509_INFO) *infos = NULL;
+	STACK_OF(X509) *certs = NULL;
+	struct stat st;
+	BIO *bio = NULL;
+	int i;
+
+	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size > MAX_FILE)
+		return NULL;
+	if ((bio = BIO_new_file(path, "r")) == NULL)
+		goto out;
+	if ((infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL)) == NULL ||
+	    (certs = sk_X509_new_null()) == NULL)
+		goto out;
+	for (i = 0; i < sk_X509_INFO_num(infos); i++) {
+		X509_INFO *xi = sk_X509_INFO_value(infos, i);
+
+		if (xi->x509 != NULL && sk_X509_push(certs, xi->x509) > 0)
+			xi->x509 = NULL; /* owned by certs now */
+	}
+out:
+	sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	BIO_free(bio);
+	ERR_clear_error();
+	if (certs != NULL && sk_X509_num(certs) == 0) {
+		sk_X509_free(certs);
+		certs = NULL;
+	}
+	return certs;
+}
+
+/* The certificate in certs (after the first) that issued the first, or NULL. */
+static X509 *
+find_issuer(STACK_OF(X509) *certs)
+{
+	X509 *leaf = sk_X509_value(certs, 0);
+	int i;
+
+	for (i = 1; i < sk_X509_num(certs); i++)
+		if (X509_check_issued(sk_X509_value(certs, i), leaf) == X509_V_OK)
+			return sk_X509_value(certs, i);
+	return NULL;
+}
+
+/* The request and responder URL for leaf and issuer. 0 ok, -1. */
+static int
+build_request(struct certfile *cf)
+{
+	OCSP_REQUEST *req = NULL;
+	OCSP_CERTID *id = NULL;
+	STACK_OF(OPENSSL_STRING) *aia = NULL;
+	unsigned char *buf = NULL;
+	int n, rc = -1;
+
+	if ((id = OCSP_cert_to_id(EVP_sha1(), cf->leaf, cf->issuer)) == NULL ||
+	    (req = OCSP_REQUEST_new()) == NULL || OCSP_request_add0_id(req, id) == NULL)
+		goto out;
+	id = NULL; /* owned by req now */
+	if ((n = i2d_OCSP_REQUEST(req, &buf)) <= 0)
+		goto out;
+	aia = X509_get1_ocsp(cf->leaf);
+	if (aia != NULL && sk_OPENSSL_STRING_num(aia) > 0 &&
+	    (cf->aia = strdup(sk_OPENSSL_STRING_value(aia, 0))) == NULL)
+		goto out;
+	if ((cf->req = malloc((size_t)n)) == NULL)
+		goto out;
+	memcpy(cf->req, buf, (size_t)n);
+	cf->req_len = (size_t)n;
+	rc = 0;
+out:
+	X509_email_free(aia);
+	OPENSSL_free(buf);
+	OCSP_CERTID_free(id);
+	OCSP_REQUEST_free(req);
+	return rc;
+}
+
+int
+certfile_load(const char *path, struct certfile *out, char *err, size_t errlen)
+{
+	STACK_OF(X509) *certs = NULL, *extra = NULL;
+	char issuer_path[4096];
+	X509 *issuer;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if ((certs = read_certs(path)) == NULL) {
+		snprintf(err, errlen, "%s: no certificate (or not a readable PEM file under 1 MiB)",
+		         path);
+		goto out;
+	}
+	/* HAProxy's order: the chain in the file, then <file>.issuer. */
+	issuer = find_issuer(certs);
+	if (issuer == NULL && snprintf(issuer_path, sizeof(issuer_path), "%s.issuer", path) <
+	                          (int)sizeof(issuer_path) &&
+	    (extra = read_certs(issuer_path)) != NULL) {
+		if (sk_X509_insert(extra, sk_X509_value(certs, 0), 0) > 0) {
+			issuer = find_issuer(extra);
+			(void)sk_X509_shift(extra); /* the leaf belongs to certs */
+		}
+	}
+	if (issuer == NULL) {
+		snprintf(err, errlen, "%s: its issuer is neither in the file nor in %s.issuer", path,
+		         path);
+		goto out;
+	}
+	out->leaf = sk_X509_value(certs, 0);
+	out->issuer = issuer;
+	if (!X509_up_ref(out->leaf) || !X509_up_ref(issuer)) {
+		out->leaf = out->issuer = NULL;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (build_request(out) == -1) {
+		snprintf(err, errlen, "%s: cannot build the OCSP request", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	sk_X509_pop_free(certs, X509_free);
+	sk_X509_pop_free(extra, X509_free);
+	ERR_clear_error();
+	if (rc == -1)
+		certfile_free(out);
+	return rc;
+}
+
+void
+certfile_free(struct certfile *cf)
+{
+	free(cf->req);
+	free(cf->aia);
+	X509_free(cf->leaf);
+	X509_free(cf->issuer);
+	memset(cf, 0, sizeof(*cf));
+}
+
+int
+certfile_signed(const struct certfile *cf, const unsigned char *der, size_t len, char *why,
+                size_t whylen)
+{
+	const unsigned char *p = der;
+	OCSP_RESPONSE *resp = NULL;
+	OCSP_BASICRESP *bs = NULL;
+	X509_STORE *store = NULL;
+	STACK_OF(X509) *issuer = NULL;
+	int ok = 0;
+
+	if ((resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len)) == NULL ||
+	    (bs = OCSP_response_get1_basic(resp)) == NULL) {
+		snprintf(why, whylen, "not a basic OCSP response");
+		goto out;
+	}
+	/* The issuer as the only trust anchor (it need not be self-signed: PARTIAL_CHAIN), and as
+	 * a candidate signer for responses that embed no certificate. OCSP_basic_verify then
+	 * accepts the issuer itself or a responder it certified with the OCSPSigning EKU. */
+	if ((store = X509_STORE_new()) == NULL || !X509_STORE_add_cert(store, cf->issuer) ||
+	    !X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN) ||
+	    (issuer = sk_X509_new_null()) == NULL || !sk_X509_push(issuer, cf->issuer)) {
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	if (OCSP_basic_verify(bs, issuer, store, 0) != 1) {
+		snprintf(why, whylen, "not signed by the certificate's issuer or its responder");
+		goto out;
+	}
+	ok = 1;
+out:
+	sk_X509_free(issuer); /* the issuer stays cf's */
+	X509_STORE_free(store);
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(resp);
+	ERR_clear_error();
+	return ok;
+}

@@ -1,0 +1,417 @@
+/* staple: keeps <cert>.ocsp next to every staple_cert (or in staple_dir) with the cached
+ * response for that certificate, written atomically when it changes and pushed to HAProxy. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "certfile.h"
+#include "haproxy.h"
+#include "log.h"
+#include "ocsp.h"
+#include "policy.h"
+#include "staple.h"
+
+/* Bounds: certificates per pass (a directory of thousands is not a TLS server's), and how long
+ * HAProxy may take to answer. */
+#define MAX_TARGETS 10000
+#define PUSH_TIMEOUT_MS 5000
+
+struct target {
+	char *cert;                  /* the certificate file */
+	char *out;                   /* its .ocsp file */
+	struct certfile cf;
+	struct ocsp_request req;
+	int loaded;                  /* cf and req are filled */
+	struct entry e;
+	int cached;                  /* e is filled */
+};
+
+struct targets {
+	struct target *v;
+	size_t n;
+};
+
+static void
+log_staple(int prio, const struct target *t, const char *result, const char *why)
+{
+	const char *fields[] = { "CERT", t->cert, "FILE", t->out, "RESULT", result, "REASON", why,
+	                         NULL };
+
+	log_event(prio, "staple", fields);
+}
+
+/* Files in a certificate directory that are not certificates (HAProxy's own rule). */
+static int
+skip_name(const char *name)
+{
+	static const char *sfx[] = { ".ocsp", ".issuer", ".key", ".sctl", ".tmp" };
+	size_t i, n = strlen(name), m;
+
+	if (name[0] == '.')
+		return 1;
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
+		if (n > (m = strlen(sfx[i])) && strcmp(name + n - m, sfx[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+add_target(struct targets *ts, const struct config *cfg, const char *cert)
+{
+	struct target *v, *t;
+	const char *base = strrchr(cert, '/');
+	int rc;
+
+	if (ts->n >= MAX_TARGETS)
+		return 0;
+	if ((v = realloc(ts->v, (ts->n + 1) * sizeof(*v))) == NULL)
+		return -1;
+	ts->v = v;
+	t = memset(&v[ts->n], 0, sizeof(*t));
+	base = base != NULL ? base + 1 : cert;
+	if ((t->cert = strdup(cert)) == NULL)
+		return -1;
+	ts->n++;
+	if (cfg->staple_dir != NULL)
+		rc = asprintf(&t->out, "%s/%s.ocsp", cfg->staple_dir, base);
+	else
+		rc = asprintf(&t->out, "%s.ocsp", cert);
+	if (rc == -1) {
+		t->out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Every staple_cert: a file, or each certificate file of a directory. -1 out of memory. */
+static int
+collect(const struct config *cfg, struct targets *ts)
+{
+	struct dirent *d;
+	struct stat st;
+	char path[4096];
+	size_t i;
+	DIR *dir;
+	int rc = 0;
+
+	for (i = 0; i < cfg->staple_cert.n && rc == 0; i++) {
+		const char *p = cfg->staple_cert.v[i];
+
+		if (stat(p, &st) == -1 || !S_ISDIR(st.st_mode)) {
+			rc = add_target(ts, cfg, p); /* a missing file is said when it is loaded */
+			continue;
+		}
+		if ((dir = opendir(p)) == NULL) {
+			log_msg(LOG_WARNING, "staple_cert %s: %s", p, strerror(errno));
+			continue;
+		}
+		while (rc == 0 && (d = readdir(dir)) != NULL) {
+			if (skip_name(d->d_name) ||
+			    snprintf(path, sizeof(path), "%s/%s", p, d->d_name) >= (int)sizeof(path) ||
+			    stat(path, &st) == -1 || !S_ISREG(st.st_mode))
+				continue;
+			rc = add_target(ts, cfg, path);
+		}
+		closedir(dir);
+	}
+	return rc;
+}
+
+static void
+targets_free(struct targets *ts)
+{
+	size_t i;
+
+	for (i = 0; i < ts->n; i++) {
+		struct target *t = &ts->v[i];
+
+		if (t->loaded) {
+			certfile_free(&t->cf);
+			ocsp_request_free(&t->req);
+		}
+		if (t->cached)
+			entry_free(&t->e);
+		free(t->cert);
+		free(t->out);
+	}
+	free(ts->v);
+}
+
+/* Where a certificate's responses come from: a route for its issuer, its own AIA URL, or
+ * default_upstream (the handler's order). NULL when none. */
+static const char *
+upstream(const struct config *cfg, const struct target *t)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_routes; i++)
+		if (ocsp_issuer_matches(&t->req, cfg->routes[i].issuer))
+			return cfg->routes[i].url;
+	return t->cf.aia != NULL ? t->cf.aia : cfg->default_upstream;
+}
+
+/* Is der a response fit to staple for t: valid now for its CertID, signed by its issuer (or
+ * the issuer's responder), good or revoked (an "unknown" staple helps no client)? */
+static int
+fit(const struct config *cfg, const struct target *t, const unsigned char *der, size_t len,
+    void *trust, time_t now, struct ocsp_response_info *info, char *why, size_t whylen)
+{
+	if (ocsp_response_check(&t->req, der, len, now, cfg->clock_skew / 1000, trust, info, why,
+	                        whylen) != OCSP_V_CACHEABLE)
+		return 0;
+	if (!certfile_signed(&t->cf, der, len, why, whylen))
+		return 0;
+	if (info->cert_status == OCSP_CERT_UNKNOWN) {
+		snprintf(why, whylen, "the responder answers unknown");
+		return 0;
+	}
+	return 1;
+}
+
+/* Reads each certificate and its cache entry. -1 on a Redis error. */
+static int
+load_all(struct targets *ts, struct store *st)
+{
+	char err[512];
+	size_t i;
+	int got;
+
+	for (i = 0; i < ts->n; i++) {
+		struct target *t = &ts->v[i];
+
+		if (certfile_load(t->cert, &t->cf, err, sizeof(err)) == -1) {
+			log_staple(LOG_WARNING, t, "failed", err);
+			continue;
+		}
+		if (ocsp_request_parse(t->cf.req, t->cf.req_len, &t->req) == -1) {
+			certfile_free(&t->cf);
+			continue;
+		}
+		t->loaded = 1;
+		if ((got = store_get(st, t->req.key, &t->e)) == -1)
+			return -1;
+		t->cached = got == 1;
+	}
+	return 0;
+}
+
+/* Caches one fetched answer if it is fit, and reads the entry back. -1 on a Redis error. */
+static int
+settle(const struct config *cfg, struct store *st, struct target *t, struct fetch_job *job,
+       void *trust, time_t now)
+{
+	struct ocsp_response_info info;
+	struct entry e;
+	char why[300];
+	int got;
+
+	if (!job->res.ok)
+		snprintf(why, sizeof(why), "upstream: %s", job->res.err);
+	else if (job->res.http_status != 200)
+		snprintf(why, sizeof(why), "upstream answered HTTP %ld", job->res.http_status);
+	else if (fit(cfg, t, job->res.body, job->res.len, trust, now, &info, why, sizeof(why)))
+		why[0] = '\0';
+	if (why[0] != '\0') {
+		log_staple(LOG_WARNING, t, "failed", why);
+		return 0;
+	}
+	memset(&e, 0, sizeof(e));
+	e.resp = job->res.body;
+	e.resp_len = job->res.len;
+	e.req = t->cf.req;
+	e.req_len = t->cf.req_len;
+	e.url = (char *)job->url;
+	ocsp_etag(e.resp, e.resp_len, e.etag);
+	e.cert_status = info.cert_status;
+	e.this_update = info.this_update;
+	e.next_update = info.next_update;
+	e.fetched = now;
+	if (store_put(st, t->req.key, &e, policy_next_due(cfg, now, info.this_update,
+	                                                  info.next_update, 0, now)) == -1 ||
+	    (got = store_get(st, t->req.key, &t->e)) == -1)
+		return -1;
+	t->cached = got == 1;
+	return 0;
+}
+
+/* Fetches and caches what the cache lacks, in rounds of `concurrency` fetches, feeding the
+ * watchdog between rounds (a round takes at most about upstream_timeout per host slot). */
+static int
+prefetch(const struct config *cfg, struct store *st, struct fetcher *f, void *trust,
+         struct targets *ts, time_t now, volatile sig_atomic_t *stop)
+{
+	struct fetch_job *jobs = NULL;
+	struct target **who = NULL;
+	size_t i = 0, n, k;
+	int rc = 0;
+
+	if ((jobs = calloc((size_t)cfg->concurrency, sizeof(*jobs))) == NULL ||
+	    (who = calloc((size_t)cfg->concurrency, sizeof(*who))) == NULL) {
+		log_msg(LOG_ERR, "staple: out of memory");
+		goto out;
+	}
+	while (i < ts->n && !*stop) {
+		for (n = 0; i < ts->n && n < (size_t)cfg->concurrency; i++) {
+			struct target *t = &ts->v[i];
+			const char *url;
+
+			if (!t->loaded || t->cached)
+				continue;
+			if ((url = upstream(cfg, t)) == NULL) {
+				log_staple(LOG_WARNING, t, "failed", "no responder: no AIA URL, route "
+				                                     "or default_upstream");
+				continue;
+			}
+			memset(&jobs[n], 0, sizeof(jobs[n]));
+			jobs[n].url = url;
+			jobs[n].body = t->cf.req;
+			jobs[n].len = t->cf.req_len;
+			who[n++] = t;
+		}
+		if (n > 0 && fetch_many(f, jobs, n, cfg->concurrency, cfg->per_upstream_concurrency,
+		                        stop) == -1)
+			log_msg(LOG_ERR, "staple: libcurl failed");
+		for (k = 0; k < n; k++) {
+			if (jobs[k].done && rc != -2 &&
+			    settle(cfg, st, who[k], &jobs[k], trust, now) == -1)
+				rc = -2;
+			fetch_result_free(&jobs[k].res);
+		}
+		if (rc == -2)
+			goto out;
+		sd_notify(0, "WATCHDOG=1");
+	}
+out:
+	free(jobs);
+	free(who);
+	return rc < 0 ? -1 : 0;
+}
+
+/* 1 when the file at path holds exactly der. */
+static int
+same_file(const char *path, const unsigned char *der, size_t len)
+{
+	unsigned char *buf;
+	ssize_t n;
+	int fd, same = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	if ((buf = malloc(len + 1)) != NULL) {
+		size_t got = 0;
+
+		while (got < len + 1 && (n = read(fd, buf + got, len + 1 - got)) > 0)
+			got += (size_t)n;
+		same = got == len && memcmp(buf, der, len) == 0;
+		free(buf);
+	}
+	close(fd);
+	return same;
+}
+
+/* Replaces path with der at once: a server reading it sees the old file or the new one, never
+ * a part. Mode 0644: a staple is public. 0 ok, -1 with why. */
+static int
+write_atomic(const char *path, const unsigned char *der, size_t len, char *why, size_t whylen)
+{
+	char *tmp = NULL;
+	size_t off = 0;
+	ssize_t n;
+	int fd = -1, rc = -1;
+
+	if (asprintf(&tmp, "%s.%ld.tmp", path, (long)getpid()) == -1) {
+		tmp = NULL;
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) == -1 ||
+	    fchmod(fd, 0644) == -1) {
+		snprintf(why, whylen, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	while (off < len) {
+		if ((n = write(fd, der + off, len - off)) == -1 && errno != EINTR) {
+			snprintf(why, whylen, "%s: %s", tmp, strerror(errno));
+			goto out;
+		}
+		off += n > 0 ? (size_t)n : 0;
+	}
+	if (fsync(fd) == -1 || close(fd) == -1) {
+		fd = -1;
+		snprintf(why, whylen, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (rc == -1 && tmp != NULL)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+/* Writes t's cached response to its file when it is fit and new, then hands it to HAProxy. */
+static void
+publish(const struct config *cfg, struct target *t, void *trust, time_t now)
+{
+	struct ocsp_response_info info;
+	char why[300];
+
+	if (!t->cached)
+		return; /* said when the prefetch failed */
+	if (!fit(cfg, t, t->e.resp, t->e.resp_len, trust, now, &info, why, sizeof(why))) {
+		log_staple(LOG_WARNING, t, "kept", why);
+		return;
+	}
+	if (same_file(t->out, t->e.resp, t->e.resp_len))
+		return;
+	if (write_atomic(t->out, t->e.resp, t->e.resp_len, why, sizeof(why)) == -1) {
+		log_staple(LOG_ERR, t, "failed", why);
+		return;
+	}
+	log_staple(LOG_INFO, t, "written", ocsp_cert_status_name(info.cert_status));
+	if (cfg->haproxy_socket == NULL)
+		return;
+	/* Refused or absent while HAProxy is down: it reads the file when it starts. */
+	if (haproxy_push(cfg->haproxy_socket, t->e.resp, t->e.resp_len, PUSH_TIMEOUT_MS, why,
+	                 sizeof(why)) == -1)
+		log_staple(LOG_WARNING, t, "not pushed to HAProxy", why);
+	else
+		log_staple(LOG_INFO, t, "pushed to HAProxy", NULL);
+}
+
+int
+staple_run(const struct config *cfg, struct store *st, struct fetcher *f, void *trust,
+           time_t now, volatile sig_atomic_t *stop)
+{
+	struct targets ts = { NULL, 0 };
+	size_t i;
+	int rc = -1;
+
+	if (collect(cfg, &ts) == -1) {
+		log_msg(LOG_ERR, "staple: out of memory");
+		rc = 0;
+		goto out;
+	}
+	if (load_all(&ts, st) == -1 || prefetch(cfg, st, f, trust, &ts, now, stop) == -1)
+		goto out;
+	for (i = 0; i < ts.n && !*stop; i++)
+		publish(cfg, &ts.v[i], trust, now);
+	rc = 0;
+out:
+	targets_free(&ts);
+	return rc;
+}
