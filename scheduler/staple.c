@@ -11,11 +11,11 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "answer.h"
 #include "certfile.h"
 #include "haproxy.h"
 #include "log.h"
 #include "ocsp.h"
-#include "policy.h"
 #include "staple.h"
 
 /* Bounds: certificates per pass (a directory of thousands is not a TLS server's), and how long
@@ -208,8 +208,8 @@ settle(const struct config *cfg, struct store *st, struct target *t, struct fetc
        void *trust, time_t now)
 {
 	struct ocsp_response_info info;
-	struct entry e;
-	char why[300];
+	struct answer a;
+	char why[300], subject[512], issuer[512];
 	int got;
 
 	if (!job->res.ok)
@@ -222,20 +222,19 @@ settle(const struct config *cfg, struct store *st, struct target *t, struct fetc
 		log_staple(LOG_WARNING, t, "failed", why);
 		return 0;
 	}
-	memset(&e, 0, sizeof(e));
-	e.resp = job->res.body;
-	e.resp_len = job->res.len;
-	e.req = t->cf.req;
-	e.req_len = t->cf.req_len;
-	e.url = (char *)job->url;
-	ocsp_etag(e.resp, e.resp_len, e.etag);
-	e.cert_status = info.cert_status;
-	e.this_update = info.this_update;
-	e.next_update = info.next_update;
-	e.fetched = now;
-	if (store_put(st, t->req.key, &e, policy_next_due(cfg, now, info.this_update,
-	                                                  info.next_update, 0, now)) == -1 ||
-	    (got = store_get(st, t->req.key, &t->e)) == -1)
+	memset(&a, 0, sizeof(a));
+	a.certid = t->req.key;
+	a.req = &t->req;
+	a.resp = job->res.body;
+	a.resp_len = job->res.len;
+	a.info = &info;
+	a.url = job->url;
+	a.now = a.earliest = now;
+	if (ocsp_cert_names(t->cert, subject, sizeof(subject), issuer, sizeof(issuer)) == 0) {
+		a.subject = subject;
+		a.issuer = issuer;
+	}
+	if (answer_store(st, cfg, &a) == -1 || (got = store_get(st, t->req.key, &t->e)) == -1)
 		return -1;
 	t->cached = got == 1;
 	return 0;
