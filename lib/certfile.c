@@ -96,7 +96,7 @@ out:
 }
 
 int
-certfile_load(const char *path, struct certfile *out, char *err, size_t errlen)
+certfile_load(const char *path, struct certfile *out, struct err *err)
 {
 	STACK_OF(X509) *certs = NULL, *extra = NULL;
 	char issuer_path[4096];
@@ -105,8 +105,8 @@ certfile_load(const char *path, struct certfile *out, char *err, size_t errlen)
 
 	memset(out, 0, sizeof(*out));
 	if ((certs = read_certs(path)) == NULL) {
-		snprintf(err, errlen, "%s: no certificate (or not a readable PEM file under 1 MiB)",
-		         path);
+		err_set(err, ERR_INPUT, "%s: no certificate (or not a readable PEM file under 1 MiB)",
+		        path);
 		goto out;
 	}
 	/* HAProxy's order: the chain in the file, then <file>.issuer. */
@@ -120,19 +120,19 @@ certfile_load(const char *path, struct certfile *out, char *err, size_t errlen)
 		}
 	}
 	if (issuer == NULL) {
-		snprintf(err, errlen, "%s: its issuer is neither in the file nor in %s.issuer", path,
-		         path);
+		err_set(err, ERR_INPUT, "%s: its issuer is neither in the file nor in %s.issuer", path,
+		        path);
 		goto out;
 	}
 	out->leaf = sk_X509_value(certs, 0);
 	out->issuer = issuer;
 	if (!X509_up_ref(out->leaf) || !X509_up_ref(issuer)) {
 		out->leaf = out->issuer = NULL;
-		snprintf(err, errlen, "out of memory");
+		err_set(err, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	if (build_request(out) == -1) {
-		snprintf(err, errlen, "%s: cannot build the OCSP request", path);
+		err_set(err, ERR_NOMEM, "%s: cannot build the OCSP request", path);
 		goto out;
 	}
 	rc = 0;
@@ -156,8 +156,8 @@ certfile_free(struct certfile *cf)
 }
 
 int
-certfile_signed(const struct certfile *cf, const unsigned char *der, size_t len, char *why,
-                size_t whylen)
+certfile_signed(const struct certfile *cf, const unsigned char *der, size_t len,
+                struct err *why)
 {
 	const unsigned char *p = der;
 	OCSP_RESPONSE *resp = NULL;
@@ -168,7 +168,7 @@ certfile_signed(const struct certfile *cf, const unsigned char *der, size_t len,
 
 	if ((resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len)) == NULL ||
 	    (bs = OCSP_response_get1_basic(resp)) == NULL) {
-		snprintf(why, whylen, "not a basic OCSP response");
+		err_set(why, ERR_PROTOCOL, "not a basic OCSP response");
 		goto out;
 	}
 	/* The issuer as the only trust anchor (it need not be self-signed: PARTIAL_CHAIN), and as
@@ -177,11 +177,11 @@ certfile_signed(const struct certfile *cf, const unsigned char *der, size_t len,
 	if ((store = X509_STORE_new()) == NULL || !X509_STORE_add_cert(store, cf->issuer) ||
 	    !X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN) ||
 	    (issuer = sk_X509_new_null()) == NULL || !sk_X509_push(issuer, cf->issuer)) {
-		snprintf(why, whylen, "out of memory");
+		err_set(why, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	if (OCSP_basic_verify(bs, issuer, store, 0) != 1) {
-		snprintf(why, whylen, "not signed by the certificate's issuer or its responder");
+		err_set(why, ERR_REFUSED, "not signed by the certificate's issuer or its responder");
 		goto out;
 	}
 	ok = 1;

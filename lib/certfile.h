@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "err.h"
+
 struct certfile {
 	unsigned char *req;          /* DER OCSPRequest: one SHA-1 CertID, no nonce */
 	size_t req_len;
@@ -14,13 +16,14 @@ struct certfile {
 	void *issuer;                /* X509 * */
 };
 
-/* Reads path (PEM, at most 1 MiB). 0 ok, -1 with err (no certificate, no issuer found). */
-int certfile_load(const char *path, struct certfile *out, char *err, size_t errlen);
+/* Reads path (PEM, at most 1 MiB). 0 ok, -1 with err: ERR_INPUT (no certificate, no issuer
+ * found), ERR_NOMEM. */
+int certfile_load(const char *path, struct certfile *out, struct err *err);
 void certfile_free(struct certfile *cf);
 
 /* 1 when the DER OCSPResponse der is signed by the leaf's issuer, or by a responder certificate
  * that issuer issued for OCSP signing (RFC 6960 4.2.2.2). 0 otherwise, with why. */
-int certfile_signed(const struct certfile *cf, const unsigned char *der, size_t len, char *why,
-                    size_t whylen);
+int certfile_signed(const struct certfile *cf, const unsigned char *der, size_t len,
+                    struct err *why);
 
 #endif

@@ -99,34 +99,33 @@ wait_fd(int fd, short events, long long deadline)
 
 /* Sends cmd and reads the answer into ans until HAProxy closes. 0 ok, -1 with why. */
 static int
-converse(int fd, const char *cmd, size_t len, char *ans, long long deadline, char *why,
-         size_t whylen)
+converse(int fd, const char *cmd, size_t len, char *ans, long long deadline, struct err *why)
 {
 	size_t off = 0, got = 0;
 	ssize_t n;
 
 	while (off < len) {
 		if (!wait_fd(fd, POLLOUT, deadline)) {
-			snprintf(why, whylen, "timed out sending");
+			err_set(why, ERR_IO, "timed out sending");
 			return -1;
 		}
 		if ((n = send(fd, cmd + off, len - off, MSG_NOSIGNAL)) == -1) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			snprintf(why, whylen, "send: %s", strerror(errno));
+			err_set(why, ERR_IO, "send: %s", strerror(errno));
 			return -1;
 		}
 		off += (size_t)n;
 	}
 	while (got < MAX_ANSWER - 1) {
 		if (!wait_fd(fd, POLLIN, deadline)) {
-			snprintf(why, whylen, "timed out waiting for the answer");
+			err_set(why, ERR_IO, "timed out waiting for the answer");
 			return -1;
 		}
 		if ((n = recv(fd, ans + got, MAX_ANSWER - 1 - got, 0)) == -1) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			snprintf(why, whylen, "recv: %s", strerror(errno));
+			err_set(why, ERR_IO, "recv: %s", strerror(errno));
 			return -1;
 		}
 		if (n == 0)
@@ -139,47 +138,47 @@ converse(int fd, const char *cmd, size_t len, char *ans, long long deadline, cha
 
 int
 haproxy_push(const char *where, const unsigned char *der, size_t len, long long timeout_ms,
-             char *why, size_t whylen)
+             struct err *why)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	long long deadline = now_ms() + timeout_ms;
 	char *cmd = NULL, ans[MAX_ANSWER];
 	size_t n;
-	int fd = -1, rc = -1, err = 0;
-	socklen_t el = sizeof(err);
+	int fd = -1, rc = -1, soerr = 0;
+	socklen_t el = sizeof(soerr);
 
 	if (parse_where(where, &ss, &sl) == -1) {
-		snprintf(why, whylen, "haproxy_socket '%s' is neither a path nor IP:PORT", where);
+		err_set(why, ERR_INPUT, "haproxy_socket '%s' is neither a path nor IP:PORT", where);
 		return -1;
 	}
 	if ((cmd = malloc(sizeof("set ssl ocsp-response \n") + 4 * ((len + 2) / 3) + 1)) == NULL) {
-		snprintf(why, whylen, "out of memory");
+		err_set(why, ERR_NOMEM, "out of memory");
 		return -1;
 	}
 	n = (size_t)sprintf(cmd, "set ssl ocsp-response ");
 	n += b64_encode(der, len, cmd + n);
 	cmd[n++] = '\n';
 	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1) {
-		snprintf(why, whylen, "socket: %s", strerror(errno));
+		err_set(why, ERR_IO, "socket: %s", strerror(errno));
 		goto out;
 	}
 	if (connect(fd, (struct sockaddr *)&ss, sl) == -1) {
 		if (errno != EINPROGRESS) {
-			snprintf(why, whylen, "connect: %s", strerror(errno));
+			err_set(why, ERR_IO, "connect: %s", strerror(errno));
 			goto out;
 		}
 		if (!wait_fd(fd, POLLOUT, deadline) ||
-		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == -1 || err != 0) {
-			snprintf(why, whylen, "connect: %s", err != 0 ? strerror(err) : "timed out");
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &el) == -1 || soerr != 0) {
+			err_set(why, ERR_IO, "connect: %s", soerr != 0 ? strerror(soerr) : "timed out");
 			goto out;
 		}
 	}
-	if (converse(fd, cmd, n, ans, deadline, why, whylen) == -1)
+	if (converse(fd, cmd, n, ans, deadline, why) == -1)
 		goto out;
 	if (strstr(ans, "OCSP Response updated") == NULL) {
 		ans[strcspn(ans, "\r\n")] = '\0';
-		snprintf(why, whylen, "HAProxy answered: %.200s", ans[0] != '\0' ? ans : "nothing");
+		err_set(why, ERR_REFUSED, "HAProxy answered: %.200s", ans[0] != '\0' ? ans : "nothing");
 		goto out;
 	}
 	rc = 0;

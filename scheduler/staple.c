@@ -161,15 +161,16 @@ upstream(const struct config *cfg, const struct target *t)
  * the issuer's responder), good or revoked (an "unknown" staple helps no client)? */
 static int
 fit(const struct config *cfg, const struct target *t, const unsigned char *der, size_t len,
-    void *trust, time_t now, struct ocsp_response_info *info, char *why, size_t whylen)
+    void *trust, time_t now, struct ocsp_response_info *info, struct err *why)
 {
-	if (ocsp_response_check(&t->req, der, len, now, cfg->clock_skew / 1000, trust, info, why,
-	                        whylen) != OCSP_V_CACHEABLE)
+	why->kind = ERR_PROTOCOL;
+	if (ocsp_response_check(&t->req, der, len, now, cfg->clock_skew / 1000, trust, info,
+	                        why->msg, sizeof(why->msg)) != OCSP_V_CACHEABLE)
 		return 0;
-	if (!certfile_signed(&t->cf, der, len, why, whylen))
+	if (!certfile_signed(&t->cf, der, len, why))
 		return 0;
 	if (info->cert_status == OCSP_CERT_UNKNOWN) {
-		snprintf(why, whylen, "the responder answers unknown");
+		err_set(why, ERR_PROTOCOL, "the responder answers unknown");
 		return 0;
 	}
 	return 1;
@@ -179,15 +180,15 @@ fit(const struct config *cfg, const struct target *t, const unsigned char *der, 
 static int
 load_all(struct targets *ts, struct store *st)
 {
-	char err[512];
+	struct err err;
 	size_t i;
 	int got;
 
 	for (i = 0; i < ts->n; i++) {
 		struct target *t = &ts->v[i];
 
-		if (certfile_load(t->cert, &t->cf, err, sizeof(err)) == -1) {
-			log_staple(LOG_WARNING, t, "failed", err);
+		if (certfile_load(t->cert, &t->cf, &err) == -1) {
+			log_staple(LOG_WARNING, t, "failed", err.msg);
 			continue;
 		}
 		if (ocsp_request_parse(t->cf.req, t->cf.req_len, &t->req) == -1) {
@@ -209,17 +210,19 @@ settle(const struct config *cfg, struct store *st, struct target *t, struct fetc
 {
 	struct ocsp_response_info info;
 	struct answer a;
-	char why[300], subject[512], issuer[512];
+	char subject[512], issuer[512];
+	struct err why;
 	int got;
 
+	err_clear(&why);
 	if (!job->res.ok)
-		snprintf(why, sizeof(why), "upstream: %s", job->res.err);
+		err_set(&why, ERR_IO, "upstream: %s", job->res.err.msg);
 	else if (job->res.http_status != 200)
-		snprintf(why, sizeof(why), "upstream answered HTTP %ld", job->res.http_status);
-	else if (fit(cfg, t, job->res.body, job->res.len, trust, now, &info, why, sizeof(why)))
-		why[0] = '\0';
-	if (why[0] != '\0') {
-		log_staple(LOG_WARNING, t, "failed", why);
+		err_set(&why, ERR_REFUSED, "upstream answered HTTP %ld", job->res.http_status);
+	else if (fit(cfg, t, job->res.body, job->res.len, trust, now, &info, &why))
+		err_clear(&why);
+	if (why.kind != ERR_NONE) {
+		log_staple(LOG_WARNING, t, "failed", why.msg);
 		return 0;
 	}
 	memset(&a, 0, sizeof(a));
@@ -318,7 +321,7 @@ same_file(const char *path, const unsigned char *der, size_t len)
 /* Replaces path with der at once: a server reading it sees the old file or the new one, never
  * a part. Mode 0644: a staple is public. 0 ok, -1 with why. */
 static int
-write_atomic(const char *path, const unsigned char *der, size_t len, char *why, size_t whylen)
+write_atomic(const char *path, const unsigned char *der, size_t len, struct err *why)
 {
 	char *tmp = NULL;
 	size_t off = 0;
@@ -327,29 +330,29 @@ write_atomic(const char *path, const unsigned char *der, size_t len, char *why, 
 
 	if (asprintf(&tmp, "%s.%ld.tmp", path, (long)getpid()) == -1) {
 		tmp = NULL;
-		snprintf(why, whylen, "out of memory");
+		err_set(why, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) == -1 ||
 	    fchmod(fd, 0644) == -1) {
-		snprintf(why, whylen, "%s: %s", tmp, strerror(errno));
+		err_set(why, ERR_IO, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	while (off < len) {
 		if ((n = write(fd, der + off, len - off)) == -1 && errno != EINTR) {
-			snprintf(why, whylen, "%s: %s", tmp, strerror(errno));
+			err_set(why, ERR_IO, "%s: %s", tmp, strerror(errno));
 			goto out;
 		}
 		off += n > 0 ? (size_t)n : 0;
 	}
 	if (fsync(fd) == -1 || close(fd) == -1) {
 		fd = -1;
-		snprintf(why, whylen, "%s: %s", tmp, strerror(errno));
+		err_set(why, ERR_IO, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	fd = -1;
 	if (rename(tmp, path) == -1) {
-		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		err_set(why, ERR_IO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	rc = 0;
@@ -367,27 +370,26 @@ static void
 publish(const struct config *cfg, struct target *t, void *trust, time_t now)
 {
 	struct ocsp_response_info info;
-	char why[300];
+	struct err why;
 
 	if (!t->cached)
 		return; /* said when the prefetch failed */
-	if (!fit(cfg, t, t->e.resp, t->e.resp_len, trust, now, &info, why, sizeof(why))) {
-		log_staple(LOG_WARNING, t, "kept", why);
+	if (!fit(cfg, t, t->e.resp, t->e.resp_len, trust, now, &info, &why)) {
+		log_staple(LOG_WARNING, t, "kept", why.msg);
 		return;
 	}
 	if (same_file(t->out, t->e.resp, t->e.resp_len))
 		return;
-	if (write_atomic(t->out, t->e.resp, t->e.resp_len, why, sizeof(why)) == -1) {
-		log_staple(LOG_ERR, t, "failed", why);
+	if (write_atomic(t->out, t->e.resp, t->e.resp_len, &why) == -1) {
+		log_staple(LOG_ERR, t, "failed", why.msg);
 		return;
 	}
 	log_staple(LOG_INFO, t, "written", ocsp_cert_status_name(info.cert_status));
 	if (cfg->haproxy_socket == NULL)
 		return;
 	/* Refused or absent while HAProxy is down: it reads the file when it starts. */
-	if (haproxy_push(cfg->haproxy_socket, t->e.resp, t->e.resp_len, PUSH_TIMEOUT_MS, why,
-	                 sizeof(why)) == -1)
-		log_staple(LOG_WARNING, t, "not pushed to HAProxy", why);
+	if (haproxy_push(cfg->haproxy_socket, t->e.resp, t->e.resp_len, PUSH_TIMEOUT_MS, &why) == -1)
+		log_staple(LOG_WARNING, t, "not pushed to HAProxy", why.msg);
 	else
 		log_staple(LOG_INFO, t, "pushed to HAProxy", NULL);
 }
