@@ -389,9 +389,9 @@ publish(const struct config *cfg, struct target *t, void *trust, time_t now)
 		return;
 	/* Refused or absent while HAProxy is down: it reads the file when it starts. */
 	if (haproxy_push(cfg->haproxy_socket, t->e.resp, t->e.resp_len, PUSH_TIMEOUT_MS, &why) == -1)
-		log_staple(LOG_WARNING, t, "not pushed to HAProxy", why.msg);
+		log_staple(LOG_WARNING, t, "push-failed", why.msg);
 	else
-		log_staple(LOG_INFO, t, "pushed to HAProxy", NULL);
+		log_staple(LOG_INFO, t, "pushed", NULL);
 }
 
 int

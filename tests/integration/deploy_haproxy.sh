@@ -9,38 +9,35 @@ if ! command -v haproxy >/dev/null; then
 	skip "haproxy" "haproxy is not installed (scripts/deps.sh installs it)"
 	exit 0
 fi
-make_ca "$CA_DIR"
-start_redis
-start_responder 60
 H=$T/haproxy
 mkdir -p "$H/certs"
+setup_proxy --no-handler "check_interval = 1s" "staple_cert = $H/certs" \
+	"haproxy_socket = $H/admin.sock"
 # HAProxy's bundle: the certificate, its chain (the issuer, which the CertID needs), the key.
 cat "$CA_DIR/good.pem" "$CA_DIR/ca.pem" "$CA_DIR/good.key" > "$H/certs/site.pem"
-write_config "$T/c.conf" "default_upstream = $RESP_URL" "check_interval = 1s" \
-	"staple_cert = $H/certs" "haproxy_socket = $H/admin.sock"
-
-"$BUILD/ocsp-proxy-scheduler" -c "$T/c.conf" > "$T/scheduler.out" 2>&1 &
-SCHED_PID=$!
-register_pid "$SCHED_PID"
 staple=$H/certs/site.pem.ocsp
-if wait_file "$staple" 20; then ok "the first pass writes site.pem.ocsp"; else
-	not_ok "the first pass writes site.pem.ocsp" "$(tail -3 "$T/ocsp-proxy.log")"; fi
 file_status() {
 	openssl ocsp -respin "$1" -issuer "$CA_DIR/ca.pem" -cert "$CA_DIR/good.pem" \
 		-CAfile "$CA_DIR/ca.pem" 2>&1 | sed -n 's/.*good.pem: //p'
 }
+file_this() { openssl ocsp -respin "$1" -resp_text -noverify 2>/dev/null | sed -n 's/.*This Update: //p' | head -1; }
+
+log_mark
+"$BUILD/ocsp-proxy-scheduler" -c "$CONF" > "$T/scheduler.out" 2>&1 &
+register_pid $! ocsp-proxy-scheduler
+if wait_file "$staple" 20; then ok "the first pass writes site.pem.ocsp"; else
+	not_ok "the first pass writes site.pem.ocsp" "$(tail -3 "$T/ocsp-proxy.log")"; fi
 check_eq "the file is a verified good response for site.pem" "good" "$(file_status "$staple")"
 check_eq "mode 0644" "644" "$(stat -c %a "$staple" 2>/dev/null)"
 check_eq "no temporary file left" "" "$(ls "$H/certs" | grep -v -e '^site.pem$' -e '^site.pem.ocsp$')"
+check "the log says it was written" log_has 'staple.*result=("?)written'
 
 port=$(free_port)
 cat > "$H/haproxy.cfg" <<CONF
 global
 	stats socket $H/admin.sock mode 600 level admin
-	log stdout format raw local0 info
 defaults
 	mode http
-	log global
 	timeout connect 5s
 	timeout client 5s
 	timeout server 5s
@@ -51,23 +48,21 @@ CONF
 start_haproxy() {
 	haproxy -db -f "$H/haproxy.cfg" >> "$H/haproxy.log" 2>&1 &
 	HAPROXY_PID=$!
-	register_pid "$HAPROXY_PID"
-	wait_port "$port"
+	register_pid "$HAPROXY_PID" haproxy
+	wait_port "$port" || bail "haproxy started" "$(tail -3 "$H/haproxy.log")"
 }
-stop_haproxy() { kill "$HAPROXY_PID" 2>/dev/null; wait "$HAPROXY_PID" 2>/dev/null; }
-lines=$(wc -l < "$T/ocsp-proxy.log")
-start_haproxy
-this_update() { # what HAProxy staples now: "This Update" of the staple, or nothing
+this_update() { # the "This Update" of what HAProxy staples now, or nothing
 	echo | timeout 5 openssl s_client -connect "127.0.0.1:$port" -status 2>/dev/null |
 		sed -n 's/.*This Update: //p' | head -1
 }
+start_haproxy
 check_eq "HAProxy staples it" "good" "$(staple_status "$port")"
 first=$(this_update)
 
-# A refresh (the entry made due now; the responder's thisUpdate is the second it answers).
+# A refresh (the responder's thisUpdate is the second it answers): pushed, no reload.
+log_mark
 sleep 1.2
-key=$(rcli --scan --pattern '{test}:e:*' | head -1 | sed 's/^{test}:e://')
-rcli ZADD '{test}:due' 0 "$key" >/dev/null
+make_due
 second=""
 for _ in $(seq 40); do
 	second=$(this_update)
@@ -77,21 +72,19 @@ done
 if [ -n "$second" ] && [ "$second" != "$first" ]; then
 	ok "a refresh reaches HAProxy without a reload ($first -> $second)"
 else
-	not_ok "a refresh reaches HAProxy without a reload" "still '$first'; $(grep -i staple "$T/ocsp-proxy.log" | tail -2)"
+	not_ok "a refresh reaches HAProxy without a reload" "still '$first'; $(grep staple "$T/ocsp-proxy.log" | tail -2)"
 fi
 check "HAProxy is the same process" kill -0 "$HAPROXY_PID"
-check_eq "HAProxy accepted the push" "1" \
-	"$(tail -n +$((lines + 1)) "$T/ocsp-proxy.log" | grep -c 'result=pushed to HAProxy')"
-check_eq "... and refused none" "" "$(tail -n +$((lines + 1)) "$T/ocsp-proxy.log" | grep 'not pushed')"
-check_eq "the file holds the new response" "$second" \
-	"$(openssl ocsp -respin "$staple" -resp_text -noverify 2>/dev/null | sed -n 's/.*This Update: //p' | head -1)"
+check "HAProxy accepted the push" log_has 'staple.*result=("?)pushed'
+check "... and refused none" log_lacks 'push-failed'
+check_eq "the file holds the new response" "$second" "$(file_this "$staple")"
 
-# staple_dir, and a second certificate named by file: prefetched by a one-shot run.
+# staple_dir, and a certificate named by file: prefetched by a one-shot run.
 mkdir -p "$T/out"
 cat "$CA_DIR/good.pem" "$CA_DIR/ca.pem" > "$T/other-site.pem"
 write_config "$T/dir.conf" "default_upstream = $RESP_URL" "staple_cert = $T/other-site.pem" \
 	"staple_dir = $T/out" "key_prefix = dir"
-"$BUILD/ocsp-proxy-scheduler" -c "$T/dir.conf" --once > /dev/null 2>&1
+check_status "scheduler --once with staple_dir" 0 "$BUILD/ocsp-proxy-scheduler" -c "$T/dir.conf" --once
 check_eq "staple_dir holds other-site.pem.ocsp" "good" "$(file_status "$T/out/other-site.pem.ocsp")"
 check "nothing next to the certificate then" test ! -e "$T/other-site.pem.ocsp"
 
@@ -99,25 +92,27 @@ check "nothing next to the certificate then" test ! -e "$T/other-site.pem.ocsp"
 forge_port=$(free_port)
 openssl ocsp -index "$CA_DIR/index.txt" -CA "$CA_DIR/ca.pem" -rsigner "$CA_DIR/other/ca.pem" \
 	-rkey "$CA_DIR/other/ca.key" -port "$forge_port" -nmin 60 -ignore_err > "$T/forger.log" 2>&1 &
-register_pid $!
+register_pid $! "openssl ocsp (forger)"
 for _ in $(seq 100); do grep -q 'waiting for OCSP' "$T/forger.log" && break; sleep 0.05; done
 cp "$T/other-site.pem" "$T/forged-site.pem"
 write_config "$T/forge.conf" "default_upstream = http://127.0.0.1:$forge_port/" \
 	"staple_cert = $T/forged-site.pem" "key_prefix = forge"
-"$BUILD/ocsp-proxy-scheduler" -c "$T/forge.conf" --once > /dev/null 2>&1
+log_mark
+check_status "scheduler --once against the forger" 0 "$BUILD/ocsp-proxy-scheduler" -c "$T/forge.conf" --once
 check "a response signed by another key is not written" test ! -e "$T/forged-site.pem.ocsp"
-check "... and the log says why" log_has 'staple.*forged-site.pem.*not signed by the certificate'
-check_eq "... nor cached" "" "$(rcli --scan --pattern '{forge}:e:*')"
+check "... and the log says why" log_has 'forged-site.pem.*not signed by the certificate'
+check_eq "... nor cached" "" "$(KEY_PREFIX=forge certids)"
 
 # The responder down: a refresh fails, the file stays, a restarted HAProxy staples it.
 stop_responder
 before=$(sha1sum < "$staple")
-rcli ZADD '{test}:due' 0 "$key" >/dev/null
-for _ in $(seq 40); do log_has 'RESULT=failed|result=failed' && break; sleep 0.25; done
+log_mark
+make_due
+for _ in $(seq 40); do log_has 'refresh.*result=("?)failed' && break; sleep 0.25; done
 sleep 1.5
-check "the refresh failed (responder down)" log_has 'refresh.*result=failed'
+check "the refresh failed (responder down)" log_has 'refresh.*result=("?)failed'
 check_eq "the file is left as it was" "$before" "$(sha1sum < "$staple")"
-stop_haproxy
+stop_pid "$HAPROXY_PID" haproxy
 start_haproxy
 check_eq "HAProxy restarted with the responder down staples it" "good" "$(staple_status "$port")"
 check_eq "... the same response" "$second" "$(this_update)"
