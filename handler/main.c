@@ -11,15 +11,17 @@
 #include "ocsp.h"
 #include "resident.h"
 #include "respond.h"
+#include "selfcheck.h"
 #include "serve.h"
 
 static const char usage[] =
-    "usage: ocsp-proxy-handler [-c FILE] [-t] [--listen HOST:PORT]\n"
+    "usage: ocsp-proxy-handler [-c FILE] [-t [--offline]] [--listen HOST:PORT]\n"
     "Answers one HTTP OCSP request on standard input and output (inetd style); or, given a\n"
     "listening socket by systemd (Accept=no) or --listen, serves connections itself with\n"
     "pre-forked workers (resident mode).\n"
     "  -c, --config FILE  configuration (default $" CONFIG_ENV " or " CONFIG_DEFAULT_PATH ")\n"
-    "  -t, --check        check the configuration, report on stderr, and exit\n"
+    "  -t, --check        check the configuration, the files it names, the log target and\n"
+    "                     Redis (not with --offline); report and exit, 1 on any error\n"
     "      --listen ADDR  resident mode on ADDR (HOST:PORT)\n"
     "  -h, --help         this text\n"
     "  -V, --version      the version\n";
@@ -58,6 +60,29 @@ broken_config(const char *path, const char *err)
 	log_close();
 }
 
+/* -t: the syntax, then what the configuration names (selfcheck.h). 0 when all is well. */
+static int
+check_config(const char *path, int network)
+{
+	struct config cfg;
+	struct err err;
+	int errors;
+
+	if (config_load(&cfg, path, &err) == -1) {
+		fprintf(stderr, "ocsp-proxy-handler: %s\n", err.msg);
+		return 1;
+	}
+	ocsp_init_full();
+	errors = selfcheck(&cfg, network, stdout);
+	if (errors == 0)
+		printf("%s: ok\n", cfg.path != NULL ? cfg.path : "built-in defaults");
+	else
+		fprintf(stderr, "ocsp-proxy-handler: %s: %d error%s above\n",
+		        cfg.path != NULL ? cfg.path : "built-in defaults", errors, errors > 1 ? "s" : "");
+	config_free(&cfg);
+	return errors == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -70,14 +95,13 @@ main(int argc, char **argv)
 	rc = config_cli(argc, argv, "ocsp-proxy-handler", usage, &path, &rest);
 	if (rc != 0)
 		return rc == 1 ? 0 : 2;
-	if (rest == 2 && (strcmp(argv[1], "-t") == 0 || strcmp(argv[1], "--check") == 0)) {
-		if (config_load(&cfg, path, &err) == -1) {
-			fprintf(stderr, "ocsp-proxy-handler: %s\n", err.msg);
-			return 1;
+	if (rest >= 2 && (strcmp(argv[1], "-t") == 0 || strcmp(argv[1], "--check") == 0)) {
+		if (rest > 3 || (rest == 3 && strcmp(argv[2], "--offline") != 0)) {
+			fprintf(stderr, "ocsp-proxy-handler: unexpected argument '%s'\n%s",
+			        argv[rest - 1], usage);
+			return 2;
 		}
-		printf("%s: ok\n", cfg.path != NULL ? cfg.path : "built-in defaults");
-		config_free(&cfg);
-		return 0;
+		return check_config(path, rest == 2);
 	}
 	if (rest == 3 && strcmp(argv[1], "--listen") == 0)
 		listen_on = argv[2];

@@ -270,11 +270,64 @@ add_route(struct config *cfg, const char *v, char *why, size_t whylen)
 	return 0;
 }
 
+/* A duration in the largest unit that divides it: 1d, 30m, 500ms. */
+static void
+duration_text(long long ms, char *out, size_t len)
+{
+	static const struct { long long ms; const char *unit; } units[] = {
+		{ DAY, "d" }, { 3600000, "h" }, { 60000, "m" }, { 1000, "s" }, { 1, "ms" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (ms != 0 && ms % units[i].ms == 0)
+			break;
+	if (i == sizeof(units) / sizeof(units[0]))
+		i = 3;
+	snprintf(out, len, "%lld%s", ms / units[i].ms, units[i].unit);
+}
+
+/* What a key accepts, for its error message (ocsp-proxy.conf(5) says the same). */
+static void
+allowed(const struct key *k, char *out, size_t len)
+{
+	char lo[32], hi[32];
+
+	switch (k->type) {
+	case T_DUR:
+		duration_text(k->min, lo, sizeof(lo));
+		duration_text(k->max, hi, sizeof(hi));
+		snprintf(out, len, "a duration from %s to %s (ms, s, m, h, d)", lo, hi);
+		break;
+	case T_SIZE:
+		snprintf(out, len, "a size from %lld to %lld bytes (k, m allowed)", k->min, k->max);
+		break;
+	case T_INT:
+		snprintf(out, len, "a whole number from %lld to %lld", k->min, k->max);
+		break;
+	case T_BOOL:
+		snprintf(out, len, "yes or no");
+		break;
+	case T_URL:
+		snprintf(out, len, "an http:// or https:// URL");
+		break;
+	case T_REDIS:
+		snprintf(out, len, "redis://[:PASSWORD@]HOST[:PORT][/DB] or unix:///PATH[?db=N]");
+		break;
+	case T_PREFIX:
+		snprintf(out, len, "1 to 64 of letters, digits and - _ . :");
+		break;
+	default:
+		snprintf(out, len, "a non-empty value");
+		break;
+	}
+}
+
 /* Sets one key from its text. 0 ok, -1 with why. */
 static int
 set_key(struct config *cfg, const struct key *k, const char *v, char *why, size_t whylen)
 {
-	char *base = (char *)cfg;
+	char *base = (char *)cfg, range[128];
 	struct redis_url ru;
 	long long n;
 	size_t sz;
@@ -334,11 +387,13 @@ set_key(struct config *cfg, const struct key *k, const char *v, char *why, size_
 		return add_route(cfg, v, why, whylen);
 	}
 bad:
+	allowed(k, range, sizeof(range));
 	/* A password, or a Redis URL carrying one, is never echoed: errors reach logs. */
 	if (k->type == T_SECRET || (k->type == T_REDIS && strchr(v, '@') != NULL))
-		snprintf(why, whylen, "bad value for %s (not shown: it may hold a password)", k->name);
+		snprintf(why, whylen, "bad value for %s (not shown: it may hold a password): expected %s",
+		         k->name, range);
 	else
-		snprintf(why, whylen, "bad value '%s' for %s", v, k->name);
+		snprintf(why, whylen, "bad value '%s' for %s: expected %s", v, k->name, range);
 	return -1;
 }
 

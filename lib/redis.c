@@ -342,3 +342,36 @@ out:
 	explicit_bzero(u.pass, sizeof(u.pass));
 	return c;
 }
+
+int
+redis_sentinel_check(const struct config *cfg, size_t i, struct err *err)
+{
+	struct ctx x = { cfg, err };
+	redisContext *c;
+	redisReply *r;
+	int rc = -1;
+
+	if (i >= cfg->redis_sentinel.n || cfg->redis_master_name == NULL) {
+		err_set(err, ERR_INPUT, "no such sentinel");
+		return -1;
+	}
+	if ((c = sentinel_open(&x, i)) == NULL) {
+		errf(&x, "sentinel %s: no answer, or it refused redis_sentinel_password",
+		     cfg->redis_sentinel.v[i]);
+		return -1;
+	}
+	r = redisCommand(c, "SENTINEL get-master-addr-by-name %s", cfg->redis_master_name);
+	if (r == NULL)
+		errf(&x, "sentinel %s: %s", cfg->redis_sentinel.v[i], c->errstr);
+	else if (r->type == REDIS_REPLY_ERROR)
+		err_set(err, ERR_REFUSED, "sentinel %s: %s", cfg->redis_sentinel.v[i], r->str);
+	else if (r->type != REDIS_REPLY_ARRAY || r->elements != 2)
+		err_set(err, ERR_REFUSED, "sentinel %s does not know a primary named '%s'",
+		        cfg->redis_sentinel.v[i], cfg->redis_master_name);
+	else
+		rc = 0;
+	if (r != NULL)
+		freeReplyObject(r);
+	redisFree(c);
+	return rc;
+}

@@ -30,4 +30,9 @@ enum redis_server {
 struct redisContext *redis_connect(const struct config *cfg, enum redis_server which,
                                    struct err *err);
 
+/* Asks the i-th of redis_sentinel (with redis_sentinel_password) for redis_master_name's
+ * primary: 0 when it answers with one, -1 with err (ERR_IO no answer or password refused,
+ * ERR_REFUSED it does not know the name). For ocsp-proxy-handler -t. */
+int redis_sentinel_check(const struct config *cfg, size_t i, struct err *err);
+
 #endif

@@ -44,7 +44,7 @@ fi
 check "the services load the password credentials" grep -q '^LoadCredential=redis-password$' \
 	"$D/etc/systemd/system/ocsp-proxy@.service" "$D/etc/systemd/system/ocsp-proxy-scheduler.service"
 check "units name the installed programs" grep -q '^ExecStart=/usr/local/bin/ocsp-proxy-handler$' "$D/etc/systemd/system/ocsp-proxy@.service"
-check "the installed example config parses" "$BUILD/ocsp-proxy-handler" -c "$D/etc/ocsp-proxy/ocsp-proxy.conf" -t
+check "the installed example config parses" "$BUILD/ocsp-proxy-handler" -c "$D/etc/ocsp-proxy/ocsp-proxy.conf" -t --offline
 echo "key_prefix = mine" >> "$D/etc/ocsp-proxy/ocsp-proxy.conf"
 make -s -C "$ROOT" install DESTDIR="$D" PREFIX=/usr/local BUILD="$BUILD" >/dev/null
 check "reinstall keeps the operator's config" grep -q 'key_prefix = mine' "$D/etc/ocsp-proxy/ocsp-proxy.conf"

@@ -261,21 +261,21 @@ main(void)
 
 	/* Errors name the file and line. */
 	CHECK_STR(error_of("foo = 1\n"), "F:1: unknown key 'foo'");
-	CHECK_STR(error_of("\n\nread_timeout = 5x\n"), "F:3: bad value '5x' for read_timeout");
+	CHECK_STR(error_of("\n\nread_timeout = 5x\n"), "F:3: bad value '5x' for read_timeout: expected a duration from 1ms to 1h (ms, s, m, h, d)");
 	CHECK_STR(error_of("read_timeout = 1s\nread_timeout = 2s\n"), "F:2: duplicate key 'read_timeout'");
 	CHECK_STR(error_of("just words\n"), "F:1: expected 'key = value'");
-	CHECK_STR(error_of("redis = mysql://x\n"), "F:1: bad value 'mysql://x' for redis");
+	CHECK_STR(error_of("redis = mysql://x\n"), "F:1: bad value 'mysql://x' for redis: expected redis://[:PASSWORD@]HOST[:PORT][/DB] or unix:///PATH[?db=N]");
 	/* The same parser as the connection code: what it would refuse is refused here. */
 	CHECK_STR(error_of("redis = unix:///tmp/r.sock?db=z\n"),
-	          "F:1: bad value 'unix:///tmp/r.sock?db=z' for redis");
+	          "F:1: bad value 'unix:///tmp/r.sock?db=z' for redis: expected redis://[:PASSWORD@]HOST[:PORT][/DB] or unix:///PATH[?db=N]");
 	CHECK_STR(error_of("redis_read = redis://h:70000/0\n"),
-	          "F:1: bad value 'redis://h:70000/0' for redis_read");
-	CHECK_STR(error_of("redis_read = redis://[::1\n"), "F:1: bad value 'redis://[::1' for redis_read");
-	CHECK_STR(error_of("default_upstream = ftp://x/\n"), "F:1: bad value 'ftp://x/' for default_upstream");
+	          "F:1: bad value 'redis://h:70000/0' for redis_read: expected redis://[:PASSWORD@]HOST[:PORT][/DB] or unix:///PATH[?db=N]");
+	CHECK_STR(error_of("redis_read = redis://[::1\n"), "F:1: bad value 'redis://[::1' for redis_read: expected redis://[:PASSWORD@]HOST[:PORT][/DB] or unix:///PATH[?db=N]");
+	CHECK_STR(error_of("default_upstream = ftp://x/\n"), "F:1: bad value 'ftp://x/' for default_upstream: expected an http:// or https:// URL");
 	CHECK_STR(error_of("route = http://only-url/\n"), "F:1: route needs 'ISSUER URL'");
-	CHECK_STR(error_of("concurrency = 0\n"), "F:1: bad value '0' for concurrency");
-	CHECK_STR(error_of("key_prefix = a b\n"), "F:1: bad value 'a b' for key_prefix");
-	CHECK_STR(error_of("debug = maybe\n"), "F:1: bad value 'maybe' for debug");
+	CHECK_STR(error_of("concurrency = 0\n"), "F:1: bad value '0' for concurrency: expected a whole number from 1 to 1024");
+	CHECK_STR(error_of("key_prefix = a b\n"), "F:1: bad value 'a b' for key_prefix: expected 1 to 64 of letters, digits and - _ . :");
+	CHECK_STR(error_of("debug = maybe\n"), "F:1: bad value 'maybe' for debug: expected yes or no");
 	CHECK_STR(error_of("retry_min = 2h\nretry_max = 1h\n"), "F: retry_min is longer than retry_max");
 	CHECK_STR(error_of("redis_sentinel = 127.0.0.1:26379\n"), "F: redis_sentinel needs redis_master_name");
 

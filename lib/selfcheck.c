@@ -1,0 +1,168 @@
+/* selfcheck: the checks of `-t` that need the world: each file the configuration names exists
+ * and parses, the log target can be written, Redis and the Sentinels answer and accept the
+ * credentials. Read-only: a check must not change what it checks. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+
+#include "ocsp.h"
+#include "redis.h"
+#include "selfcheck.h"
+#include "store.h"
+
+struct report {
+	FILE *out;
+	int errors;
+};
+
+/* ok: 1 fine, 0 an error, -1 a warning (worth knowing, but -t still passes: it may run on
+ * another host than the service, without its journal). */
+static void say(struct report *r, int ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+say(struct report *r, int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(ok == 1 ? "ok    " : ok == 0 ? "error " : "warn  ", r->out);
+	va_start(ap, fmt);
+	vfprintf(r->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', r->out);
+	if (ok == 0)
+		r->errors++;
+}
+
+/* 0 when a file at path could be appended to (an existing one, or a new one in its directory),
+ * else -1 with errno; creates nothing. */
+static int
+appendable(const char *path)
+{
+	char dir[4096];
+
+	if (access(path, F_OK) == 0)
+		return access(path, W_OK);
+	if (errno != ENOENT || snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return -1;
+	return access(dirname(dir), W_OK | X_OK);
+}
+
+static int
+is_socket(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 && S_ISSOCK(sb.st_mode);
+}
+
+static void
+check_log(struct report *r, const char *log)
+{
+	int journal = is_socket("/run/systemd/journal/socket"), syslog = is_socket("/dev/log");
+
+	if (log[0] == '/') {
+		if (appendable(log) == 0)
+			say(r, 1, "log %s: writable", log);
+		else
+			say(r, 0, "log %s: cannot be written: %s", log, strerror(errno));
+	} else if (strcmp(log, "journal") == 0) {
+		say(r, journal ? 1 : -1, "log journal: %s", journal ? "the journal listens"
+		                                           : "no journal here (messages go to syslog)");
+	} else if (strcmp(log, "syslog") == 0) {
+		say(r, syslog ? 1 : -1, "log syslog: %s", syslog ? "/dev/log listens"
+		                                        : "nothing listens on /dev/log: messages are lost");
+	} else if (strcmp(log, "stderr") == 0) {
+		say(r, 1, "log stderr: fine for the scheduler and systemd units; the handler refuses it "
+		          "under xinetd, where stderr is the client");
+	} else {
+		say(r, journal || syslog ? 1 : -1, "log auto: %s", journal ? "the journal" : syslog ? "syslog"
+		    : "no journal, no syslog: stderr, and nothing under xinetd; set log to a file");
+	}
+}
+
+static void
+check_files(struct report *r, const struct config *cfg)
+{
+	char err[256], subj[512], iss[512];
+	void *trust;
+	size_t i;
+
+	if (cfg->trust_anchors != NULL) {
+		if ((trust = ocsp_trust_load(cfg->trust_anchors, err, sizeof(err))) == NULL) {
+			say(r, 0, "trust_anchors %s: %s", cfg->trust_anchors, err);
+		} else {
+			say(r, 1, "trust_anchors %s: loaded", cfg->trust_anchors);
+			ocsp_trust_free(trust);
+		}
+	}
+	for (i = 0; i < cfg->n_routes; i++) {
+		const char *is = cfg->routes[i].issuer;
+
+		/* An issuer key hash in hex needs no file. */
+		if (strspn(is, "0123456789abcdefABCDEF") == strlen(is) && strlen(is) >= 40)
+			continue;
+		if (access(is, R_OK) == -1)
+			say(r, 0, "route issuer %s: %s", is, strerror(errno));
+		else if (ocsp_cert_names(is, subj, sizeof(subj), iss, sizeof(iss)) == -1)
+			say(r, 0, "route issuer %s: not a certificate (PEM or DER)", is);
+		else
+			say(r, 1, "route issuer %s: %s", is, subj);
+	}
+	if (cfg->metrics_file != NULL) {
+		if (appendable(cfg->metrics_file) == 0)
+			say(r, 1, "metrics_file %s: writable", cfg->metrics_file);
+		else
+			say(r, 0, "metrics_file %s: cannot be written: %s", cfg->metrics_file,
+			    strerror(errno));
+	}
+}
+
+static void
+check_redis(struct report *r, const struct config *cfg)
+{
+	struct store *st = store_new(cfg);
+	struct redisContext *c;
+	struct err e;
+	size_t i;
+
+	for (i = 0; i < cfg->redis_sentinel.n; i++) {
+		if (redis_sentinel_check(cfg, i, &e) == 0)
+			say(r, 1, "sentinel %s: knows '%s'", cfg->redis_sentinel.v[i],
+			    cfg->redis_master_name);
+		else
+			say(r, 0, "%s", e.msg);
+	}
+	if (st == NULL || store_ping(st) == -1)
+		say(r, 0, "redis: %s", st != NULL ? store_error(st) : "out of memory");
+	else
+		say(r, 1, "redis: answers, credentials accepted");
+	store_free(st);
+	if (cfg->redis_read != NULL) {
+		if ((c = redis_connect(cfg, REDIS_READ, &e)) == NULL) {
+			say(r, 0, "redis_read: %s", e.msg);
+		} else {
+			say(r, 1, "redis_read: answers, credentials accepted");
+			redisFree(c);
+		}
+	}
+}
+
+int
+selfcheck(const struct config *cfg, int network, FILE *out)
+{
+	struct report r = { out, 0 };
+
+	check_log(&r, cfg->log);
+	check_files(&r, cfg);
+	if (network)
+		check_redis(&r, cfg);
+	else
+		fputs("skip  redis and sentinels (--offline)\n", out);
+	return r.errors;
+}
