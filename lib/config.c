@@ -317,6 +317,12 @@ allowed(const struct key *k, char *out, size_t len)
 	case T_PREFIX:
 		snprintf(out, len, "1 to 64 of letters, digits and - _ . :");
 		break;
+	case T_SECRET:
+		snprintf(out, len, "a password");
+		break;
+	case T_ALLOW:
+		snprintf(out, len, "HOST, *.DOMAIN, HOST:PORT or *, comma or space separated");
+		break;
 	default:
 		snprintf(out, len, "a non-empty value");
 		break;

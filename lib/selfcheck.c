@@ -114,6 +114,22 @@ check_files(struct report *r, const struct config *cfg)
 		else
 			say(r, 1, "route issuer %s: %s", is, subj);
 	}
+	/* Password files: readable, never shown. */
+	if (cfg->redis_password_file != NULL)
+		say(r, access(cfg->redis_password_file, R_OK) == 0, "redis_password_file %s: %s",
+		    cfg->redis_password_file, access(cfg->redis_password_file, R_OK) == 0
+		    ? "readable" : strerror(errno));
+	if (cfg->redis_sentinel_password_file != NULL)
+		say(r, access(cfg->redis_sentinel_password_file, R_OK) == 0,
+		    "redis_sentinel_password_file %s: %s", cfg->redis_sentinel_password_file,
+		    access(cfg->redis_sentinel_password_file, R_OK) == 0 ? "readable" : strerror(errno));
+	for (i = 0; i < cfg->staple_cert.n; i++)
+		say(r, access(cfg->staple_cert.v[i], R_OK) == 0, "staple_cert %s: %s",
+		    cfg->staple_cert.v[i], access(cfg->staple_cert.v[i], R_OK) == 0 ? "readable"
+		    : strerror(errno));
+	if (cfg->staple_dir != NULL)
+		say(r, access(cfg->staple_dir, W_OK | X_OK) == 0, "staple_dir %s: %s", cfg->staple_dir,
+		    access(cfg->staple_dir, W_OK | X_OK) == 0 ? "writable" : strerror(errno));
 	if (cfg->metrics_file != NULL) {
 		if (appendable(cfg->metrics_file) == 0)
 			say(r, 1, "metrics_file %s: writable", cfg->metrics_file);

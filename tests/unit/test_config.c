@@ -73,10 +73,10 @@ test_secrets(void)
 
 	CHECK(strstr(error_of("redis = redis://:s3cr3t@h:99999/0\n"), "s3cr3t") == NULL);
 	CHECK_STR(error_of("redis = redis://:s3cr3t@h:99999/0\n"),
-	          "F:1: bad value for redis (not shown: it may hold a password)");
+	          "F:1: bad value for redis (not shown: it may hold a password): expected redis://[:PASSWORD@]HOST[:PORT][/DB] or unix:///PATH[?db=N]");
 	CHECK(strstr(error_of("redis_read = redis://:s3cr3t@[::1\n"), "s3cr3t") == NULL);
 	CHECK_STR(error_of("redis_password =\n"),
-	          "F:1: bad value for redis_password (not shown: it may hold a password)");
+	          "F:1: bad value for redis_password (not shown: it may hold a password): expected a password");
 	CHECK_STR(error_of("redis_password = a\nredis_password = s3cr3t\n"),
 	          "F:2: duplicate key 'redis_password'");
 
@@ -255,9 +255,9 @@ main(void)
 	CHECK_STR(error_of("allow_upstream = http://a.example/\n"),
 	          "F:1: bad allow_upstream entry 'http://a.example/' (HOST or HOST:PORT)");
 	CHECK_STR(error_of("upstream_proxy = socks5://127.0.0.1:1080\n"),
-	          "F:1: bad value 'socks5://127.0.0.1:1080' for upstream_proxy");
+	          "F:1: bad value 'socks5://127.0.0.1:1080' for upstream_proxy: expected an http:// or https:// URL");
 	CHECK_STR(error_of("upstream_proxy = http://user:pw@proxy.example:3128\n"),
-	          "F:1: bad value 'http://user:pw@proxy.example:3128' for upstream_proxy");
+	          "F:1: bad value 'http://user:pw@proxy.example:3128' for upstream_proxy: expected an http:// or https:// URL");
 
 	/* Errors name the file and line. */
 	CHECK_STR(error_of("foo = 1\n"), "F:1: unknown key 'foo'");
