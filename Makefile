@@ -23,7 +23,7 @@ endif
 LIBS_SYSTEMD:= $(shell pkg-config --libs libsystemd 2>/dev/null)
 
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
-	-Wstrict-prototypes -Wmissing-prototypes -Wno-deprecated-declarations \
+	-Wstrict-prototypes -Wmissing-prototypes \
 	-Ilib $(PKG_CFLAGS) $(SAN) -MMD -MP
 override LDFLAGS += $(SAN)
 

@@ -7,6 +7,7 @@
 
 #include "answer.h"
 #include "bounds.h"
+#include "cli.h"
 #include "config.h"
 #include "fetch.h"
 #include "ocsp.h"
@@ -405,9 +406,9 @@ main(int argc, char **argv)
 	struct err err;
 	int rc, rest, i;
 
-	rc = config_cli(argc, argv, "ocsp-proxyctl", usage, &path, &rest);
-	if (rc != 0)
-		return rc == 1 ? 0 : 2;
+	rc = cli_parse(argc, argv, "ocsp-proxyctl", usage, &path, &rest);
+	if (rc != CLI_RUN)
+		return rc == CLI_EXIT ? 0 : 2;
 	memset(&o, 0, sizeof(o));
 	for (i = 1; i < rest; i++) {
 		const char *a = argv[i];

@@ -13,7 +13,7 @@ if ! command -v clang >/dev/null; then
 	echo "0 passed, 0 failed"
 	exit 0
 fi
-flags="-g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-deprecated-declarations -Ilib -Ihandler
+flags="-g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ilib -Ihandler
        $(pkg-config --cflags libcrypto hiredis libcurl) -fsanitize=fuzzer,address,undefined"
 libs="$(pkg-config --libs libcrypto hiredis) -ldl"
 src="lib/*.c handler/http.c handler/decode.c handler/respond.c handler/route.c"

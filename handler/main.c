@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "config.h"
 #include "log.h"
 #include "ocsp.h"
@@ -92,9 +93,9 @@ main(int argc, char **argv)
 	struct err err;
 	int rc, rest, lfd;
 
-	rc = config_cli(argc, argv, "ocsp-proxy-handler", usage, &path, &rest);
-	if (rc != 0)
-		return rc == 1 ? 0 : 2;
+	rc = cli_parse(argc, argv, "ocsp-proxy-handler", usage, &path, &rest);
+	if (rc != CLI_RUN)
+		return rc == CLI_EXIT ? 0 : 2;
 	if (rest >= 2 && (strcmp(argv[1], "-t") == 0 || strcmp(argv[1], "--check") == 0)) {
 		if (rest > 3 || (rest == 3 && strcmp(argv[2], "--offline") != 0)) {
 			fprintf(stderr, "ocsp-proxy-handler: unexpected argument '%s'\n%s",

@@ -34,7 +34,7 @@ struct outcome {
 /* Per request state that the steps share. */
 struct exchange {
 	struct handler *h;
-	int in, out;
+	int out;
 	time_t now;
 	struct http_request req;
 	struct ocsp_input input;
@@ -415,7 +415,6 @@ handler_serve(struct handler *h, int in, int out)
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return -1;
 	x->h = h;
-	x->in = in;
 	x->out = out;
 	x->o.result = "rejected";
 	peer_request_id(x->rid);

@@ -167,34 +167,6 @@ prefix_ok(const char *s)
 	return 1;
 }
 
-void
-strlist_free(struct strlist *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
-int
-strlist_push(struct strlist *l, const char *s)
-{
-	char **v, *d;
-
-	if ((d = strdup(s)) == NULL)
-		return -1;
-	if ((v = realloc(l->v, (l->n + 1) * sizeof(*v))) == NULL) {
-		free(d);
-		return -1;
-	}
-	v[l->n++] = d;
-	l->v = v;
-	return 0;
-}
-
 /* Comma- and/or blank-separated items appended to l. */
 static int
 parse_list(const char *s, struct strlist *l)
@@ -358,8 +330,10 @@ set_key(struct config *cfg, const struct key *k, const char *v, char *why, size_
 		{
 			char **p = (char **)(base + k->off), *d = strdup(v);
 
-			if (d == NULL)
-				goto bad;
+			if (d == NULL) {
+				snprintf(why, whylen, "out of memory");
+				return -1;
+			}
 			free(*p);
 			*p = d;
 		}
@@ -386,7 +360,11 @@ set_key(struct config *cfg, const struct key *k, const char *v, char *why, size_
 		*(int *)(base + k->off) = b;
 		return 0;
 	case T_LIST:
-		return parse_list(v, (struct strlist *)(base + k->off));
+		if (parse_list(v, (struct strlist *)(base + k->off)) == -1) {
+			snprintf(why, whylen, "out of memory");
+			return -1;
+		}
+		return 0;
 	case T_ALLOW:
 		return parse_allow(v, (struct strlist *)(base + k->off), why, whylen);
 	case T_ROUTE:
@@ -671,39 +649,6 @@ config_free(struct config *cfg)
 	free(cfg->routes);
 	free(cfg->path);
 	memset(cfg, 0, sizeof(*cfg));
-}
-
-int
-config_cli(int argc, char **argv, const char *prog, const char *usage, const char **path,
-           int *rest)
-{
-	int i, n = 1;
-
-	*path = NULL;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "%s: %s needs a file\n%s", prog, a, usage);
-				return -1;
-			}
-			*path = argv[++i];
-		} else if (strncmp(a, "--config=", 9) == 0) {
-			*path = a + 9;
-		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			fputs(usage, stdout);
-			return 1;
-		} else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
-			printf("%s %s\n", prog, OCSP_PROXY_VERSION);
-			return 1;
-		} else {
-			argv[n++] = argv[i];
-		}
-	}
-	argv[n] = NULL;
-	*rest = n;
-	return 0;
 }
 
 int

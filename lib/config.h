@@ -3,17 +3,15 @@
 #ifndef OCSP_PROXY_CONFIG_H
 #define OCSP_PROXY_CONFIG_H
 
-#include "err.h"
 #include <stddef.h>
+
+#include "err.h"
+#include "strlist.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/ocsp-proxy/ocsp-proxy.conf"
 #define CONFIG_ENV "OCSP_PROXY_CONFIG"
 #define OCSP_PROXY_VERSION "0.1.0"
 
-struct strlist {
-	char **v;
-	size_t n;
-};
 
 /* route = ISSUER URL: ISSUER is the hex SHA-1 (or SHA-256) hash of the issuer's
  * public key, or the path of the issuer's certificate (PEM or DER). */
@@ -30,8 +28,8 @@ struct config {
 	char *redis;                 /* redis://[:PASS@]HOST[:PORT][/DB] or unix:///path[?db=N] */
 	char *redis_password;        /* from the key, redis_password_file or the credential */
 	char *redis_password_file;
-	char *redis_read;            /* optional local replica for reads (issue 7) */
-	struct strlist redis_sentinel; /* HOST:PORT list (issue 7) */
+	char *redis_read;            /* optional local replica for reads */
+	struct strlist redis_sentinel; /* HOST:PORT list */
 	char *redis_master_name;
 	char *redis_sentinel_password;
 	char *redis_sentinel_password_file;
@@ -75,7 +73,7 @@ struct config {
 	char *staple_dir;            /* where <cert>.ocsp files go; NULL: next to each certificate */
 	char *haproxy_socket;        /* runtime API, /path or HOST:PORT; NULL: files only */
 
-	/* resident mode (issue 6) */
+	/* resident mode */
 	char *listen;
 	int workers;
 
@@ -106,15 +104,5 @@ int config_parse_duration(const char *s, long long *ms);
 /* "4096", "64k", "1m" into bytes. 0 ok, -1 bad. */
 int config_parse_size(const char *s, size_t *bytes);
 
-/* Every program's common flags: -c FILE / --config FILE / --config=FILE (into *path, else NULL),
- * -h/--help (prints usage), -V/--version. Other arguments are moved, in order, to argv[1..] with
- * *rest set to the new argc, for the program's own flags. Returns 0 to run on, 1 to exit 0 (help,
- * version), -1 on a bad argument (said on stderr). */
-int config_cli(int argc, char **argv, const char *prog, const char *usage, const char **path,
-               int *rest);
-
-/* Growable string lists (struct strlist). */
-int strlist_push(struct strlist *l, const char *s);
-void strlist_free(struct strlist *l);
 
 #endif

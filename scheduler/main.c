@@ -12,6 +12,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "cli.h"
 #include "config.h"
 #include "fetch.h"
 #include "log.h"
@@ -118,9 +119,9 @@ main(int argc, char **argv)
 	long long n_entries, n_due, n_failing;
 	int rc, rest, once = 0, i, ready = 0, down = 0;
 
-	rc = config_cli(argc, argv, "ocsp-proxy-scheduler", usage, &path, &rest);
-	if (rc != 0)
-		return rc == 1 ? 0 : 2;
+	rc = cli_parse(argc, argv, "ocsp-proxy-scheduler", usage, &path, &rest);
+	if (rc != CLI_RUN)
+		return rc == CLI_EXIT ? 0 : 2;
 	for (i = 1; i < rest; i++) {
 		if (strcmp(argv[i], "--once") == 0) {
 			once = 1;
