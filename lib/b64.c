@@ -1,6 +1,9 @@
 /* b64: base64 and %-decoding for GET requests (RFC 6960 A.1), as real clients spell them. */
 #include "b64.h"
 
+static const char alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
 static int
 hexval(char c)
 {
@@ -85,4 +88,34 @@ b64_decode(const char *src, size_t len, unsigned char *dst)
 		dst[o++] = (unsigned char)(acc >> 2);
 	}
 	return (long)o;
+}
+
+size_t
+b64_encode(const unsigned char *src, size_t len, char *dst)
+{
+	size_t i, o = 0;
+	unsigned long acc;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		acc = (unsigned long)src[i] << 16 | (unsigned long)src[i + 1] << 8 | src[i + 2];
+		dst[o++] = alphabet[acc >> 18 & 63];
+		dst[o++] = alphabet[acc >> 12 & 63];
+		dst[o++] = alphabet[acc >> 6 & 63];
+		dst[o++] = alphabet[acc & 63];
+	}
+	if (len - i == 1) {
+		acc = (unsigned long)src[i] << 16;
+		dst[o++] = alphabet[acc >> 18 & 63];
+		dst[o++] = alphabet[acc >> 12 & 63];
+		dst[o++] = '=';
+		dst[o++] = '=';
+	} else if (len - i == 2) {
+		acc = (unsigned long)src[i] << 16 | (unsigned long)src[i + 1] << 8;
+		dst[o++] = alphabet[acc >> 18 & 63];
+		dst[o++] = alphabet[acc >> 12 & 63];
+		dst[o++] = alphabet[acc >> 6 & 63];
+		dst[o++] = '=';
+	}
+	dst[o] = '\0';
+	return o;
 }

@@ -12,4 +12,7 @@ long pct_decode_b64(const char *src, size_t len, char *dst);
  * Returns the decoded length, or -1 when src is not base64. */
 long b64_decode(const char *src, size_t len, unsigned char *dst);
 
+/* Encodes into dst (at least 4*((len+2)/3)+1 bytes), NUL-terminated. Returns the length. */
+size_t b64_encode(const unsigned char *src, size_t len, char *dst);
+
 #endif
