@@ -42,7 +42,7 @@ install_config() {
 	install -m 640 etc/ocsp-proxy.conf "$conf"
 	if [ -n "$group" ] && [ "$(id -u)" = 0 ]; then
 		chown root:ocsp-proxy "$conf"
-	else
+	elif [ -z "$destdir" ]; then # a staged install (a package) sets the group when installed
 		echo "install.sh: $conf is 0640 but not group ocsp-proxy (no such group here, or not root):" \
 			"the services cannot read it until it is (groupadd --system ocsp-proxy; chgrp ocsp-proxy)" >&2
 	fi
