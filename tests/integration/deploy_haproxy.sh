@@ -16,9 +16,12 @@ setup_proxy --no-handler "check_interval = 1s" "staple_cert = $H/certs" \
 # HAProxy's bundle: the certificate, its chain (the issuer, which the CertID needs), the key.
 cat "$CA_DIR/good.pem" "$CA_DIR/ca.pem" "$CA_DIR/good.key" > "$H/certs/site.pem"
 staple=$H/certs/site.pem.ocsp
-file_status() {
-	openssl ocsp -respin "$1" -issuer "$CA_DIR/ca.pem" -cert "$CA_DIR/good.pem" \
-		-CAfile "$CA_DIR/ca.pem" 2>&1 | sed -n 's/.*good.pem: //p'
+file_status() { # the status in the response file, once openssl has verified it for good.pem
+	local out
+	out=$(openssl ocsp -respin "$1" -issuer "$CA_DIR/ca.pem" -cert "$CA_DIR/good.pem" \
+		-verify_other "$CA_DIR/ca.pem" -CAfile "$CA_DIR/ca.pem" 2>&1)
+	case $out in *"Response verify OK"*) echo "$out" | sed -n 's/.*good.pem: //p' ;;
+	*) echo "unverified: $(echo "$out" | head -2 | tr '\n' ' ')" ;; esac
 }
 file_this() { openssl ocsp -respin "$1" -resp_text -noverify 2>/dev/null | sed -n 's/.*This Update: //p' | head -1; }
 
@@ -87,6 +90,31 @@ write_config "$T/dir.conf" "default_upstream = $RESP_URL" "staple_cert = $T/othe
 check_status "scheduler --once with staple_dir" 0 "$BUILD/ocsp-proxy-scheduler" -c "$T/dir.conf" --once
 check_eq "staple_dir holds other-site.pem.ocsp" "good" "$(file_status "$T/out/other-site.pem.ocsp")"
 check "nothing next to the certificate then" test ! -e "$T/other-site.pem.ocsp"
+
+# The issuer from <file>.issuer; a certificate whose issuer is nowhere is skipped, and said.
+mkdir -p "$T/m"
+cp "$CA_DIR/good.pem" "$T/m/leaf-only.pem"
+cp "$CA_DIR/ca.pem" "$T/m/leaf-only.pem.issuer"
+cp "$CA_DIR/good.pem" "$T/m/orphan.pem"
+write_config "$T/m.conf" "default_upstream = $RESP_URL" "key_prefix = m" \
+	"staple_cert = $T/m/leaf-only.pem, $T/m/orphan.pem"
+log_mark
+check_status "scheduler --once with two more certificates" 0 "$BUILD/ocsp-proxy-scheduler" -c "$T/m.conf" --once
+check_eq "the issuer from leaf-only.pem.issuer" "good" "$(file_status "$T/m/leaf-only.pem.ocsp")"
+check "no issuer: nothing written" test ! -e "$T/m/orphan.pem.ocsp"
+check "... and the log says why" log_has 'orphan.pem.*issuer is neither in the file'
+
+# A response signed by the issuing CA itself that embeds no certificate is written.
+ca_port=$(free_port)
+openssl ocsp -index "$CA_DIR/index.txt" -CA "$CA_DIR/ca.pem" -rsigner "$CA_DIR/ca.pem" \
+	-rkey "$CA_DIR/ca.key" -resp_no_certs -port "$ca_port" -nmin 60 -ignore_err > "$T/ca-responder.log" 2>&1 &
+register_pid $! "openssl ocsp (CA-signed)"
+for _ in $(seq 100); do grep -q 'waiting for OCSP' "$T/ca-responder.log" && break; sleep 0.05; done
+cp "$T/other-site.pem" "$T/ca-signed.pem"
+write_config "$T/cas.conf" "default_upstream = http://127.0.0.1:$ca_port/" \
+	"staple_cert = $T/ca-signed.pem" "key_prefix = cas"
+check_status "scheduler --once against a CA-signed responder" 0 "$BUILD/ocsp-proxy-scheduler" -c "$T/cas.conf" --once
+check_eq "a CA-signed response without certificates is written" "good" "$(file_status "$T/ca-signed.pem.ocsp")"
 
 # A responder that signs with a key the certificate's issuer never certified: not written.
 forge_port=$(free_port)
