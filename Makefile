@@ -76,12 +76,12 @@ $(BUILD)/ocsp-proxyctl: $(CTL_OBJ) $(BUILD)/libocspproxy.a
 HANDLER_LIBOBJ := $(filter-out $(BUILD)/handler/main.o,$(HANDLER_OBJ))
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(HANDLER_LIBOBJ) $(BUILD)/libocspproxy.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Ihandler -Itests/unit $(LDFLAGS) -o $@ $^ $(LIBS_CORE) -ldl
+	$(CC) $(CFLAGS) -Ihandler -Itests/unit $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(LIBS_CORE) -ldl
 
 # Test helpers (stand-ins for peers the real programs cannot imitate) link the library too.
 $(BUILD)/tests/helpers/%: tests/helpers/%.c $(BUILD)/libocspproxy.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) -ldl
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(LIBS_CORE) -ldl
 
 unit: $(UNIT_BIN)
 helpers: $(HELPER_BIN)

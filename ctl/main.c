@@ -263,8 +263,10 @@ cmd_prefetch(const struct config *cfg, struct store *st, const struct opts *o)
 		fprintf(stderr, "ocsp-proxyctl: %s answered HTTP %ld\n", url, res.http_status);
 		goto out;
 	}
-	if (ocsp_response_check(&req, res.body, res.len, now, cfg->clock_skew / 1000, trust, &info,
-	                        why, sizeof(why)) != OCSP_V_CACHEABLE) {
+	if (policy_cacheable(cfg, ocsp_response_check(&req, res.body, res.len, now,
+	                                              cfg->clock_skew / 1000, trust, &info, why,
+	                                              sizeof(why)),
+	                     &info, now, why, sizeof(why)) != OCSP_V_CACHEABLE) {
 		fprintf(stderr, "ocsp-proxyctl: %s: not cached: %s\n", url, why);
 		goto out;
 	}

@@ -77,11 +77,12 @@ get_store(struct exchange *x)
 	return x->h->store;
 }
 
-/* Counters are best effort: a Redis that is down already cost this request one timeout. */
+/* Counters are best effort: a Redis that is down already cost this request one timeout. A
+ * request that never looked in the cache (not cacheable, or naming its upstream) still counts. */
 static void
 count(struct exchange *x, const char *name)
 {
-	if (x->cache != CACHE_DOWN && x->h->store != NULL)
+	if (x->cache != CACHE_DOWN && get_store(x) != NULL)
 		store_stat_incr(x->h->store, name, 1);
 }
 
@@ -299,9 +300,10 @@ forward(struct exchange *x)
 	else if (x->fr.http_status != 200)
 		snprintf(why, sizeof(why), "upstream answered HTTP %ld", x->fr.http_status);
 	else
-		v = ocsp_response_check(&x->oreq, x->fr.body, x->fr.len, x->now,
-		                        cfg->clock_skew / 1000, x->h->trust, &info, why,
-		                        sizeof(why));
+		v = policy_cacheable(cfg, ocsp_response_check(&x->oreq, x->fr.body, x->fr.len,
+		                                              x->now, cfg->clock_skew / 1000,
+		                                              x->h->trust, &info, why, sizeof(why)),
+		                     &info, x->now, why, sizeof(why));
 
 	if (v == OCSP_V_CACHEABLE) {
 		struct answer a = { .certid = x->oreq.key, .req = &x->oreq, .resp = x->fr.body,
@@ -314,9 +316,17 @@ forward(struct exchange *x)
 		               a.etag);
 		return;
 	}
+	/* A good answer that is not to be cached: a request that is not cacheable (nonce, several
+	 * CertIDs) is a passthrough; a cacheable one whose answer cannot be kept (no nextUpdate)
+	 * is uncacheable. Both are answered as they came. */
 	if (v == OCSP_V_RELAY && info.status == OCSP_ST_SUCCESSFUL) {
-		set_outcome(x, 200, "passthrough", NULL);
-		count(x, "passthrough");
+		if (x->oreq.cacheable) {
+			set_outcome(x, 200, "uncacheable", "%s", why);
+			count(x, "uncacheable");
+		} else {
+			set_outcome(x, 200, "passthrough", NULL);
+			count(x, "passthrough");
+		}
 		send_uncached(x, x->fr.body, x->fr.len);
 		return;
 	}

@@ -60,6 +60,10 @@ struct config {
 	long long refresh_margin;    /* refresh at once when nextUpdate is this close */
 	long long retry_min;
 	long long retry_max;
+	long long unknown_refresh;   /* an `unknown` answer is asked again this soon */
+	long long no_next_update_max_age; /* a response without nextUpdate is cached this long
+	                                     after its thisUpdate; 0: relayed, never cached */
+	long long tick_budget;       /* a tick stops starting and waiting for fetches after this */
 	long long evict_after;       /* no hit for this long: drop */
 	long long expired_grace;     /* expired this long and not refreshable: drop */
 	long long lease_time;

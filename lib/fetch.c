@@ -352,9 +352,17 @@ pick(const struct fetch_job *jobs, size_t n, size_t from, const unsigned char *r
 	return n;
 }
 
+/* Tells the caller a job finished. 1 when the caller wants fetch_many to stop. */
+static int
+job_done(const struct fetch_hooks *hooks, struct fetch_job *jobs, size_t j)
+{
+	jobs[j].done = 1;
+	return hooks != NULL && hooks->done != NULL && hooks->done(&jobs[j], j, hooks->arg) != 0;
+}
+
 int
 fetch_many(struct fetcher *f, struct fetch_job *jobs, size_t n, int max_total, int max_per_host,
-           volatile sig_atomic_t *stop)
+           volatile sig_atomic_t *stop, const struct fetch_hooks *hooks)
 {
 	const struct curl_api *a = &f->api;
 	struct slot *slots = NULL;
@@ -363,23 +371,28 @@ fetch_many(struct fetcher *f, struct fetch_job *jobs, size_t n, int max_total, i
 	CURLM *m = NULL;
 	CURLMsg *msg;
 	size_t first = 0, done = 0, j;
-	int active, left, i, rc = -1, finished;
+	int active, left, i, rc = -1, finished, quit = 0;
 
 	if (max_total < 1)
 		max_total = 1;
 	if (max_per_host < 1)
 		max_per_host = 1;
-	/* Refused jobs are done at once: nothing is sent for them. */
 	for (j = 0; j < n; j++) {
 		memset(&jobs[j].res, 0, sizeof(jobs[j].res));
-		jobs[j].done = !allowed(f, jobs[j].url, &jobs[j].res.err);
-		done += (size_t)jobs[j].done;
+		jobs[j].done = 0;
+		jobs[j].started = 0;
 	}
+	/* Refused jobs are done at once: nothing is sent for them. */
+	for (j = 0; j < n && !quit; j++)
+		if (!allowed(f, jobs[j].url, &jobs[j].res.err)) {
+			done++;
+			quit = job_done(hooks, jobs, j);
+		}
 	if ((slots = calloc((size_t)max_total, sizeof(*slots))) == NULL ||
 	    (running = calloc(n > 0 ? n : 1, 1)) == NULL || (m = a->multi_init()) == NULL)
 		goto out;
 
-	while (done < n && !(stop != NULL && *stop)) {
+	while (done < n && !quit && !(stop != NULL && *stop)) {
 		/* Fill free slots in job order, skipping jobs whose host is at its limit. */
 		for (i = 0; i < max_total; i++) {
 			if (slots[i].easy != NULL)
@@ -404,13 +417,15 @@ fetch_many(struct fetcher *f, struct fetch_job *jobs, size_t n, int max_total, i
 				if (jobs[j].res.err.kind == ERR_NONE)
 					err_set(&jobs[j].res.err, ERR_IO,
 					        "curl_multi_add_handle failed");
-				jobs[j].done = 1;
-				done++;
 				a->easy_cleanup(slots[i].easy);
 				slots[i].easy = NULL;
+				done++;
+				if ((quit = job_done(hooks, jobs, j)) != 0)
+					break;
 				continue;
 			}
 			running[j] = 1;
+			jobs[j].started = 1;
 		}
 
 		if (a->multi_perform(m, &active) != CURLM_OK)
@@ -427,17 +442,20 @@ fetch_many(struct fetcher *f, struct fetch_job *jobs, size_t n, int max_total, i
 			if (s == NULL)
 				continue;
 			finish(f, s->easy, msg->data.result, &s->sink, s->errbuf);
-			jobs[s->job].done = 1;
 			running[s->job] = 0;
 			done++;
 			a->multi_remove_handle(m, s->easy);
 			a->easy_cleanup(s->easy);
 			s->easy = NULL;
 			finished++;
+			if (!quit)
+				quit = job_done(hooks, jobs, s->job);
 		}
+		if (!quit && hooks != NULL && hooks->poll != NULL)
+			quit = hooks->poll(hooks->arg) != 0;
 		/* A freed slot is refilled at once; otherwise wait for the sockets (or a moment, to
-		 * notice *stop). */
-		if (done < n && finished == 0 &&
+		 * notice *stop and call the poll hook). */
+		if (!quit && done < n && finished == 0 &&
 		    a->multi_poll(m, NULL, 0, FETCH_POLL_MS, NULL) != CURLM_OK)
 			goto out;
 	}

@@ -40,12 +40,24 @@ struct fetch_job {
 	size_t len;
 	struct fetch_result res;     /* filled in; the caller frees */
 	int done;
+	int started;                 /* sent (done or abandoned in flight) */
+};
+
+/* What fetch_many tells its caller while it runs, so results are used as they come and a long
+ * run can be watched and cut short. Any member may be NULL. */
+struct fetch_hooks {
+	/* Once per job as it finishes (answered, failed, or refused unsent), index into jobs.
+	 * The caller may use and free jobs[index].res here. Non-zero stops fetch_many. */
+	int (*done)(struct fetch_job *job, size_t index, void *arg);
+	/* At least every 100 ms while transfers run. Non-zero stops fetch_many. */
+	int (*poll)(void *arg);
+	void *arg;
 };
 
 /* Runs jobs in parallel (curl multi): at most max_total at once and at most max_per_host to
- * one host. Returns early (unfinished jobs get done = 0) when *stop becomes non-zero.
- * 0 ok, -1 when libcurl itself failed. */
+ * one host. Returns early (unfinished jobs get done = 0) when *stop becomes non-zero or a hook
+ * asks to stop. 0 ok, -1 when libcurl itself failed. */
 int fetch_many(struct fetcher *f, struct fetch_job *jobs, size_t n, int max_total,
-               int max_per_host, volatile sig_atomic_t *stop);
+               int max_per_host, volatile sig_atomic_t *stop, const struct fetch_hooks *hooks);
 
 #endif

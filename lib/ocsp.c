@@ -175,11 +175,9 @@ ocsp_response_check(const struct ocsp_request *req, const unsigned char *der, si
 		snprintf(why, whylen, "no response for this certificate");
 		goto out;
 	}
-	if (info->next_update == 0) {
-		snprintf(why, whylen, "no nextUpdate");
-		goto out;
-	}
-	if (info->this_update >= info->next_update) {
+	/* No nextUpdate (RFC 6960 allows it: newer information is always available) passes here
+	 * with next_update 0; how long such an answer is kept is policy_cacheable's call. */
+	if (info->next_update != 0 && info->this_update >= info->next_update) {
 		snprintf(why, whylen, "thisUpdate not before nextUpdate");
 		goto out;
 	}
@@ -187,7 +185,7 @@ ocsp_response_check(const struct ocsp_request *req, const unsigned char *der, si
 		snprintf(why, whylen, "thisUpdate in the future");
 		goto out;
 	}
-	if (info->next_update <= now) {
+	if (info->next_update != 0 && info->next_update <= now) {
 		snprintf(why, whylen, "expired");
 		goto out;
 	}

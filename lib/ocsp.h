@@ -69,8 +69,9 @@ struct ocsp_response_info {
 
 /* Checks an upstream answer to req at time now. For a cacheable request the answer is
  * CACHEABLE only when: status successful, a basic response, a SingleResponse for req's CertID,
- * a nextUpdate, thisUpdate < nextUpdate, thisUpdate <= now + skew, nextUpdate > now, and (when
- * trust is non-NULL, an X509_STORE *) the signature verifies. For a request that is not
+ * thisUpdate < nextUpdate, thisUpdate <= now + skew, nextUpdate > now, and (when trust is
+ * non-NULL, an X509_STORE *) the signature verifies. An answer without nextUpdate is CACHEABLE
+ * with info->next_update 0: pass it through policy_cacheable, which says for how long. For a request that is not
  * cacheable the answer is RELAY when it parses as an OCSPResponse. why gets a short reason
  * whenever the verdict is not CACHEABLE. */
 enum ocsp_verdict ocsp_response_check(const struct ocsp_request *req, const unsigned char *der,

@@ -1,26 +1,32 @@
 /* policy: when an entry is next refreshed, and when it is dropped. Pure functions of times.
  *
- * The rules (ocsp-proxy-scheduler(8) quotes them):
- *  - H, the half-life, is thisUpdate + (nextUpdate - thisUpdate) / 2.
+ * The rules (ocsp-proxy-scheduler(8) quotes them, with a table of examples). V is the validity,
+ * nextUpdate - thisUpdate; the three short intervals scale with it so that a response living a
+ * minute is treated like one living a week, only faster:
+ *    margin = min(refresh_margin, V/4)     late = min(refresh_late_interval, V/8)
+ *    retry_floor  = min(retry_min, V/16)         (each at least one second)
+ *  - H, the half-life, is thisUpdate + V/2.
  *  - After a successful fetch at F the entry is due at F + refresh_interval (daily). When that is
- *    later than H, it is due at the later of H and F + refresh_late_interval instead: from half
- *    validity on, refreshes come hourly.
- *  - Whatever the above says, it is due no later than nextUpdate - refresh_margin, and at once
- *    when that time has passed; but never sooner than retry_min after a successful fetch, so a
- *    responder whose responses live shorter than refresh_margin is not asked every tick.
- *  - After N failed refreshes in a row the entry is retried at now + retry_min * 2^(N-1), capped at
- *    retry_max, and, while the response is still valid, no later than nextUpdate -
- *    refresh_margin; once that point has passed, every retry_min.
+ *    later than H, it is due at the later of H and F + late instead: from half validity on,
+ *    refreshes come hourly (for V of a day or more).
+ *  - An `unknown` answer is due no later than F + unknown_refresh: a certificate its CA has not
+ *    published yet turns good within minutes.
+ *  - Whatever the above says, it is due no later than nextUpdate - margin, and at once when that
+ *    time has passed; but never sooner than retry_floor after a successful fetch, so a responder whose
+ *    answers are already close to expiry is not asked every tick.
+ *  - After N failed refreshes in a row the entry is retried at now + retry_floor * 2^(N-1), capped at
+ *    retry_max, and, while the response is still valid, no later than nextUpdate - margin; once
+ *    that point has passed, every retry_floor.
+ *  - So with a CA that answers well (a fresh response, or a new one by half validity) an entry is
+ *    fetched twice per validity up to V = 2 days, daily beyond, and always before it expires.
+ *  - An answer without nextUpdate lives no_next_update_max_age from its thisUpdate in the cache,
+ *    and is then refreshed by the rules above; with the setting 0 it is relayed, never cached.
  *  - An entry is dropped when nobody asked for it for evict_after (counted from its last hit, or
  *    its first fetch), or when its response expired more than expired_grace ago.
  */
-#include "policy.h"
+#include <stdio.h>
 
-static long long
-secs(long long ms)
-{
-	return ms / 1000 > 0 ? ms / 1000 : 1;
-}
+#include "policy.h"
 
 static long long
 min_ll(long long a, long long b)
@@ -34,35 +40,63 @@ max_ll(long long a, long long b)
 	return a > b ? a : b;
 }
 
+/* A setting in seconds, no longer than a share of the validity, never under a second. */
+static long long
+scaled(long long setting_ms, long long validity, int share)
+{
+	return max_ll(min_ll(setting_ms / 1000, validity / share), 1);
+}
+
 time_t
 policy_next_due(const struct config *cfg, time_t fetched, time_t this_update,
-                time_t next_update, int failures, time_t now)
+                time_t next_update, int cert_status, int failures, time_t now)
 {
-	long long half = (long long)this_update + ((long long)next_update - this_update) / 2;
-	long long daily = (long long)fetched + secs(cfg->refresh_interval);
-	long long late = (long long)fetched + secs(cfg->refresh_late_interval);
-	long long latest = (long long)next_update - cfg->refresh_margin / 1000;
-	long long due, backoff;
+	long long v = max_ll((long long)next_update - this_update, 1);
+	long long margin = scaled(cfg->refresh_margin, v, 4);
+	long long late = scaled(cfg->refresh_late_interval, v, 8);
+	long long retry_floor = scaled(cfg->retry_min, v, 16);
+	long long half = (long long)this_update + v / 2;
+	long long daily = (long long)fetched + max_ll(cfg->refresh_interval / 1000, 1);
+	long long latest = (long long)next_update - margin;
+	long long due, backoff, cap = max_ll(cfg->retry_max / 1000, retry_floor);
 	int i;
 
 	if (failures <= 0) {
 		due = daily;
 		if (daily > half)
-			due = max_ll(half, late);
+			due = max_ll(half, (long long)fetched + late);
+		if (cert_status == OCSP_CERT_UNKNOWN)
+			due = min_ll(due, (long long)fetched + max_ll(cfg->unknown_refresh / 1000, 1));
 		due = min_ll(due, latest);
-		due = max_ll(due, (long long)fetched + secs(cfg->retry_min));
+		due = max_ll(due, (long long)fetched + retry_floor);
 	} else {
-		backoff = secs(cfg->retry_min);
-		for (i = 1; i < failures && backoff < secs(cfg->retry_max); i++)
+		backoff = retry_floor;
+		for (i = 1; i < failures && backoff < cap; i++)
 			backoff *= 2;
-		backoff = min_ll(backoff, secs(cfg->retry_max));
-		due = (long long)now + backoff;
+		backoff = min_ll(backoff, cap);
 		if (latest > now)
-			due = min_ll(due, latest);
+			due = min_ll((long long)now + backoff, latest);
 		else
-			due = (long long)now + min_ll(backoff, secs(cfg->retry_min));
+			due = (long long)now + retry_floor;
 	}
 	return (time_t)max_ll(due, (long long)now);
+}
+
+enum ocsp_verdict
+policy_cacheable(const struct config *cfg, enum ocsp_verdict v, struct ocsp_response_info *info,
+                 time_t now, char *why, size_t whylen)
+{
+	long long until;
+
+	if (v != OCSP_V_CACHEABLE || info->next_update != 0)
+		return v;
+	until = (long long)info->this_update + cfg->no_next_update_max_age / 1000;
+	if (cfg->no_next_update_max_age == 0 || until <= (long long)now) {
+		snprintf(why, whylen, "no nextUpdate, older than no_next_update_max_age");
+		return OCSP_V_RELAY;
+	}
+	info->next_update = (time_t)until;
+	return v;
 }
 
 int

@@ -1,20 +1,28 @@
-/* policy: when an entry is next refreshed, and when it is dropped. Pure functions of times. */
+/* policy: when an entry is next refreshed, when it is dropped, and how long an answer without
+ * nextUpdate is kept. Pure functions of times; the rules are in policy.c. */
 #ifndef OCSP_PROXY_POLICY_H
 #define OCSP_PROXY_POLICY_H
 
+#include <stddef.h>
 #include <time.h>
-#include "config.h"
 
-/* When to refresh an entry fetched at `fetched` whose response is valid this_update..next_update,
- * after `failures` consecutive failed refreshes (0 after a success):
- *  - refresh_interval after the fetch (daily);
- *  - refresh_late_interval after the fetch once past half of the validity (hourly);
- *  - at once when now is within refresh_margin of next_update;
- *  - on failure: retry_min doubling per failure, capped at retry_max, and never later than
- *    refresh_margin before next_update while the response is still valid.
- * The result is never before now. */
+#include "config.h"
+#include "ocsp.h"
+
+/* When to refresh an entry fetched at `fetched` whose response (cert_status, enum
+ * ocsp_cert_status) is valid this_update..next_update, after `failures` consecutive failed
+ * refreshes (0 after a success). Margins scale with the validity, see policy.c. The result is
+ * never before now. */
 time_t policy_next_due(const struct config *cfg, time_t fetched, time_t this_update,
-                       time_t next_update, int failures, time_t now);
+                       time_t next_update, int cert_status, int failures, time_t now);
+
+/* For a CACHEABLE answer without nextUpdate (info->next_update 0): sets next_update to
+ * thisUpdate + no_next_update_max_age, the end of its life in the cache, or returns RELAY (with
+ * why) when that is not after now or the setting is 0, so it is answered but not cached. Any
+ * other verdict or answer is returned as it is. */
+enum ocsp_verdict policy_cacheable(const struct config *cfg, enum ocsp_verdict v,
+                                   struct ocsp_response_info *info, time_t now, char *why,
+                                   size_t whylen);
 
 /* 1 when the entry should be dropped: no hit for evict_after (last_hit, or fetched when never hit),
  * or its response expired more than expired_grace ago. */

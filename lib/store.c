@@ -14,6 +14,7 @@
 
 #include "bounds.h"
 #include "clock.h"
+#include "ocsp.h"
 #include "redis.h"
 #include "store.h"
 
@@ -59,14 +60,17 @@ static const char touch_lua[] =
     "return 0\n";
 
 /* KEYS: entry due failing; ARGV: certid due, then one value per field of ENTRY_FIELDS, in
- * order, applied by its put rule. An unreadable stored thisUpdate loses to any good answer. */
+ * order, applied by its put rule. An unreadable stored thisUpdate loses to any good answer; a
+ * cached `unknown` (2) loses to any good or revoked answer, whatever their thisUpdates. */
 static const char put_lua[] =
     "local names = { " ENTRY_FIELDS(LUA_NAME) "}\n"
     "local rules = { " ENTRY_FIELDS(LUA_PUT) "}\n"
     "local new = {}\n"
     "for i, n in ipairs(names) do new[n] = ARGV[i + 2] end\n"
-    "local old = tonumber(redis.call('HGET', KEYS[1], 'this')) or -1\n"
-    "if old > tonumber(new['this']) then return 0 end\n"
+    "local o = redis.call('HMGET', KEYS[1], 'this', 'status')\n"
+    "local old, olds = tonumber(o[1]) or -1, tonumber(o[2])\n"
+    "if old > tonumber(new['this']) and not (olds == 2 and tonumber(new['status']) ~= 2) then\n"
+    "  return 0 end\n"
     "local args = {}\n"
     "for i, n in ipairs(names) do\n"
     "  local v = new[n]\n"
@@ -719,15 +723,77 @@ push_array(struct store *st, redisReply *r, struct strlist *out)
 	return n;
 }
 
+/* A schedule member names an entry only when it is CertID hex as the handler writes it. */
+static int
+valid_certid(const char *s, size_t len)
+{
+	return len > 0 && len <= OCSP_KEY_MAX && len % 2 == 0 &&
+	    strspn(s, "0123456789abcdef") == len;
+}
+
+/* A bad member, printable and short, for a log line. */
+static int
+describe_member(const redisReply *m, struct strlist *dropped)
+{
+	char buf[100];
+	size_t i, n = m->type == REDIS_REPLY_STRING ? m->len : 0;
+
+	for (i = 0; i < n && i < 40; i++)
+		buf[i] = m->str[i] > 0x20 && m->str[i] < 0x7f ? m->str[i] : '?';
+	snprintf(buf + i, sizeof(buf) - i, "%s (%zu bytes)", n > 40 ? "..." : "", n);
+	return dropped != NULL ? strlist_push(dropped, buf) : 0;
+}
+
 int
-store_due(struct store *st, time_t until, size_t max, struct strlist *out)
+store_due(struct store *st, time_t until, size_t max, struct strlist *out,
+          struct strlist *dropped)
+{
+	char kd[KEYLEN];
+	redisReply *r, *m, *z;
+	size_t i;
+	int n = 0;
+
+	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
+		return -1;
+	r = command(st, "ZRANGEBYSCORE %s -inf %lld LIMIT 0 %llu", kd, (long long)until,
+	            (unsigned long long)max);
+	if (r == NULL)
+		return -1;
+	if (r->type != REDIS_REPLY_ARRAY) {
+		err_set(&st->err, ERR_PROTOCOL, "redis: unexpected reply to ZRANGEBYSCORE");
+		n = -1;
+	}
+	for (i = 0; n >= 0 && i < r->elements; i++) {
+		m = r->element[i];
+		if (m->type == REDIS_REPLY_STRING && valid_certid(m->str, m->len)) {
+			if (strlist_push(out, m->str) == -1)
+				n = -1;
+			else
+				n++;
+			continue;
+		}
+		/* Left there it would come back every tick, and no entry can have that name. */
+		if (m->type != REDIS_REPLY_STRING ||
+		    (z = command(st, "ZREM %s %b", kd, m->str, m->len)) == NULL) {
+			n = -1;
+			break;
+		}
+		freeReplyObject(z);
+		if (describe_member(m, dropped) == -1)
+			n = -1;
+	}
+	freeReplyObject(r);
+	return n;
+}
+
+int
+store_reschedule(struct store *st, const char *certid, time_t due)
 {
 	char kd[KEYLEN];
 
 	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
 		return -1;
-	return push_array(st, command(st, "ZRANGEBYSCORE %s -inf %lld LIMIT 0 %llu", kd,
-	                              (long long)until, (unsigned long long)max), out);
+	return int_reply(st, command(st, "ZADD %s XX CH %lld %s", kd, (long long)due, certid));
 }
 
 int
@@ -875,10 +941,44 @@ hgetall(struct store *st, const char *kind, struct strlist *names, struct strlis
 	return 0;
 }
 
+const char *const store_counters[] = {
+	"hits", "misses", "stale_lookups", "fetches", "upstream_errors", "stale_served",
+	"passthrough", "uncacheable", "refreshes", "refresh_kept", "refresh_failures", "evictions",
+	"invalid_due", NULL,
+};
+
 int
 store_stats(struct store *st, struct strlist *names, struct strlist *values)
 {
-	return hgetall(st, "stats", names, values);
+	struct strlist hn, hv;
+	const char *v;
+	size_t i, j;
+	int rc = -1;
+
+	memset(&hn, 0, sizeof(hn));
+	memset(&hv, 0, sizeof(hv));
+	if (hgetall(st, "stats", &hn, &hv) == -1)
+		goto out;
+	for (i = 0; store_counters[i] != NULL; i++) {
+		for (v = "0", j = 0; j < hn.n; j++)
+			if (strcmp(hn.v[j], store_counters[i]) == 0)
+				v = hv.v[j];
+		if (strlist_push(names, store_counters[i]) == -1 || strlist_push(values, v) == -1)
+			goto out;
+	}
+	for (j = 0; j < hn.n; j++) {
+		for (i = 0; store_counters[i] != NULL; i++)
+			if (strcmp(hn.v[j], store_counters[i]) == 0)
+				break;
+		if (store_counters[i] == NULL &&
+		    (strlist_push(names, hn.v[j]) == -1 || strlist_push(values, hv.v[j]) == -1))
+			goto out;
+	}
+	rc = 0;
+out:
+	strlist_free(&hn);
+	strlist_free(&hv);
+	return rc;
 }
 
 int

@@ -5,7 +5,7 @@
  *   {P}:due             sorted set: certid-hex scored by the next refresh time (unix seconds)
  *   {P}:lease:<hex>     string with expiry: which scheduler refreshes the entry right now
  *   {P}:failing         set: certid-hex of entries whose last refresh failed
- *   {P}:stats           hash of counters (hits, misses, stale, passthrough, errors, ...)
+ *   {P}:stats           hash of counters (store_counters)
  *   {P}:schedulers      hash: host:pid of each scheduler -> "UNIXTIME last tick summary"
  * where P is key_prefix. Writes go to the primary (`redis`, or the one redis_sentinel names);
  * the hit path reads from redis_read when set. Every call has a deadline (redis_timeout); after an error the
@@ -112,8 +112,14 @@ int store_fail(struct store *st, const char *key, const char *why, time_t now, t
 int store_delete(struct store *st, const char *key);
 
 /* Up to max keys due at or before `until`, earliest first, appended to out (caller frees
- * with strlist_free). Returns the count, or -1. */
-int store_due(struct store *st, time_t until, size_t max, struct strlist *out);
+ * with strlist_free). Members that cannot name an entry (not lower-case CertID hex, too long)
+ * are removed from the schedule and described in dropped (may be NULL), for the log. Returns
+ * how many keys it appended, or -1. */
+int store_due(struct store *st, time_t until, size_t max, struct strlist *out,
+              struct strlist *dropped);
+/* Moves an entry that is scheduled to due (the refresh of an entry whose cache was newer than
+ * the answer). 1 moved, 0 not scheduled, -1 error. */
+int store_reschedule(struct store *st, const char *key, time_t due);
 /* The earliest due time, 0 when nothing is scheduled. 0 ok, -1 error. */
 int store_next_due(struct store *st, time_t *when);
 /* Keys in schedule order from offset, up to count (ctl list). Returns the count, or -1. */
@@ -131,7 +137,9 @@ int store_lease(struct store *st, const char *key, const char *owner, long long 
 /* Gives the lease back if owner still holds it. 0 ok, -1 error. */
 int store_release(struct store *st, const char *key, const char *owner);
 
-/* Counters. */
+/* Counters. store_counters lists every one the programs keep, as the manuals do (NULL ends
+ * it); store_stats gives each of them, "0" until first counted, then any other in the hash. */
+extern const char *const store_counters[];
 int store_stat_incr(struct store *st, const char *name, long long by);
 /* All counters as name/value pairs into names and values (same length). -1 on error. */
 int store_stats(struct store *st, struct strlist *names, struct strlist *values);

@@ -13,6 +13,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "config.h"
 #include "fetch.h"
 #include "log.h"
@@ -83,13 +84,6 @@ fail:
 	return -1;
 }
 
-static void
-summary(char *buf, size_t len, const struct tick_result *r)
-{
-	snprintf(buf, len, "refreshed %d, kept %d, failed %d, evicted %d, skipped %d", r->refreshed,
-	         r->kept, r->failed, r->evicted, r->skipped);
-}
-
 /* Sleeps up to ms, waking at once for a signal. Signals are blocked outside this and the tick,
  * and ppoll unblocks them atomically, so none is lost between the check and the sleep. */
 static void
@@ -100,6 +94,69 @@ sleep_ms(long long ms, const sigset_t *open_mask)
 	if (stop_flag || reload_flag)
 		return;
 	ppoll(NULL, 0, &ts, open_mask);
+}
+
+static void
+summary(char *buf, size_t len, const struct tick_result *r)
+{
+	int n = snprintf(buf, len, "refreshed %d, kept %d, failed %d, evicted %d, skipped %d",
+	                 r->refreshed, r->kept, r->failed, r->evicted, r->skipped);
+
+	if (r->unfinished > 0 && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, ", unfinished %d (tick_budget)", r->unfinished);
+}
+
+/* The systemd watchdog, fed from the sleep and from inside ticks. */
+struct watchdog {
+	uint64_t usec;               /* WatchdogSec, 0 when off */
+	long long last_ms;
+};
+
+/* Feeds the watchdog when a quarter of its period has passed since the last time. */
+static void
+keepalive(void *arg)
+{
+	struct watchdog *wd = arg;
+	long long now = clock_ms();
+
+	if (wd->usec == 0 || now - wd->last_ms < (long long)(wd->usec / 4000))
+		return;
+	sd_notify(0, "WATCHDOG=1");
+	wd->last_ms = now;
+}
+
+/* How often a sleeping scheduler looks at the earliest due time: an entry a handler adds that
+ * falls due sooner than the planned wake is refreshed within this (one ZRANGE per wake). */
+#define WAKE_CHECK_MS 1000
+
+/* Sleeps wait_ms, watchdog fed and metrics file rewritten meanwhile, but wakes at once for a
+ * signal and early when the schedule's earliest entry falls due before the planned wake. */
+static void
+doze(struct runtime *rt, long long wait_ms, struct watchdog *wd, long long *metrics_ms,
+     const sigset_t *open_mask)
+{
+	long long until = clock_ms() + wait_ms, left, step, soon;
+	time_t due;
+
+	while (!stop_flag && !reload_flag && (left = until - clock_ms()) > 0) {
+		step = left < WAKE_CHECK_MS ? left : WAKE_CHECK_MS;
+		if (wd->usec > 0 && step > (long long)(wd->usec / 4000))
+			step = (long long)(wd->usec / 4000);
+		/* The metrics file moves between ticks too, for node_exporter and alerts. */
+		if (rt->cfg.metrics_file != NULL && step > rt->cfg.metrics_interval)
+			step = rt->cfg.metrics_interval;
+		keepalive(wd);
+		sleep_ms(step, open_mask);
+		if (metrics_refresh(rt->store, rt->cfg.metrics_file, rt->cfg.metrics_interval,
+		                    metrics_ms, 0) == -1)
+			log_msg(LOG_DEBUG, "cannot write metrics_file %s", rt->cfg.metrics_file);
+		if (store_next_due(rt->store, &due) == 0 && due > 0) {
+			soon = ((long long)due - (long long)time(NULL)) * 1000;
+			if (soon < until - clock_ms())
+				until = clock_ms() + (soon > 0 ? soon : 0);
+		}
+	}
+	keepalive(wd);
 }
 
 int
@@ -114,7 +171,7 @@ main(int argc, char **argv)
 	struct err err;
 	char owner[300], host[256], line[256];
 	long long wait_ms, backoff_ms = 1000, cap_ms, metrics_ms = 0;
-	uint64_t wd_usec = 0;
+	struct watchdog wd = { 0, 0 };
 	time_t now, due;
 	long long n_entries, n_due, n_failing;
 	int rc, rest, once = 0, i, ready = 0, down = 0;
@@ -153,8 +210,8 @@ main(int argc, char **argv)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
 	snprintf(owner, sizeof(owner), "%s:%ld", host, (long)getpid());
-	if (sd_watchdog_enabled(0, &wd_usec) <= 0)
-		wd_usec = 0;
+	if (sd_watchdog_enabled(0, &wd.usec) <= 0)
+		wd.usec = 0;
 	log_msg(LOG_INFO, "started (%s), config %s", owner,
 	        rt.cfg.path != NULL ? rt.cfg.path : "built-in defaults");
 
@@ -177,6 +234,8 @@ main(int argc, char **argv)
 		env.trust = rt.trust;
 		env.owner = owner;
 		env.stop = &stop_flag;
+		env.keepalive = keepalive;
+		env.keepalive_arg = &wd;
 
 		now = time(NULL);
 		/* Signals open during the tick: a SIGTERM cuts fetch_many short. */
@@ -233,24 +292,7 @@ main(int argc, char **argv)
 			if (wait_ms < cap_ms)
 				wait_ms = cap_ms;
 		}
-		/* Wake often enough to feed the watchdog twice per period. */
-		while (wait_ms > 0 && !stop_flag && !reload_flag) {
-			long long step = wait_ms;
-
-			if (wd_usec > 0) {
-				sd_notify(0, "WATCHDOG=1");
-				if (step > (long long)(wd_usec / 2000))
-					step = (long long)(wd_usec / 2000);
-			}
-			/* The metrics file moves between ticks too, for node_exporter and alerts. */
-			if (rt.cfg.metrics_file != NULL && step > rt.cfg.metrics_interval)
-				step = rt.cfg.metrics_interval;
-			sleep_ms(step, &open_mask);
-			wait_ms -= step;
-			if (metrics_refresh(rt.store, rt.cfg.metrics_file, rt.cfg.metrics_interval,
-			                    &metrics_ms, 0) == -1)
-				log_msg(LOG_DEBUG, "cannot write metrics_file %s", rt.cfg.metrics_file);
-		}
+		doze(&rt, wait_ms, &wd, &metrics_ms, &open_mask);
 	}
 
 	if (once)

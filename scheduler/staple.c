@@ -16,6 +16,7 @@
 #include "haproxy.h"
 #include "log.h"
 #include "ocsp.h"
+#include "policy.h"
 #include "staple.h"
 
 /* Bounds: certificates per pass (a directory of thousands is not a TLS server's), and how long
@@ -164,8 +165,10 @@ fit(const struct config *cfg, const struct target *t, const unsigned char *der, 
     void *trust, time_t now, struct ocsp_response_info *info, struct err *why)
 {
 	why->kind = ERR_PROTOCOL;
-	if (ocsp_response_check(&t->req, der, len, now, cfg->clock_skew / 1000, trust, info,
-	                        why->msg, sizeof(why->msg)) != OCSP_V_CACHEABLE)
+	if (policy_cacheable(cfg, ocsp_response_check(&t->req, der, len, now,
+	                                              cfg->clock_skew / 1000, trust, info,
+	                                              why->msg, sizeof(why->msg)),
+	                     info, now, why->msg, sizeof(why->msg)) != OCSP_V_CACHEABLE)
 		return 0;
 	if (!certfile_signed(&t->cf, der, len, why))
 		return 0;
@@ -278,7 +281,7 @@ prefetch(const struct config *cfg, struct store *st, struct fetcher *f, void *tr
 			who[n++] = t;
 		}
 		if (n > 0 && fetch_many(f, jobs, n, cfg->concurrency, cfg->per_upstream_concurrency,
-		                        stop) == -1)
+		                        stop, NULL) == -1)
 			log_msg(LOG_ERR, "staple: libcurl failed");
 		for (k = 0; k < n; k++) {
 			if (jobs[k].done && rc != -2 &&

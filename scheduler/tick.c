@@ -1,11 +1,14 @@
-/* tick: one pass of the scheduler: every due entry refreshed once, in parallel, under a lease.
- * Work is found through the schedule index, so a tick costs what is due, not the cache size. */
+/* tick: one pass of the scheduler: every due entry refreshed at most once, in parallel, under a
+ * lease, within a time budget. Work is found through the schedule index, so a tick costs what is
+ * due, not the cache size. Each refresh is written as its fetch completes, so a tick cut short
+ * (budget, SIGTERM, a kill) loses only the fetches still in flight. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "answer.h"
 #include "bounds.h"
+#include "clock.h"
 #include "log.h"
 #include "ocsp.h"
 #include "policy.h"
@@ -15,6 +18,17 @@ struct item {
 	char *key;
 	struct entry e;
 	int leased;
+};
+
+/* One batch in flight: what the fetch hooks need. */
+struct batch {
+	const struct tick_env *env;
+	struct item *items;
+	time_t now;
+	long long deadline_ms;
+	struct tick_result *res;
+	int redis_failed;
+	int over_budget;
 };
 
 static void
@@ -36,60 +50,89 @@ next_tick(time_t due, time_t now)
 	return due > now ? due : now + 1;
 }
 
-/* What the refresh of one entry came to; -1 on a Redis error. */
-static int
-settle(const struct tick_env *env, struct item *it, struct fetch_job *job, time_t now,
-       struct tick_result *res)
+/* What the upstream's answer to it is: CACHEABLE with info and req (parsed from the stored
+ * request, the caller frees it), or why not. */
+static enum ocsp_verdict
+judge(const struct tick_env *env, const struct item *it, const struct fetch_job *job, time_t now,
+      struct ocsp_request *req, struct ocsp_response_info *info, char *why, size_t whylen)
 {
 	const struct config *cfg = env->cfg;
-	struct ocsp_request req;
+
+	memset(info, 0, sizeof(*info));
+	if (ocsp_request_parse(it->e.req, it->e.req_len, req) == -1) {
+		snprintf(why, whylen, "stored request does not parse");
+		return OCSP_V_INVALID;
+	}
+	if (!job->res.ok) {
+		snprintf(why, whylen, "upstream: %.280s", job->res.err.msg);
+		return OCSP_V_INVALID;
+	}
+	if (job->res.http_status != 200) {
+		snprintf(why, whylen, "upstream answered HTTP %ld", job->res.http_status);
+		return OCSP_V_INVALID;
+	}
+	return policy_cacheable(cfg, ocsp_response_check(req, job->res.body, job->res.len, now,
+	                                                 cfg->clock_skew / 1000, env->trust, info,
+	                                                 why, whylen),
+	                        info, now, why, whylen);
+}
+
+/* Stores a cacheable answer; when the cache holds a newer one, reschedules the entry from the
+ * cached response as if just confirmed, so an older answer (a replay, a stale CDN edge) costs
+ * one fetch, not one per loop. -1 on a Redis error. */
+static int
+store_answer(const struct tick_env *env, struct item *it, const struct fetch_job *job,
+             const struct ocsp_request *req, const struct ocsp_response_info *info, time_t now,
+             struct tick_result *res)
+{
+	const struct config *cfg = env->cfg;
+	/* Planned no sooner than the next tick (see next_tick). */
+	struct answer a = { .certid = it->key, .req = req, .resp = job->res.body,
+	                    .resp_len = job->res.len, .info = info, .url = it->e.url,
+	                    .now = now, .earliest = now + 1 };
+	time_t due;
+	int rc;
+
+	if ((rc = answer_store(env->store, cfg, &a)) == -1)
+		return -1;
+	if (rc == 1) {
+		res->refreshed++;
+		store_stat_incr(env->store, "refreshes", 1);
+		log_refresh(it->key, "refreshed", it->e.url, NULL, job->res.seconds);
+		return 0;
+	}
+	due = next_tick(policy_next_due(cfg, now, it->e.this_update, it->e.next_update,
+	                                it->e.cert_status, 0, now), now);
+	if (store_reschedule(env->store, it->key, due) == -1)
+		return -1;
+	res->kept++;
+	store_stat_incr(env->store, "refresh_kept", 1);
+	log_refresh(it->key, "kept", it->e.url, "the cache holds a newer response", job->res.seconds);
+	return 0;
+}
+
+/* What the refresh of one entry came to; -1 on a Redis error. */
+static int
+settle(const struct tick_env *env, struct item *it, const struct fetch_job *job, time_t now,
+       struct tick_result *res)
+{
 	struct ocsp_response_info info;
-	enum ocsp_verdict v = OCSP_V_INVALID;
+	struct ocsp_request req;
 	char why[300];
 	time_t due;
 	int rc;
 
 	why[0] = '\0';
-	memset(&info, 0, sizeof(info));
-	if (ocsp_request_parse(it->e.req, it->e.req_len, &req) == -1) {
-		snprintf(why, sizeof(why), "stored request does not parse");
-	} else {
-		if (!job->res.ok)
-			snprintf(why, sizeof(why), "upstream: %.280s", job->res.err.msg);
-		else if (job->res.http_status != 200)
-			snprintf(why, sizeof(why), "upstream answered HTTP %ld", job->res.http_status);
-		else
-			v = ocsp_response_check(&req, job->res.body, job->res.len, now,
-			                        cfg->clock_skew / 1000, env->trust, &info, why,
-			                        sizeof(why));
-	}
-	/* req lives on for answer_store; a request that did not parse is zeroed, free to free. */
-
-	if (v == OCSP_V_CACHEABLE) {
-		/* Planned no sooner than the next tick (see next_tick). */
-		struct answer a = { .certid = it->key, .req = &req, .resp = job->res.body,
-		                    .resp_len = job->res.len, .info = &info, .url = it->e.url,
-		                    .now = now, .earliest = now + 1 };
-
-		rc = answer_store(env->store, cfg, &a);
+	memset(&req, 0, sizeof(req));
+	if (judge(env, it, job, now, &req, &info, why, sizeof(why)) == OCSP_V_CACHEABLE) {
+		rc = store_answer(env, it, job, &req, &info, now, res);
 		ocsp_request_free(&req);
-		if (rc == -1)
-			return -1;
-		if (rc == 1) {
-			res->refreshed++;
-			store_stat_incr(env->store, "refreshes", 1);
-			log_refresh(it->key, "refreshed", it->e.url, NULL, job->res.seconds);
-			return 0;
-		}
-		/* A newer one is cached (another host was quicker): reschedule from it. */
-		res->kept++;
-		log_refresh(it->key, "kept", it->e.url, "the cache holds a newer response",
-		            job->res.seconds);
-		return 0;
+		return rc;
 	}
 	ocsp_request_free(&req);
-	due = next_tick(policy_next_due(cfg, it->e.fetched, it->e.this_update, it->e.next_update,
-	                                it->e.failures + 1, now), now);
+	due = next_tick(policy_next_due(env->cfg, it->e.fetched, it->e.this_update,
+	                                it->e.next_update, it->e.cert_status, it->e.failures + 1,
+	                                now), now);
 	if (store_fail(env->store, it->key, why, now, due) == -1)
 		return -1;
 	res->failed++;
@@ -99,100 +142,165 @@ settle(const struct tick_env *env, struct item *it, struct fetch_job *job, time_
 }
 
 static void
-release_all(const struct tick_env *env, struct item *items, size_t n)
+release(const struct tick_env *env, struct item *it)
 {
-	size_t i;
+	if (it->leased)
+		store_release(env->store, it->key, env->owner);
+	it->leased = 0;
+	entry_free(&it->e);
+}
 
-	for (i = 0; i < n; i++) {
-		if (items[i].leased)
-			store_release(env->store, items[i].key, env->owner);
-		entry_free(&items[i].e);
+/* fetch_many's done hook: the result is written, the lease given back, the memory freed. */
+static int
+on_fetched(struct fetch_job *job, size_t index, void *arg)
+{
+	struct batch *b = arg;
+	struct item *it = &b->items[index];
+
+	if (settle(b->env, it, job, b->now, b->res) == -1)
+		b->redis_failed = 1;
+	release(b->env, it);
+	fetch_result_free(&job->res);
+	return b->redis_failed;
+}
+
+/* fetch_many's poll hook, and the check between Redis calls: 1 once the budget is spent. */
+static int
+on_poll(void *arg)
+{
+	struct batch *b = arg;
+
+	if (b->env->keepalive != NULL)
+		b->env->keepalive(b->env->keepalive_arg);
+	if (clock_ms() >= b->deadline_ms)
+		b->over_budget = 1;
+	return b->over_budget;
+}
+
+/* Leases and reads key into it. 1 to fetch, 0 skipped or evicted, -1 Redis error. */
+static int
+prepare(struct batch *b, struct item *it, char *key)
+{
+	const struct tick_env *env = b->env;
+	int got;
+
+	it->key = key;
+	if ((got = store_lease(env->store, key, env->owner, env->cfg->lease_time)) != 1) {
+		b->res->skipped += got == 0;
+		return got;
 	}
+	it->leased = 1;
+	if ((got = store_get(env->store, key, &it->e)) == -1)
+		return -1;
+	if (got == 1 && !policy_should_evict(env->cfg, it->e.last_hit, it->e.fetched,
+	                                     it->e.next_update, b->now))
+		return 1;
+	/* Gone, malformed, unused or long expired: drop it and its schedule. */
+	if (store_delete(env->store, key) == -1)
+		return -1;
+	b->res->evicted++;
+	store_stat_incr(env->store, "evictions", 1);
+	log_refresh(key, "evicted", it->e.url,
+	            got == 0 ? "entry missing or malformed" : "unused or expired", 0);
+	it->leased = 0;
+	entry_free(&it->e);
+	return 0;
 }
 
 /* One batch of due keys. Returns how many keys it left due (skipped), or -1. */
 static int
-run_batch(const struct tick_env *env, struct strlist *keys, time_t now, struct tick_result *res)
+run_batch(struct batch *b, struct strlist *keys)
 {
-	const struct config *cfg = env->cfg;
-	struct item *items = NULL;
+	const struct config *cfg = b->env->cfg;
+	struct fetch_hooks hooks = { on_fetched, on_poll, b };
 	struct fetch_job *jobs = NULL;
-	size_t i, n = 0;
-	int rc = -1, left = 0, got;
+	size_t i, n = 0, skipped0 = (size_t)b->res->skipped;
+	int rc = -1, got;
 
-	if ((items = calloc(keys->n, sizeof(*items))) == NULL ||
+	if ((b->items = calloc(keys->n, sizeof(*b->items))) == NULL ||
 	    (jobs = calloc(keys->n, sizeof(*jobs))) == NULL)
 		goto out;
-	for (i = 0; i < keys->n; i++) {
-		struct item *it = &items[n];
+	for (i = 0; i < keys->n && !on_poll(b); i++) {
+		struct item *it = &b->items[n];
 
-		it->key = keys->v[i];
-		if ((got = store_lease(env->store, it->key, env->owner, cfg->lease_time)) == -1)
+		if ((got = prepare(b, it, keys->v[i])) == -1) {
+			n++; /* its lease is given back below */
 			goto out;
-		if (got == 0) {
-			res->skipped++;
-			left++;
-			continue;
 		}
-		it->leased = 1;
+		if (got == 0)
+			continue;
+		jobs[n].url = it->e.url != NULL ? it->e.url : "";
+		jobs[n].body = it->e.req;
+		jobs[n].len = it->e.req_len;
 		n++;
-		if ((got = store_get(env->store, it->key, &it->e)) == -1)
-			goto out;
-		if (got == 0 || policy_should_evict(cfg, it->e.last_hit, it->e.fetched,
-		                                    it->e.next_update, now)) {
-			/* Gone, malformed, unused or long expired: drop it and its schedule. */
-			if (store_delete(env->store, it->key) == -1)
-				goto out;
-			res->evicted++;
-			store_stat_incr(env->store, "evictions", 1);
-			log_refresh(it->key, "evicted", it->e.url,
-			            got == 0 ? "entry missing or malformed" : "unused or expired", 0);
-			it->leased = 0;
-			entry_free(&it->e);
-			n--;
-			continue;
-		}
-		jobs[n - 1].url = it->e.url != NULL ? it->e.url : "";
-		jobs[n - 1].body = it->e.req;
-		jobs[n - 1].len = it->e.req_len;
 	}
-	if (n > 0 && fetch_many(env->fetcher, jobs, n, cfg->concurrency,
-	                        cfg->per_upstream_concurrency, env->stop) == -1) {
+	if (b->over_budget)
+		b->res->unfinished += (int)(keys->n - i);
+	if (n > 0 && fetch_many(b->env->fetcher, jobs, n, cfg->concurrency,
+	                        cfg->per_upstream_concurrency, b->env->stop, &hooks) == -1)
 		log_msg(LOG_ERR, "refresh: libcurl failed");
-		rc = left;
-		goto out;
+	rc = b->redis_failed ? -1 : (int)((size_t)b->res->skipped - skipped0);
+	/* Asked but unanswered when the budget ran out: a failure like a timeout, so the entry
+	 * moves on and a responder that never answers cannot hold the same entries for ever. */
+	for (i = 0; rc >= 0 && b->over_budget && i < n; i++) {
+		if (!b->items[i].leased || !jobs[i].started || jobs[i].done)
+			continue;
+		err_set(&jobs[i].res.err, ERR_IO, "no answer within tick_budget");
+		jobs[i].res.ok = 0;
+		if (on_fetched(&jobs[i], i, b) != 0)
+			rc = -1;
 	}
-	for (i = 0; i < n; i++) {
-		if (!jobs[i].done)
-			continue; /* stopped: the lease runs out and another tick takes it */
-		if (settle(env, &items[i], &jobs[i], now, res) == -1)
-			goto out;
-	}
-	rc = left;
 out:
-	for (i = 0; jobs != NULL && i < keys->n; i++)
+	for (i = 0; i < n; i++) {
+		/* Not settled (not started, stop, error): the entry stays due for the next tick. */
+		if (b->items[i].leased)
+			b->res->unfinished++;
+		release(b->env, &b->items[i]);
 		fetch_result_free(&jobs[i].res);
-	if (items != NULL)
-		release_all(env, items, n);
-	free(items);
+	}
+	free(b->items);
+	b->items = NULL;
 	free(jobs);
 	return rc;
+}
+
+/* Logs and counts schedule members that could name no entry (store_due removed them). */
+static void
+report_dropped(const struct tick_env *env, struct strlist *dropped)
+{
+	size_t i;
+
+	for (i = 0; i < dropped->n; i++)
+		log_msg(LOG_WARNING, "refresh: dropped an invalid schedule member %s", dropped->v[i]);
+	if (dropped->n > 0)
+		store_stat_incr(env->store, "invalid_due", (long long)dropped->n);
+	strlist_free(dropped);
 }
 
 int
 tick_run(const struct tick_env *env, time_t now, struct tick_result *res)
 {
-	struct strlist keys;
+	struct strlist keys, dropped;
+	struct batch b;
 	size_t offset = 0;
 	int left;
 
 	memset(res, 0, sizeof(*res));
-	while (!*env->stop) {
+	memset(&b, 0, sizeof(b));
+	b.env = env;
+	b.now = now;
+	b.res = res;
+	b.deadline_ms = clock_ms() + env->cfg->tick_budget;
+	while (!*env->stop && !on_poll(&b)) {
 		memset(&keys, 0, sizeof(keys));
-		if (store_due(env->store, now, offset + TICK_BATCH, &keys) == -1) {
+		memset(&dropped, 0, sizeof(dropped));
+		if (store_due(env->store, now, offset + TICK_BATCH, &keys, &dropped) == -1) {
+			strlist_free(&keys);
+			strlist_free(&dropped);
 			res->redis_down = 1;
 			return -1;
 		}
+		report_dropped(env, &dropped);
 		/* Keys leased by another scheduler stay due: step over them. */
 		if (keys.n <= offset) {
 			strlist_free(&keys);
@@ -201,7 +309,7 @@ tick_run(const struct tick_env *env, time_t now, struct tick_result *res)
 		{
 			struct strlist batch = { keys.v + offset, keys.n - offset };
 
-			left = run_batch(env, &batch, now, res);
+			left = run_batch(&b, &batch);
 		}
 		strlist_free(&keys);
 		if (left == -1) {

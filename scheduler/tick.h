@@ -1,4 +1,5 @@
-/* tick: one pass of the scheduler: every due entry refreshed once, in parallel, under a lease. */
+/* tick: one pass of the scheduler: every due entry refreshed at most once, in parallel, under a
+ * lease, within a time budget. */
 #ifndef OCSP_PROXY_TICK_H
 #define OCSP_PROXY_TICK_H
 
@@ -15,6 +16,7 @@ struct tick_result {
 	int failed;                  /* error, timeout, garbage: old response kept, retry scheduled */
 	int evicted;
 	int skipped;                 /* another scheduler holds the lease */
+	int unfinished;              /* left for the next tick: the budget ran out, or a stop */
 	int redis_down;              /* the tick stopped on a Redis error */
 };
 
@@ -25,9 +27,15 @@ struct tick_env {
 	void *trust;                 /* X509_STORE * or NULL */
 	const char *owner;           /* lease owner: host:pid */
 	volatile sig_atomic_t *stop;
+	/* Called at least every 100 ms through a tick (the watchdog); may be NULL. */
+	void (*keepalive)(void *arg);
+	void *keepalive_arg;
 };
 
-/* Refreshes everything due at now. 0 done (or stopped), -1 Redis failed (res->redis_down). */
+/* Refreshes everything due at now, each entry at most once, and stops starting or waiting for
+ * refreshes after tick_budget (what is left stays due for the next tick). Every refresh is
+ * written as it completes and moves the entry's due time past now, whatever its outcome.
+ * 0 done (or stopped), -1 Redis failed (res->redis_down). */
 int tick_run(const struct tick_env *env, time_t now, struct tick_result *res);
 
 #endif

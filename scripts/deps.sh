@@ -4,12 +4,12 @@ set -eu
 
 # build: compiler, pkg-config, the four libraries
 # run:   redis, openssl, systemd-socket-activate (package systemd)
-# test:  curl, ab, valgrind, cppcheck, clang + libFuzzer runtime, the real servers of the
+# test:  curl, ab, valgrind, cppcheck, clang + libFuzzer runtime, faketime, the real servers of the
 #        deployment tests (apache2, nginx, xinetd, redis-sentinel, haproxy), the package
 #        tests (debhelper, dpkg-dev, lintian), promtool (prometheus) for the alert rules
 pkgs="gcc make pkg-config libssl-dev libhiredis-dev libcurl4-openssl-dev libsystemd-dev
       libcurl4 redis-server redis-tools openssl systemd curl apache2-utils valgrind cppcheck
-      apache2 nginx xinetd time redis-sentinel debhelper dpkg-dev lintian haproxy prometheus"
+      apache2 nginx xinetd time redis-sentinel debhelper dpkg-dev lintian haproxy prometheus faketime"
 # DEPS_RUN=1 (make demo): what building and running need, not the servers the tests drive.
 [ "${DEPS_RUN:-}" = 1 ] && pkgs="gcc make pkg-config libssl-dev libhiredis-dev libcurl4-openssl-dev libsystemd-dev
       libcurl4 redis-server redis-tools openssl systemd"

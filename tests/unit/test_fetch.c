@@ -338,9 +338,41 @@ on_alarm(int sig)
 	stop_flag = 1;
 }
 
+/* What the hooks saw: the order jobs finished in, and how often poll ran. */
+struct hook_log {
+	size_t order[8];
+	size_t n_done;
+	int polls;
+	int stop_after;              /* poll asks to stop after this many calls; 0: never */
+	int res_seen;                /* done saw a result it could use */
+};
+
+static int
+on_job_done(struct fetch_job *job, size_t index, void *arg)
+{
+	struct hook_log *h = arg;
+
+	if (h->n_done < 8)
+		h->order[h->n_done] = index;
+	h->n_done++;
+	h->res_seen += job->done && (job->res.ok || job->res.err.kind != ERR_NONE);
+	return 0;
+}
+
+static int
+on_poll(void *arg)
+{
+	struct hook_log *h = arg;
+
+	h->polls++;
+	return h->stop_after > 0 && h->polls >= h->stop_after;
+}
+
 static void
 test_many(struct fetcher *f, int port[2], struct seen *sv, struct config *cfg)
 {
+	struct hook_log hl;
+	struct fetch_hooks hooks = { on_job_done, on_poll, &hl };
 	struct fetch_job jobs[20], more[3];
 	char urls[20][128];
 	struct itimerval it;
@@ -361,7 +393,7 @@ test_many(struct fetcher *f, int port[2], struct seen *sv, struct config *cfg)
 	memset(sv->peak, 0, sizeof(sv->peak));
 	sv->peak_all = 0;
 	before = sv->requests;
-	CHECK_INT(fetch_many(f, jobs, 20, 4, 2, NULL), 0);
+	CHECK_INT(fetch_many(f, jobs, 20, 4, 2, NULL, NULL), 0);
 	for (i = 0; i < 20; i++) {
 		ok += jobs[i].done && jobs[i].res.ok && jobs[i].res.http_status == 200 &&
 		      jobs[i].res.len == sizeof(OK_BODY) &&
@@ -379,7 +411,7 @@ test_many(struct fetcher *f, int port[2], struct seen *sv, struct config *cfg)
 		snprintf(urls[i], sizeof(urls[i]), "http://127.0.0.1:%d/slow", port[0]);
 	memset(sv->peak, 0, sizeof(sv->peak));
 	sv->peak_all = 0;
-	CHECK_INT(fetch_many(f, jobs, 10, 4, 2, NULL), 0);
+	CHECK_INT(fetch_many(f, jobs, 10, 4, 2, NULL, NULL), 0);
 	for (i = 0, ok = 0; i < 10; i++) {
 		ok += jobs[i].done && jobs[i].res.ok;
 		fetch_result_free(&jobs[i].res);
@@ -388,7 +420,9 @@ test_many(struct fetcher *f, int port[2], struct seen *sv, struct config *cfg)
 	CHECK_INT(sv->peak[0], 2);
 	CHECK_INT(sv->peak_all, 2);
 
-	/* Mixed outcomes, and a refused job that is done without being sent. */
+	/* Mixed outcomes, and a refused job that is done without being sent; the done hook hears
+	 * of each as it ends, the refused one first. */
+	memset(&hl, 0, sizeof(hl));
 	memset(more, 0, sizeof(more));
 	more[0].url = "http://forbidden.example/ocsp";
 	snprintf(urls[0], sizeof(urls[0]), "http://127.0.0.1:%d/500", port[0]);
@@ -396,15 +430,36 @@ test_many(struct fetcher *f, int port[2], struct seen *sv, struct config *cfg)
 	more[1].url = urls[0];
 	more[2].url = urls[1];
 	before = sv->requests;
-	CHECK_INT(fetch_many(f, more, 3, 4, 2, NULL), 0);
+	CHECK_INT(fetch_many(f, more, 3, 4, 2, NULL, &hooks), 0);
 	CHECK(more[0].done && !more[0].res.ok);
 	CHECK_STR(more[0].res.err.msg, "upstream not allowed: forbidden.example port 80");
 	CHECK(more[1].done && more[1].res.ok && more[1].res.http_status == 500);
 	CHECK(more[2].done && !more[2].res.ok && more[2].res.body == NULL);
 	CHECK_STR(more[2].res.err.msg, "response larger than 1000 bytes");
 	CHECK_INT(sv->requests, before + 2);
+	CHECK_INT(hl.n_done, 3);
+	CHECK_INT(hl.order[0], 0);
+	CHECK_INT(hl.res_seen, 3);
+	CHECK(hl.polls >= 1);
 	for (i = 0; i < 3; i++)
 		fetch_result_free(&more[i].res);
+
+	/* The poll hook stops hanging transfers, as a tick's time budget does. */
+	cfg->upstream_timeout = 10000;
+	for (i = 0; i < 4; i++)
+		snprintf(urls[i], sizeof(urls[i]), "http://127.0.0.1:%d/hang", port[i % 2]);
+	memset(&hl, 0, sizeof(hl));
+	hl.stop_after = 3;
+	t0 = clock_ms();
+	CHECK_INT(fetch_many(f, jobs, 4, 4, 2, NULL, &hooks), 0);
+	CHECK(clock_ms() - t0 < 2000);
+	CHECK_INT(hl.polls, 3);
+	CHECK_INT(hl.n_done, 0);
+	for (i = 0; i < 4; i++) {
+		CHECK(!jobs[i].done);
+		fetch_result_free(&jobs[i].res);
+	}
+	usleep(100000); /* the server has counted these before the next step counts afresh */
 
 	/* Stop: already set, nothing starts; set midway, hanging transfers are dropped. */
 	cfg->upstream_timeout = 10000;
@@ -412,7 +467,7 @@ test_many(struct fetcher *f, int port[2], struct seen *sv, struct config *cfg)
 		snprintf(urls[i], sizeof(urls[i]), "http://127.0.0.1:%d/hang", port[i % 2]);
 	before = sv->requests;
 	stop_flag = 1;
-	CHECK_INT(fetch_many(f, jobs, 6, 4, 2, &stop_flag), 0);
+	CHECK_INT(fetch_many(f, jobs, 6, 4, 2, &stop_flag, NULL), 0);
 	for (i = 0, ok = 0; i < 6; i++)
 		ok += jobs[i].done;
 	CHECK_INT(ok, 0);
@@ -425,7 +480,7 @@ test_many(struct fetcher *f, int port[2], struct seen *sv, struct config *cfg)
 	it.it_value.tv_usec = 300000;
 	setitimer(ITIMER_REAL, &it, NULL);
 	t0 = clock_ms();
-	CHECK_INT(fetch_many(f, jobs, 6, 4, 2, &stop_flag), 0);
+	CHECK_INT(fetch_many(f, jobs, 6, 4, 2, &stop_flag, NULL), 0);
 	CHECK(clock_ms() - t0 >= 250 && clock_ms() - t0 < 1000);
 	for (i = 0, ok = 0; i < 6; i++) {
 		ok += jobs[i].done;
@@ -435,7 +490,7 @@ test_many(struct fetcher *f, int port[2], struct seen *sv, struct config *cfg)
 	CHECK_INT(ok, 0);
 	CHECK_INT(sv->requests, before + 4);
 	cfg->upstream_timeout = 300;
-	CHECK_INT(fetch_many(f, jobs, 0, 4, 2, NULL), 0);
+	CHECK_INT(fetch_many(f, jobs, 0, 4, 2, NULL, NULL), 0);
 }
 
 /* allow_upstream holds ports; the environment's proxy variables are ignored unless

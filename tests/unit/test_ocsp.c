@@ -184,8 +184,11 @@ main(void)
 	CHECK_INT(VERDICT(w.good, V_OCSP_CERTSTATUS_GOOD, 3600, 7200, w.resp, w.resp_key), OCSP_V_INVALID);
 	CHECK_STR(why, "thisUpdate in the future");
 	CHECK_INT(VERDICT(w.good, V_OCSP_CERTSTATUS_GOOD, 120, 7200, w.resp, w.resp_key), OCSP_V_CACHEABLE);
-	CHECK_INT(VERDICT(w.good, V_OCSP_CERTSTATUS_GOOD, -60, 0, w.resp, w.resp_key), OCSP_V_INVALID);
-	CHECK_STR(why, "no nextUpdate");
+	/* No nextUpdate: checked like the others, its lifetime left to policy_cacheable. */
+	CHECK_INT(VERDICT(w.good, V_OCSP_CERTSTATUS_GOOD, -60, 0, w.resp, w.resp_key), OCSP_V_CACHEABLE);
+	CHECK_INT(info.next_update, 0);
+	CHECK_INT(VERDICT(w.good, V_OCSP_CERTSTATUS_GOOD, 3600, 0, w.resp, w.resp_key), OCSP_V_INVALID);
+	CHECK_STR(why, "thisUpdate in the future");
 
 	/* The revoked certificate's own response, through its own request. */
 	dl = der_request(w.revoked, w.ca, EVP_sha1(), 0, 0, &d);

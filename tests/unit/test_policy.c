@@ -59,7 +59,8 @@ main(void)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		time_t got = policy_next_due(&cfg, cases[i].fetched, cases[i].this_update,
-		                             cases[i].next_update, cases[i].failures, cases[i].now);
+		                             cases[i].next_update, OCSP_CERT_GOOD, cases[i].failures,
+		                             cases[i].now);
 		if (got != cases[i].want)
 			printf("# %s: want +%lld, got +%lld\n", cases[i].name,
 			       (long long)(cases[i].want - cases[i].now),

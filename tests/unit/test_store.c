@@ -15,6 +15,7 @@
 
 #include "check.h"
 #include "clock.h"
+#include "ocsp.h"
 #include "store.h"
 
 /* A binary response: NUL bytes in the middle must survive the round trip. */
@@ -194,6 +195,24 @@ test_lookup_put(struct store *st)
 
 	/* The same thisUpdate again is accepted (a refetch of the same answer). */
 	CHECK_INT(store_put(st, "aa01", &e, 2600), 1);
+
+	/* A cached `unknown` gives way to a good or revoked answer even with an older thisUpdate;
+	 * an older `unknown` still does not replace anything. */
+	fill(&e, RESP1, sizeof(RESP1), 5000, 9000);
+	e.cert_status = 2;
+	CHECK_INT(store_put(st, "ab07", &e, 6000), 1);
+	fill(&e, RESP2, sizeof(RESP2), 4000, 9000);
+	e.cert_status = 2;
+	CHECK_INT(store_put(st, "ab07", &e, 6000), 0);
+	e.cert_status = 0;
+	CHECK_INT(store_put(st, "ab07", &e, 6000), 1);
+	CHECK_INT(store_get(st, "ab07", &got), 1);
+	CHECK_INT(got.cert_status, 0);
+	CHECK_INT(got.this_update, 4000);
+	entry_free(&got);
+	fill(&e, RESP1, sizeof(RESP1), 3000, 9000);
+	CHECK_INT(store_put(st, "ab07", &e, 6000), 0);
+	CHECK_INT(store_delete(st, "ab07"), 1);
 
 	/* A fresh entry's hit time starts at its fetch time. */
 	fill(&e, RESP1, sizeof(RESP1), 700, 800);
@@ -376,7 +395,7 @@ test_fail(struct store *st)
 }
 
 static void
-test_schedule(struct store *st)
+test_schedule(struct store *st, const char *dir)
 {
 	struct strlist l = { 0 };
 	struct entry e;
@@ -385,69 +404,100 @@ test_schedule(struct store *st)
 	CHECK_INT(store_count(st), 0);
 	CHECK_INT(store_next_due(st, &when), 0);
 	CHECK_INT(when, 0);
-	CHECK_INT(store_due(st, 1000, 10, &l), 0);
+	CHECK_INT(store_due(st, 1000, 10, &l, NULL), 0);
 	CHECK_INT(l.n, 0);
 
 	fill(&e, RESP1, sizeof(RESP1), 10, 100000);
-	CHECK_INT(store_put(st, "k1", &e, 100), 1);
-	CHECK_INT(store_put(st, "k3", &e, 300), 1);
-	CHECK_INT(store_put(st, "k2", &e, 200), 1);
+	CHECK_INT(store_put(st, "a1", &e, 100), 1);
+	CHECK_INT(store_put(st, "a3", &e, 300), 1);
+	CHECK_INT(store_put(st, "a2", &e, 200), 1);
 	CHECK_INT(store_count(st), 3);
 	CHECK_INT(store_count_due(st, 250), 2);
 	CHECK_INT(store_count_due(st, 99), 0);
 	CHECK_INT(store_next_due(st, &when), 0);
 	CHECK_INT(when, 100);
 
-	CHECK_INT(store_due(st, 250, 10, &l), 2);
-	CHECK(l.n == 2 && strcmp(l.v[0], "k1") == 0 && strcmp(l.v[1], "k2") == 0);
+	CHECK_INT(store_due(st, 250, 10, &l, NULL), 2);
+	CHECK(l.n == 2 && strcmp(l.v[0], "a1") == 0 && strcmp(l.v[1], "a2") == 0);
 	strlist_free(&l);
-	CHECK_INT(store_due(st, 300, 1, &l), 1);
-	CHECK(l.n == 1 && strcmp(l.v[0], "k1") == 0);
+	CHECK_INT(store_due(st, 300, 1, &l, NULL), 1);
+	CHECK(l.n == 1 && strcmp(l.v[0], "a1") == 0);
 	strlist_free(&l);
-	CHECK_INT(store_due(st, 300, 0, &l), 0);
+	CHECK_INT(store_due(st, 300, 0, &l, NULL), 0);
 	strlist_free(&l);
 
 	CHECK_INT(store_keys(st, 0, 10, &l), 3);
-	CHECK(l.n == 3 && strcmp(l.v[0], "k1") == 0 && strcmp(l.v[1], "k2") == 0 &&
-	      strcmp(l.v[2], "k3") == 0);
+	CHECK(l.n == 3 && strcmp(l.v[0], "a1") == 0 && strcmp(l.v[1], "a2") == 0 &&
+	      strcmp(l.v[2], "a3") == 0);
 	strlist_free(&l);
 	CHECK_INT(store_keys(st, 1, 1, &l), 1);
-	CHECK(l.n == 1 && strcmp(l.v[0], "k2") == 0);
+	CHECK(l.n == 1 && strcmp(l.v[0], "a2") == 0);
 	strlist_free(&l);
 	CHECK_INT(store_keys(st, 5, 10, &l), 0);
 	strlist_free(&l);
 
 	/* A failure reschedules. */
-	CHECK_INT(store_fail(st, "k1", "x", 50, 400), 1);
+	CHECK_INT(store_fail(st, "a1", "x", 50, 400), 1);
 	CHECK_INT(store_next_due(st, &when), 0);
 	CHECK_INT(when, 200);
 
 	/* Leases: only one holder, released only by its owner, and they expire. */
-	CHECK_INT(store_lease(st, "k1", "host-a", 10000), 1);
-	CHECK_INT(store_lease(st, "k1", "host-b", 10000), 0);
-	CHECK_INT(store_release(st, "k1", "host-b"), 0);
-	CHECK_INT(store_lease(st, "k1", "host-b", 10000), 0);
-	CHECK_INT(store_release(st, "k1", "host-a"), 0);
-	CHECK_INT(store_lease(st, "k1", "host-b", 10000), 1);
-	CHECK_INT(store_lease(st, "k2", "host-a", 50), 1);
+	CHECK_INT(store_lease(st, "a1", "host-a", 10000), 1);
+	CHECK_INT(store_lease(st, "a1", "host-b", 10000), 0);
+	CHECK_INT(store_release(st, "a1", "host-b"), 0);
+	CHECK_INT(store_lease(st, "a1", "host-b", 10000), 0);
+	CHECK_INT(store_release(st, "a1", "host-a"), 0);
+	CHECK_INT(store_lease(st, "a1", "host-b", 10000), 1);
+	CHECK_INT(store_lease(st, "a2", "host-a", 50), 1);
 	usleep(150000);
-	CHECK_INT(store_lease(st, "k2", "host-b", 10000), 1);
+	CHECK_INT(store_lease(st, "a2", "host-b", 10000), 1);
 
 	/* Delete takes the entry, its schedule and its lease. */
-	CHECK_INT(store_delete(st, "k1"), 1);
-	CHECK_INT(store_delete(st, "k1"), 0);
+	CHECK_INT(store_delete(st, "a1"), 1);
+	CHECK_INT(store_delete(st, "a1"), 0);
 	CHECK_INT(store_count(st), 2);
 	CHECK_INT(store_count_failing(st), 0);
-	CHECK_INT(store_get(st, "k1", &e), 0);
-	CHECK_INT(store_lease(st, "k1", "host-c", 10000), 1);
+	CHECK_INT(store_get(st, "a1", &e), 0);
+	CHECK_INT(store_lease(st, "a1", "host-c", 10000), 1);
 	CHECK_INT(store_keys(st, 0, 10, &l), 2);
-	CHECK(l.n == 2 && strcmp(l.v[0], "k2") == 0 && strcmp(l.v[1], "k3") == 0);
+	CHECK(l.n == 2 && strcmp(l.v[0], "a2") == 0 && strcmp(l.v[1], "a3") == 0);
 	strlist_free(&l);
 
 	/* Counters. */
 	CHECK_INT(store_stat_incr(st, "passthrough", 5), 0);
 	CHECK_INT(store_stat_incr(st, "passthrough", 2), 0);
 	CHECK_INT(stat_value(st, "passthrough"), 7);
+	/* Every documented counter is listed, 0 until counted; others after them. */
+	CHECK_INT(stat_value(st, "refresh_kept"), 0);
+	CHECK_INT(stat_value(st, "uncacheable"), 0);
+	CHECK_INT(store_stat_incr(st, "zz_other", 1), 0);
+	CHECK_INT(stat_value(st, "zz_other"), 1);
+
+	/* Schedule members that cannot name an entry are removed, and said so. */
+	{
+		struct strlist bad = { 0 };
+		char big[OCSP_KEY_MAX + 3];
+
+		memset(big, 'a', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		raw(dir, "ZADD {t2}:due %s %s", "10", "ZZ-not-hex", NULL);
+		raw(dir, "ZADD {t2}:due %s %s", "20", big, NULL);
+		raw(dir, "ZADD {t2}:due %s %s", "30", "abc", NULL);
+		CHECK_INT(store_due(st, 1000, 10, &l, &bad), 2);
+		CHECK(l.n == 2 && strcmp(l.v[0], "a2") == 0 && strcmp(l.v[1], "a3") == 0);
+		CHECK_INT(bad.n, 3);
+		CHECK(bad.n == 3 && strstr(bad.v[0], "(10 bytes)") != NULL);
+		strlist_free(&l);
+		strlist_free(&bad);
+		CHECK_INT(store_count(st), 2);
+	}
+
+	/* Reschedule moves a scheduled entry only. */
+	CHECK_INT(store_reschedule(st, "a2", 900), 1);
+	CHECK_INT(store_next_due(st, &when), 0);
+	CHECK_INT(when, 300);
+	CHECK_INT(store_reschedule(st, "a9", 100), 0);
+	CHECK_INT(store_count(st), 2);
 }
 
 /* Entries written by something else (older versions, hand edits) never crash a reader. */
@@ -618,7 +668,7 @@ test_down(struct store *st, const char *dir, pid_t *pid, long long timeout)
 		CHECK_INT(store_put(st, "aa01", &e, 10), -1);
 		CHECK_INT(store_fail(st, "aa01", "x", 1, 2), -1);
 		CHECK_INT(store_delete(st, "aa01"), -1);
-		CHECK_INT(store_due(st, 10, 10, &l), -1);
+		CHECK_INT(store_due(st, 10, 10, &l, NULL), -1);
 		CHECK_INT(store_next_due(st, &when), -1);
 		CHECK_INT(store_keys(st, 0, 10, &l), -1);
 		CHECK_INT(store_count(st), -1);
@@ -678,7 +728,7 @@ test_read_server(const char *dir, const struct config *base, pid_t *pid)
 	CHECK(got.resp_len == sizeof(RESP1) && memcmp(got.resp, RESP1, sizeof(RESP1)) == 0);
 	CHECK_INT(got.due, 1500);
 	entry_free(&got);
-	CHECK_INT(stat_value(st, "hits"), -1);
+	CHECK_INT(stat_value(st, "hits"), 0);
 	CHECK_INT(store_flush(st), 0);
 	CHECK_INT(stat_value(st, "hits"), 1);
 	CHECK_INT(store_flush(st), 0);
@@ -792,9 +842,9 @@ main(void)
 		other = store_new(&cfg2);
 		CHECK_INT(store_lookup(other, "aa01", 100, 1, &got), 0);
 		CHECK_INT(store_count(other), 0);
-		test_schedule(other);
+		test_schedule(other, dir);
 		CHECK_INT(store_count(st), 2);
-		CHECK_INT(stat_value(st, "passthrough"), -1);
+		CHECK_INT(stat_value(st, "passthrough"), 0); /* listed, never counted here */
 		test_malformed(other, dir);
 		store_free(other);
 	}
@@ -804,7 +854,7 @@ main(void)
 
 		snprintf(path, sizeof(path), "%s/redis.sock", dir);
 		c = redisConnectUnix(path);
-		r = redisCommand(c, "EXISTS {t1}:e:aa01 {t1}:due {t1}:stats {t2}:lease:k2");
+		r = redisCommand(c, "EXISTS {t1}:e:aa01 {t1}:due {t1}:stats {t2}:lease:a2");
 		CHECK(r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer == 4);
 		if (r != NULL)
 			freeReplyObject(r);
