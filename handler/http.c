@@ -279,8 +279,8 @@ read_some(int fd, void *buf, size_t len, long long deadline)
 }
 
 /* End of the header block: just past CRLFCRLF or LFLF (clients that send bare LF). */
-static char *
-head_end(char *buf, size_t len)
+static const char *
+head_end(const char *buf, size_t len)
 {
 	size_t i;
 
@@ -312,12 +312,31 @@ write_all(int fd, const char *s, size_t len)
 	return 0;
 }
 
+/* What the parsed head says of the body: 0 with *need its length (0 when none may come), or
+ * the status to answer. */
+static int
+body_rules(const struct http_request *r, const struct config *cfg, size_t *need)
+{
+	*need = 0;
+	if (r->method != HTTP_POST)
+		return r->content_length > 0 ? 400 : 0;
+	if (r->content_length < 0)
+		return 411;
+	if (r->content_type == NULL || strcmp(r->content_type, "application/ocsp-request") != 0)
+		return 415;
+	if ((unsigned long long)r->content_length > cfg->max_request_bytes)
+		return 413;
+	*need = (size_t)r->content_length;
+	return 0;
+}
+
 int
 http_read_request(int fd, int out_fd, const struct config *cfg, struct http_request *r)
 {
 	long long deadline = clock_ms() + cfg->read_timeout;
 	size_t cap = cfg->max_header_bytes, got = 0, have, need;
-	char *buf = NULL, *end = NULL;
+	char *buf = NULL;
+	const char *end = NULL;
 	ssize_t n;
 	int rc;
 
@@ -346,23 +365,8 @@ http_read_request(int fd, int out_fd, const struct config *cfg, struct http_requ
 		goto out;
 
 	have = got - (size_t)(end - buf);
-	if (r->method != HTTP_POST) {
-		rc = r->content_length > 0 ? 400 : 0;
+	if ((rc = body_rules(r, cfg, &need)) != 0 || r->method != HTTP_POST)
 		goto out;
-	}
-	if (r->content_length < 0) {
-		rc = 411;
-		goto out;
-	}
-	if (r->content_type == NULL || strcmp(r->content_type, "application/ocsp-request") != 0) {
-		rc = 415;
-		goto out;
-	}
-	if ((unsigned long long)r->content_length > cfg->max_request_bytes) {
-		rc = 413;
-		goto out;
-	}
-	need = (size_t)r->content_length;
 	if (r->expect_continue && have < need &&
 	    write_all(out_fd, "HTTP/1.1 100 Continue\r\n\r\n", 25) == -1) {
 		rc = -1;
@@ -392,4 +396,39 @@ http_read_request(int fd, int out_fd, const struct config *cfg, struct http_requ
 out:
 	free(buf);
 	return rc;
+}
+
+int
+http_parse_buffer(const char *buf, size_t len, const struct config *cfg, size_t *scanned,
+                  struct http_request *r, int *send_continue)
+{
+	size_t cap = cfg->max_header_bytes, look = len < cap ? len : cap, from, have, need;
+	const char *end;
+	int rc;
+
+	*send_continue = 0;
+	/* Resume the search for the blank line a few bytes back: its CRLFCRLF may straddle reads. */
+	from = *scanned > 3 ? *scanned - 3 : 0;
+	if (from > look)
+		from = look;
+	if ((end = head_end(buf + from, look - from)) == NULL) {
+		*scanned = look;
+		return len >= cap ? 431 : HTTP_INCOMPLETE;
+	}
+	*scanned = look;
+	http_request_free(r);
+	if ((rc = http_parse_head(buf, (size_t)(end - buf), r)) != 0)
+		return rc;
+	if ((rc = body_rules(r, cfg, &need)) != 0 || r->method != HTTP_POST)
+		return rc;
+	have = len - (size_t)(end - buf);
+	if (have < need) {
+		*send_continue = r->expect_continue;
+		return HTTP_INCOMPLETE;
+	}
+	if ((r->body = malloc(need > 0 ? need : 1)) == NULL)
+		return 500;
+	memcpy(r->body, end, need); /* bytes after the body are ignored */
+	r->body_len = need;
+	return 0;
 }

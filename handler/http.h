@@ -36,6 +36,16 @@ int http_parse_head(const char *buf, size_t len, struct http_request *r);
  * Returns -1 when the client closed without sending anything (nothing to answer). */
 int http_read_request(int fd, int out_fd, const struct config *cfg, struct http_request *r);
 
+/* The buffer-based form, for a resident worker that reads without blocking: parses the first
+ * len bytes a client sent. HTTP_INCOMPLETE while more are needed (*send_continue set once the
+ * head asked for "Expect: 100-continue" and the body is still to come), else what
+ * http_read_request returns for the same bytes (0 with r filled, or the status to answer; r is
+ * freed by the caller either way). *scanned carries where the search for the end of the head
+ * stopped between calls (0 at first), so a client sending a byte at a time costs linear work. */
+#define HTTP_INCOMPLETE (-2)
+int http_parse_buffer(const char *buf, size_t len, const struct config *cfg, size_t *scanned,
+                      struct http_request *r, int *send_continue);
+
 const char *http_reason(int status);
 
 #endif

@@ -1,9 +1,11 @@
 /* resident: the handler as a small pre-forked server, for sites that outgrow a process per
- * connection. The master only forks, reaps and signals; workers accept on the shared socket and
- * run each connection through handler_serve, keeping their Redis connection, libcurl handle and
- * OpenSSL state between connections. */
+ * connection. The master only forks, reaps and signals: on SIGHUP it starts the new workers
+ * first and only then tells the old ones to drain; on SIGTERM every worker drains, bounded by
+ * worker_drain_ms. Each worker is an event loop (worker.c) over many connections. */
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +17,14 @@
 
 #include "log.h"
 #include "resident.h"
-#include "serve.h"
+#include "bounds.h"
+#include "clock.h"
 #include "url.h"
+#include "worker.h"
 
 #define MAX_WORKERS 256
 
-/* Set by signal handlers and read by the loops: the only state a handler may touch. */
+/* Set by signal handlers and read by the master's loop: the only state a handler may touch. */
 static volatile sig_atomic_t stop_flag, reload_flag, child_flag;
 
 static void
@@ -34,7 +38,7 @@ on_signal(int sig)
 		stop_flag = 1;
 }
 
-/* No SA_RESTART: a signal must interrupt accept() and the master's wait. */
+/* No SA_RESTART: a signal must interrupt the master's wait. */
 static void
 catch_signals(void)
 {
@@ -84,7 +88,7 @@ resident_listen(const char *addr, struct err *err)
 	}
 	if ((fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, 0)) == -1 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
-	    bind(fd, res->ai_addr, res->ai_addrlen) == -1 || listen(fd, 1024) == -1) {
+	    bind(fd, res->ai_addr, res->ai_addrlen) == -1 || listen(fd, LISTEN_BACKLOG) == -1) {
 		err_set(err, ERR_IO, "%s: %s", addr, strerror(errno));
 		if (fd != -1)
 			close(fd);
@@ -94,32 +98,13 @@ resident_listen(const char *addr, struct err *err)
 	return fd;
 }
 
-/* A worker: accept and serve until told to stop; never returns. */
-static void
-worker(int lfd, const struct config *cfg, const sigset_t *open_mask)
-{
-	struct handler h;
-	int cfd;
-
-	signal(SIGHUP, SIG_IGN);
-	sigprocmask(SIG_SETMASK, open_mask, NULL);
-	signal(SIGCHLD, SIG_DFL);
-	log_open("ocsp-proxy-handler", cfg->log, log_flags(cfg->debug, cfg->log_format));
-	handler_init(&h, cfg);
-	while (!stop_flag) {
-		cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (cfd == -1) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
-				usleep(100000); /* out of descriptors: let connections finish */
-			continue;
-		}
-		handler_serve(&h, cfd, cfd);
-		close(cfd);
-	}
-	handler_cleanup(&h);
-	log_close();
-	_exit(0);
-}
+/* The workers of one configuration. Old generations drain after a reload until their
+ * deadline. */
+struct gen {
+	pid_t pids[MAX_WORKERS];
+	int n;
+	long long deadline;          /* draining: killed past it; 0 while current */
+};
 
 static pid_t
 spawn(int lfd, const struct config *cfg, const sigset_t *open_mask)
@@ -127,7 +112,7 @@ spawn(int lfd, const struct config *cfg, const sigset_t *open_mask)
 	pid_t pid = fork();
 
 	if (pid == 0)
-		worker(lfd, cfg, open_mask);
+		worker_run(lfd, cfg, open_mask);
 	if (pid == -1)
 		log_msg(LOG_ERR, "fork: %s", strerror(errno));
 	return pid;
@@ -141,97 +126,175 @@ count_workers(const struct config *cfg)
 	return n < 1 ? 1 : (n > MAX_WORKERS ? MAX_WORKERS : (int)n);
 }
 
-/* Sends sig to every worker and waits up to ms for them to exit; the rest are killed. */
 static void
-stop_workers(pid_t *pids, int n, long long ms)
+start_gen(struct gen *g, int lfd, const struct config *cfg, const sigset_t *open_mask)
 {
-	struct timespec ts = { 0, 50 * 1000000 };
-	int i, left;
+	int i;
 
-	for (i = 0; i < n; i++)
-		if (pids[i] > 0)
-			kill(pids[i], SIGTERM);
-	for (; ms > 0; ms -= 50) {
-		for (i = 0, left = 0; i < n; i++) {
-			if (pids[i] > 0 && waitpid(pids[i], NULL, WNOHANG) == pids[i])
-				pids[i] = 0;
-			left += pids[i] > 0;
+	g->n = count_workers(cfg);
+	g->deadline = 0;
+	for (i = 0; i < g->n; i++)
+		g->pids[i] = spawn(lfd, cfg, open_mask);
+}
+
+static int
+alive(const struct gen *g)
+{
+	int i, n = 0;
+
+	for (i = 0; i < g->n; i++)
+		n += g->pids[i] > 0;
+	return n;
+}
+
+static void
+signal_gen(struct gen *g, int sig)
+{
+	int i;
+
+	for (i = 0; i < g->n; i++)
+		if (g->pids[i] > 0)
+			kill(g->pids[i], sig);
+}
+
+/* Forgets pid in g; 1 when it was there. */
+static int
+forget(struct gen *g, pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < g->n; i++)
+		if (g->pids[i] == pid) {
+			g->pids[i] = 0;
+			return 1;
 		}
-		if (left == 0)
-			return;
-		nanosleep(&ts, NULL);
+	return 0;
+}
+
+/* Reaps exited workers: a current one that died is replaced, a draining one is done. */
+static void
+reap(struct gen *cur, struct gen *old, int lfd, const struct config *cfg,
+     const sigset_t *open_mask)
+{
+	pid_t pid;
+	int i, status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (forget(old, pid))
+			continue;
+		for (i = 0; i < cur->n; i++) {
+			if (cur->pids[i] != pid)
+				continue;
+			log_msg(LOG_WARNING, "worker %ld died (status %d), replacing it", (long)pid, status);
+			usleep(100000); /* a worker that dies at once must not spin */
+			cur->pids[i] = stop_flag ? 0 : spawn(lfd, cfg, open_mask);
+		}
 	}
-	for (i = 0; i < n; i++)
-		if (pids[i] > 0) {
-			kill(pids[i], SIGKILL);
-			waitpid(pids[i], NULL, 0);
-			pids[i] = 0;
-		}
+}
+
+/* SIGHUP: the new configuration's workers start accepting before the old ones are told to
+ * drain, so no request waits for a slow client of an old worker. A second reload while one
+ * drains kills the oldest generation. */
+static void
+reload(struct gen *cur, struct gen *old, int lfd, const char *path, struct config *cfg,
+       const sigset_t *open_mask)
+{
+	struct config next;
+	struct err err;
+
+	if (config_load(&next, path, &err) == -1) {
+		log_msg(LOG_ERR, "reload failed, keeping the old configuration: %s", err.msg);
+		return;
+	}
+	if (alive(old) > 0) {
+		signal_gen(old, SIGKILL);
+		log_msg(LOG_WARNING, "reload while the previous workers drain: killed them");
+	}
+	*old = *cur;
+	old->deadline = clock_ms() + worker_drain_ms(cfg) + 1000;
+	config_free(cfg);
+	*cfg = next;
+	log_open("ocsp-proxy-handler", cfg->log, log_flags(cfg->debug, cfg->log_format));
+	start_gen(cur, lfd, cfg, open_mask);
+	signal_gen(old, SIGTERM);
+	log_msg(LOG_INFO, "configuration reloaded: %d workers", cur->n);
+}
+
+/* Sleeps until a signal, or for ms (-1: no limit). */
+static void
+wait_signal(long long ms, const sigset_t *open_mask)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	if (!reload_flag && !child_flag && !stop_flag)
+		ppoll(NULL, 0, ms < 0 ? NULL : &ts, open_mask);
+}
+
+/* SIGTERM: every worker drains, bounded; the rest are killed. */
+static void
+stop_all(struct gen *cur, struct gen *old, const struct config *cfg, const sigset_t *open_mask)
+{
+	long long deadline = clock_ms() + worker_drain_ms(cfg) + 1000;
+	pid_t pid;
+
+	log_msg(LOG_INFO, "stopping: draining %d workers", alive(cur) + alive(old));
+	signal_gen(cur, SIGTERM);
+	signal_gen(old, SIGTERM);
+	while (alive(cur) + alive(old) > 0 && clock_ms() < deadline) {
+		child_flag = 0;
+		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+			if (!forget(cur, pid))
+				forget(old, pid);
+		if (alive(cur) + alive(old) > 0)
+			wait_signal(100, open_mask);
+	}
+	signal_gen(cur, SIGKILL);
+	signal_gen(old, SIGKILL);
+	while ((pid = waitpid(-1, NULL, 0)) > 0)
+		;
 }
 
 int
 resident_run(int lfd, const char *path, struct config *cfg)
 {
-	pid_t pids[MAX_WORKERS], pid;
-	struct config next;
+	struct gen cur, old;
 	sigset_t block, open_mask;
-	struct err err;
-	int n, i, status;
-	long long drain;
+	int fl;
 
-	memset(pids, 0, sizeof(pids));
+	memset(&cur, 0, sizeof(cur));
+	memset(&old, 0, sizeof(old));
 	catch_signals();
-	/* The master sleeps in sigsuspend with these blocked otherwise, so none is missed between
-	 * checking the flags and sleeping. */
+	/* The master and the workers sleep with these unblocked only inside ppoll/epoll_pwait,
+	 * so none is missed between checking the flags and sleeping. */
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &block, &open_mask);
-	n = count_workers(cfg);
-	log_msg(LOG_INFO, "resident mode: %d workers", n);
-	for (i = 0; i < n; i++)
-		pids[i] = spawn(lfd, cfg, &open_mask);
+	/* Workers accept from an event loop: a connection another worker took must not block. */
+	if ((fl = fcntl(lfd, F_GETFL)) != -1)
+		fcntl(lfd, F_SETFL, fl | O_NONBLOCK);
+	start_gen(&cur, lfd, cfg, &open_mask);
+	log_msg(LOG_INFO, "resident mode: %d workers", cur.n);
 
 	while (!stop_flag) {
-		if (!reload_flag && !child_flag)
-			sigsuspend(&open_mask);
+		wait_signal(alive(&old) > 0 ? 100 : -1, &open_mask);
 		if (reload_flag) {
 			reload_flag = 0;
-			if (config_load(&next, path, &err) == -1) {
-				log_msg(LOG_ERR, "reload failed, keeping the old configuration: %s", err.msg);
-			} else {
-				/* Old workers finish their connection; new ones start at once. */
-				stop_workers(pids, n, cfg->read_timeout + cfg->upstream_timeout);
-				config_free(cfg);
-				*cfg = next;
-				log_open("ocsp-proxy-handler", cfg->log,
-				         log_flags(cfg->debug, cfg->log_format));
-				n = count_workers(cfg);
-				for (i = 0; i < n; i++)
-					pids[i] = spawn(lfd, cfg, &open_mask);
-				log_msg(LOG_INFO, "configuration reloaded: %d workers", n);
-			}
+			reload(&cur, &old, lfd, path, cfg, &open_mask);
 		}
 		if (child_flag) {
 			child_flag = 0;
-			while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-				for (i = 0; i < n; i++) {
-					if (pids[i] != pid)
-						continue;
-					log_msg(LOG_WARNING, "worker %ld died (status %d), replacing it",
-					        (long)pid, status);
-					usleep(100000); /* a worker that dies at once must not spin */
-					pids[i] = stop_flag ? 0 : spawn(lfd, cfg, &open_mask);
-				}
-			}
+			reap(&cur, &old, lfd, cfg, &open_mask);
+		}
+		if (alive(&old) > 0 && clock_ms() >= old.deadline) {
+			log_msg(LOG_WARNING, "old workers still draining past the bound: killed");
+			signal_gen(&old, SIGKILL);
+			old.deadline = clock_ms() + 1000;
 		}
 	}
-	/* Drain: each worker finishes the connection it is serving, bounded by its timeouts. */
-	drain = cfg->read_timeout + cfg->upstream_timeout + 1000;
-	log_msg(LOG_INFO, "stopping: draining %d workers", n);
-	stop_workers(pids, n, drain);
+	stop_all(&cur, &old, cfg, &open_mask);
 	close(lfd);
 	config_free(cfg);
 	log_msg(LOG_INFO, "stopped");

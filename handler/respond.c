@@ -57,19 +57,32 @@ write_deadline(int fd, const char *buf, size_t len, long long timeout_ms)
 }
 
 int
-respond(int fd, const struct reply *r, time_t now, long long timeout_ms)
+respond_etag_matches(const char *inm, const char *etag)
+{
+	char quoted[70];
+
+	if (inm == NULL || etag[0] == '\0')
+		return 0;
+	if (strcmp(inm, "*") == 0)
+		return 1;
+	snprintf(quoted, sizeof(quoted), "\"%s\"", etag);
+	return strstr(inm, quoted) != NULL;
+}
+
+int
+respond_format(const struct reply *r, time_t now, char **out, size_t *outlen)
 {
 	char date[30], lm[30], exp[30], *buf;
 	size_t cap = 1024 + r->len, off = 0;
 	long long maxage;
 	time_t until;
-	int n, rc, with_body = r->status != 304 && r->body != NULL;
+	int n, with_body = r->status != 304 && r->body != NULL;
 
 	if ((buf = malloc(cap)) == NULL)
 		return -1;
 #define ADD(...) do { \
 	n = snprintf(buf + off, cap - off, __VA_ARGS__); \
-	if (n < 0 || (size_t)n >= cap - off) { rc = -1; goto out; } \
+	if (n < 0 || (size_t)n >= cap - off) goto fail; \
 	off += (size_t)n; \
 } while (0)
 	http_date(now, date);
@@ -102,8 +115,24 @@ respond(int fd, const struct reply *r, time_t now, long long timeout_ms)
 		memcpy(buf + off, r->body, r->len);
 		off += r->len;
 	}
-	rc = write_deadline(fd, buf, off, timeout_ms);
-out:
+	*out = buf;
+	*outlen = off;
+	return 0;
+fail:
+	free(buf);
+	return -1;
+}
+
+int
+respond(int fd, const struct reply *r, time_t now, long long timeout_ms)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	if (respond_format(r, now, &buf, &len) == -1)
+		return -1;
+	rc = write_deadline(fd, buf, len, timeout_ms);
 	free(buf);
 	return rc;
 }
@@ -114,18 +143,35 @@ respond_error(int fd, int status, long long timeout_ms)
 	return respond_error_id(fd, status, NULL, timeout_ms);
 }
 
+/* The reply for an error status; text (64 bytes) holds its body. */
+static void
+error_reply(struct reply *r, int status, const char *request_id, char text[64])
+{
+	int n = snprintf(text, 64, "%d %s\n", status, http_reason(status));
+
+	memset(r, 0, sizeof(*r));
+	r->status = status;
+	r->body = (const unsigned char *)text;
+	r->len = n > 0 ? (size_t)n : 0;
+	r->request_id = request_id;
+}
+
 int
 respond_error_id(int fd, int status, const char *request_id, long long timeout_ms)
 {
 	char text[64];
 	struct reply r;
-	int n;
 
-	n = snprintf(text, sizeof(text), "%d %s\n", status, http_reason(status));
-	memset(&r, 0, sizeof(r));
-	r.status = status;
-	r.body = (const unsigned char *)text;
-	r.len = n > 0 ? (size_t)n : 0;
-	r.request_id = request_id;
+	error_reply(&r, status, request_id, text);
 	return respond(fd, &r, time(NULL), timeout_ms);
+}
+
+int
+respond_error_format(int status, const char *request_id, char **out, size_t *outlen)
+{
+	char text[64];
+	struct reply r;
+
+	error_reply(&r, status, request_id, text);
+	return respond_format(&r, time(NULL), out, outlen);
 }

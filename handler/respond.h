@@ -26,6 +26,15 @@ void http_date(time_t t, char out[30]);
  * that does not read. 0 ok, -1 when the client went away. */
 int respond(int fd, const struct reply *r, time_t now, long long timeout_ms);
 
+/* The same response as respond() writes, into *out (malloc'd, caller frees) for a writer that
+ * does not block (resident workers). 0, or -1 out of memory. */
+int respond_format(const struct reply *r, time_t now, char **out, size_t *outlen);
+/* respond_error_id()'s response, formatted the same way. */
+int respond_error_format(int status, const char *request_id, char **out, size_t *outlen);
+
+/* 1 when If-None-Match (inm, may be NULL) names etag or is "*": the answer is a 304. */
+int respond_etag_matches(const char *inm, const char *etag);
+
 /* Error answer without OCSP body: status with a short text/plain reason, no-cache. */
 int respond_error(int fd, int status, long long timeout_ms);
 /* The same with an X-Request-Id header (request_id may be NULL). */

@@ -93,3 +93,11 @@ route_from_config(const struct config *cfg, const struct ocsp_request *req)
 				return cfg->routes[i].url;
 	return cfg->default_upstream;
 }
+
+int
+route_allowed(const struct config *cfg, const char *url)
+{
+	struct url u;
+
+	return url_parse(url, &u) == 0 && url_allowed(cfg, &u);
+}

@@ -140,19 +140,6 @@ send_ocsp_error(struct exchange *x, enum ocsp_status st, const char *result, con
 	return send_uncached(x, der, len);
 }
 
-static int
-etag_matches(const char *inm, const char *etag)
-{
-	char quoted[70];
-
-	if (inm == NULL || etag[0] == '\0')
-		return 0;
-	if (strcmp(inm, "*") == 0)
-		return 1;
-	snprintf(quoted, sizeof(quoted), "\"%s\"", etag);
-	return strstr(inm, quoted) != NULL;
-}
-
 /* A cacheable response, with RFC 9919 caching headers. */
 static int
 send_cacheable(struct exchange *x, const unsigned char *der, size_t len, time_t this_update,
@@ -161,7 +148,7 @@ send_cacheable(struct exchange *x, const unsigned char *der, size_t len, time_t 
 	struct reply r;
 
 	memset(&r, 0, sizeof(r));
-	r.status = etag_matches(x->req.if_none_match, etag) ? 304 : 200;
+	r.status = respond_etag_matches(x->req.if_none_match, etag) ? 304 : 200;
 	r.body = der;
 	r.len = len;
 	r.ocsp = 1;
@@ -246,7 +233,6 @@ static int
 choose_upstream(struct exchange *x)
 {
 	const struct config *cfg = x->h->cfg;
-	struct url u;
 
 	if (x->upstream == NULL) {
 		lookup(x, 0);
@@ -261,7 +247,7 @@ choose_upstream(struct exchange *x)
 		return -1;
 	}
 	x->o.upstream = x->upstream;
-	if (url_parse(x->upstream, &u) == -1 || !url_allowed(cfg, &u)) {
+	if (!route_allowed(cfg, x->upstream)) {
 		send_plain(x, 403, "rejected", "upstream host or port not in allow_upstream");
 		return -1;
 	}
@@ -349,38 +335,56 @@ forward(struct exchange *x)
 	send_ocsp_error(x, OCSP_ST_TRYLATER, "error", why);
 }
 
-static void
-log_request(const struct exchange *x, const char *method, long long t0)
+void
+handler_log_request(const struct request_log *l)
 {
 	char status[16], dur[32], serial[OCSP_KEY_MAX + 1];
 	const char *fields[24];
 	int i = 0;
 
-	snprintf(status, sizeof(status), "%d", x->o.status);
-	snprintf(dur, sizeof(dur), "%lld", clock_ms() - t0);
+	snprintf(status, sizeof(status), "%d", l->status);
+	snprintf(dur, sizeof(dur), "%lld", clock_ms() - l->t0);
 	fields[i++] = "CERTID";
-	fields[i++] = x->have_oreq && x->oreq.key[0] != '\0' ? x->oreq.key : NULL;
+	fields[i++] = l->oreq != NULL && l->oreq->key[0] != '\0' ? l->oreq->key : NULL;
 	fields[i++] = "RESULT";
-	fields[i++] = x->o.result;
+	fields[i++] = l->result;
 	fields[i++] = "STATUS";
 	fields[i++] = status;
 	fields[i++] = "METHOD";
-	fields[i++] = method;
+	fields[i++] = l->method;
 	fields[i++] = "UPSTREAM";
-	fields[i++] = x->o.upstream;
+	fields[i++] = l->upstream;
 	fields[i++] = "DURATION_MS";
 	fields[i++] = dur;
 	fields[i++] = "REASON";
-	fields[i++] = x->o.reason;
+	fields[i++] = l->reason;
 	fields[i++] = "CLIENT";
-	fields[i++] = x->client[0] != '\0' ? x->client : NULL;
+	fields[i++] = l->client != NULL && l->client[0] != '\0' ? l->client : NULL;
 	fields[i++] = "REQUEST_ID";
-	fields[i++] = x->rid;
+	fields[i++] = l->rid;
 	fields[i++] = "SERIAL";
-	fields[i++] = x->have_oreq && ocsp_request_serial(&x->oreq, serial, sizeof(serial)) == 0
+	fields[i++] = l->oreq != NULL && ocsp_request_serial(l->oreq, serial, sizeof(serial)) == 0
 	                  ? serial : NULL;
 	fields[i] = NULL;
-	log_event(strcmp(x->o.result, "error") == 0 ? LOG_WARNING : LOG_INFO, "request", fields);
+	log_event(strcmp(l->result, "error") == 0 ? LOG_WARNING : LOG_INFO, "request", fields);
+}
+
+static void
+log_request(const struct exchange *x, const char *method, long long t0)
+{
+	struct request_log l;
+
+	memset(&l, 0, sizeof(l));
+	l.oreq = x->have_oreq ? &x->oreq : NULL;
+	l.result = x->o.result;
+	l.status = x->o.status;
+	l.method = method;
+	l.upstream = x->o.upstream;
+	l.reason = x->o.reason;
+	l.client = x->client;
+	l.rid = x->rid;
+	l.t0 = t0;
+	handler_log_request(&l);
 }
 
 /* The health answer (health.h): never cached, never counted. */
@@ -402,8 +406,8 @@ send_health(struct exchange *x)
 	respond(x->out, &r, x->now, x->h->cfg->read_timeout);
 }
 
-static const char *
-method_name(const struct http_request *req)
+const char *
+handler_method_name(const struct http_request *req)
 {
 	switch (req->method) {
 	case HTTP_GET: return "GET";
@@ -416,21 +420,37 @@ method_name(const struct http_request *req)
 int
 handler_serve(struct handler *h, int in, int out)
 {
+	struct http_request req;
+	long long t0 = clock_ms();
+	char client[80];
+	int rc;
+
+	/* The peer's address before the client can go away. */
+	peer_address(in, client, sizeof(client));
+	rc = http_read_request(in, out, h->cfg, &req);
+	return handler_serve_request(h, &req, rc, in, out, t0, client);
+}
+
+int
+handler_serve_request(struct handler *h, struct http_request *req, int rc, int in, int out,
+                      long long t0, const char *client)
+{
 	const struct config *cfg = h->cfg;
 	struct exchange *x;
-	long long t0 = clock_ms();
 	enum decode_result dr;
-	int rc, status = 1;
+	int status = 1;
 
-	if ((x = calloc(1, sizeof(*x))) == NULL)
+	if ((x = calloc(1, sizeof(*x))) == NULL) {
+		http_request_free(req);
 		return -1;
+	}
 	x->h = h;
 	x->out = out;
 	x->o.result = "rejected";
 	peer_request_id(x->rid);
-	peer_address(in, x->client, sizeof(x->client));
-
-	rc = http_read_request(in, out, cfg, &x->req);
+	snprintf(x->client, sizeof(x->client), "%s", client);
+	x->req = *req;               /* taken over: freed with x */
+	memset(req, 0, sizeof(*req));
 	x->now = time(NULL);
 	if (rc == -1)
 		goto out;
@@ -480,7 +500,7 @@ logged:
 	status = strcmp(x->o.result, "rejected") == 0 || strcmp(x->o.result, "error") == 0;
 	/* The client has all it will get: let it go before the bookkeeping below. */
 	shutdown(out, SHUT_WR);
-	log_request(x, method_name(&x->req), t0);
+	log_request(x, handler_method_name(&x->req), t0);
 	if (x->h->store != NULL && store_flush(x->h->store) == -1)
 		log_msg(LOG_WARNING, "could not record the hit on the primary: %s",
 		        store_error(x->h->store));

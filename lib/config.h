@@ -80,6 +80,9 @@ struct config {
 	/* resident mode */
 	char *listen;
 	int workers;
+	int max_connections;         /* per worker; past it the oldest still reading is closed */
+	int max_misses;              /* per worker: misses served at once (a child each) */
+	int memory_cache_entries;    /* per worker; 0: every hit read from Redis */
 
 	/* logging: "auto" (journal, else syslog), "journal", "syslog", "stderr", or a file path */
 	char *log;

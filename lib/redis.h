@@ -1,5 +1,6 @@
 /* redis: finding the Redis servers (URL, Sentinels, replicas) and opening authenticated
- * connections to them. Only store.c talks to them; config.c checks URLs with redis_url_parse. */
+ * connections to them. Only store.c talks to them (and track.c, which only listens for
+ * invalidations); config.c checks URLs with redis_url_parse. */
 #ifndef OCSP_PROXY_REDIS_H
 #define OCSP_PROXY_REDIS_H
 

@@ -31,6 +31,12 @@ struct store {
 	/* When recording last failed: a resident worker must not wait redis_timeout after every
 	 * hit while the primary is gone, so for a second after a failure hits go unrecorded. */
 	long long flush_failed_ms;
+	/* CLIENT TRACKING for a resident worker's memory cache: the client id invalidations go to
+	 * (0: off), whether the primary connection has tracking on, and a count of the primary
+	 * connections opened (entries read on an earlier one are no longer tracked). */
+	long long track_redirect;
+	int tracking;
+	unsigned long track_epoch;
 	struct err err;
 };
 
@@ -229,6 +235,27 @@ lost(struct store *st, enum redis_server which)
 	disconnect(st, which);
 }
 
+/* A new primary connection: entries read before were tracked on the old one. With a redirect
+ * set, turns tracking on. Not NOLOOP: Redis then drops the key from its tracking table on our
+ * own write (a hit record) without telling us, and later changes would go unnoticed; so our own
+ * hit records invalidate our copy too, and the next hit reads it again (once a second at most).
+ * A server that refuses (older than 6, or the redirect client gone) leaves tracking off. */
+static void
+track_on(struct store *st)
+{
+	redisReply *r;
+
+	st->track_epoch++;
+	st->tracking = 0;
+	if (st->track_redirect <= 0)
+		return;
+	r = redisCommand(st->c[REDIS_PRIMARY], "CLIENT TRACKING on REDIRECT %lld",
+	                 st->track_redirect);
+	st->tracking = r != NULL && r->type == REDIS_REPLY_STATUS;
+	if (r != NULL)
+		freeReplyObject(r);
+}
+
 /* Opens the primary (which == REDIS_PRIMARY) or the read server on first use. */
 static int
 conn(struct store *st, enum redis_server which)
@@ -240,7 +267,11 @@ conn(struct store *st, enum redis_server which)
 		return -1;
 	}
 	st->c[which] = redis_connect(st->cfg, which, &st->err);
-	return st->c[which] != NULL ? 0 : -1;
+	if (st->c[which] == NULL)
+		return -1;
+	if (which == REDIS_PRIMARY)
+		track_on(st);
+	return 0;
 }
 
 /* A reply from the primary: a transport error (NULL) drops the connection so the next call
@@ -1046,4 +1077,116 @@ store_earliest_next(struct store *st, time_t *when)
 	}
 	*when = best > 0 ? (time_t)best : 0;
 	return 0;
+}
+
+/* KEYS: stats, then entries; ARGV: hits, then each entry's hit time. The batched hits of a
+ * resident worker: the hit time only on entries that still exist (never a half entry). */
+static const char hits_lua[] =
+    "for i = 2, #KEYS do\n"
+    "  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('HSET', KEYS[i], 'hit', ARGV[i]) end\n"
+    "end\n"
+    "if tonumber(ARGV[1]) > 0 then redis.call('HINCRBY', KEYS[1], 'hits', ARGV[1]) end\n"
+    "return 0\n";
+
+void
+store_track(struct store *st, long long redirect_id)
+{
+	st->track_redirect = redirect_id;
+	/* Tracking starts on the next connection, so no read escapes it. */
+	disconnect(st, REDIS_PRIMARY);
+	st->tracking = 0;
+}
+
+int
+store_tracking(const struct store *st, unsigned long *epoch)
+{
+	*epoch = st->track_epoch;
+	return st->c[REDIS_PRIMARY] != NULL && st->tracking;
+}
+
+int
+store_read_tracked(struct store *st, const char *certid, struct entry *out)
+{
+	struct keys k;
+
+	memset(out, 0, sizeof(*out));
+	if (entry_keys(st, certid, &k) == -1)
+		return -1;
+	return read_entry(st, REDIS_PRIMARY, &k, certid, HIT_NFIELDS, out);
+}
+
+/* Entries per script call when recording hits. */
+enum { HITS_BATCH = 256 };
+
+static int
+record_batch(struct store *st, const char *stats, const char *const *certids,
+             const time_t *at, size_t n, long long hits)
+{
+	const char *argv[4 + 2 * HITS_BATCH];
+	size_t lens[4 + 2 * HITS_BATCH], i, argc = 0;
+	char (*keys)[KEYLEN] = NULL, (*times)[24] = NULL, nkeys[24], nhits[24];
+	redisReply *r;
+	int rc = -1;
+
+	if ((keys = calloc(n + 1, KEYLEN)) == NULL || (times = calloc(n + 1, 24)) == NULL) {
+		err_set(&st->err, ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	snprintf(nkeys, sizeof(nkeys), "%zu", n + 1);
+	snprintf(nhits, sizeof(nhits), "%lld", hits);
+	argv[argc++] = "EVAL";
+	argv[argc++] = hits_lua;
+	argv[argc++] = nkeys;
+	argv[argc++] = stats;
+	for (i = 0; i < n; i++) {
+		if (key(st, keys[i], KEYLEN, "e", certids[i]) == -1)
+			goto out;
+		argv[argc++] = keys[i];
+	}
+	argv[argc++] = nhits;
+	for (i = 0; i < n; i++) {
+		snprintf(times[i], 24, "%lld", (long long)at[i]);
+		argv[argc++] = times[i];
+	}
+	for (i = 0; i < argc; i++)
+		lens[i] = strlen(argv[i]);
+	if ((r = command_argv(st, (int)argc, argv, lens)) != NULL) {
+		freeReplyObject(r);
+		rc = 0;
+	}
+out:
+	free(keys);
+	free(times);
+	return rc;
+}
+
+int
+store_record_hits(struct store *st, const char *const *certids, const time_t *at, size_t n,
+                  long long hits)
+{
+	char stats[KEYLEN];
+	size_t done = 0, part;
+
+	if (key(st, stats, sizeof(stats), "stats", NULL) == -1)
+		return -1;
+	do {
+		part = n - done > HITS_BATCH ? HITS_BATCH : n - done;
+		if (record_batch(st, stats, certids + done, at + done, part, done == 0 ? hits : 0) == -1)
+			return -1;
+		done += part;
+	} while (done < n);
+	return 0;
+}
+
+const char *
+store_certid_of_key(const struct config *cfg, const char *rkey, size_t len, size_t *idlen)
+{
+	size_t plen = cfg->key_prefix != NULL ? strlen(cfg->key_prefix) : 0;
+
+	/* "{" P "}:e:" hex */
+	if (cfg->key_prefix == NULL || len <= plen + 5 || rkey[0] != '{' ||
+	    memcmp(rkey + 1, cfg->key_prefix, plen) != 0 || memcmp(rkey + 1 + plen, "}:e:", 4) != 0)
+		return NULL;
+	*idlen = len - plen - 5;
+	return rkey + plen + 5;
 }

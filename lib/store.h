@@ -159,4 +159,24 @@ int store_earliest_next(struct store *st, time_t *when);
 int store_ping(struct store *st);
 
 
+/* A resident worker's memory cache (handler/hotcache.c), kept coherent by Redis's
+ * server-assisted client-side caching. store_track: from the next primary connection on (the
+ * current one is dropped), turn CLIENT TRACKING on with invalidations sent to the client
+ * redirect_id (a connection subscribed to __redis__:invalidate, lib/track.c); 0 turns it off. */
+void store_track(struct store *st, long long redirect_id);
+/* 1 when the primary connection is open with tracking on. *epoch counts the primary
+ * connections opened: an entry read under another epoch is no longer tracked. */
+int store_tracking(const struct store *st, unsigned long *epoch);
+/* The hit fields of an entry, read from the primary on the tracked connection, recording
+ * nothing. 1 found, 0 absent or malformed, -1 Redis error. */
+int store_read_tracked(struct store *st, const char *certid, struct entry *out);
+/* Records a worker's batched hits: each entry's last hit time (entries still present only)
+ * and `hits` added to the hits counter. 0 ok, -1 error. */
+int store_record_hits(struct store *st, const char *const *certids, const time_t *at, size_t n,
+                      long long hits);
+/* The CertID hex inside the Redis key of an entry (an invalidation names keys), with its
+ * length in *idlen; NULL when rkey is not an entry key of this key_prefix. */
+const char *store_certid_of_key(const struct config *cfg, const char *rkey, size_t len,
+                                size_t *idlen);
+
 #endif

@@ -544,3 +544,39 @@ setup_proxy() {
 	fi
 	[ "$handler" = 0 ] || start_handler "$CONF"
 }
+# hold_conns PORT IDLE HALF: keeps IDLE connections to 127.0.0.1:PORT that send nothing and HALF
+# that send half a request line, until killed; HOLD_PID is the holder, $T/hold.ready appears
+# once all are connected. $T/hold.closed counts those the server closed, written on SIGTERM.
+hold_conns() {
+	rm -f "$T/hold.ready" "$T/hold.closed"
+	python3 - "$1" "$2" "$3" "$T/hold.ready" "$T/hold.closed" <<'PY' &
+import select, signal, socket, sys, time
+port, idle, half, ready, closed = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+socks = []
+for i in range(idle + half):
+    s = socket.create_connection(("127.0.0.1", port))
+    if i >= idle:
+        s.sendall(b"POST / HT")
+    socks.append(s)
+open(ready, "w").close()
+def report(*_):
+    n = 0
+    for s in socks:
+        r, _, _ = select.select([s], [], [], 0)
+        if r:
+            n += 1
+    open(closed, "w").write(str(n))
+    sys.exit(0)
+signal.signal(signal.SIGTERM, report)
+while True:
+    time.sleep(1)
+PY
+	HOLD_PID=$!
+	register_pid "$HOLD_PID"
+	wait_file "$T/hold.ready" 20
+}
+# ms_post URL REQ: the milliseconds curl took to POST the DER request REQ (answer in $T/ms.out).
+ms_post() {
+	curl -s -o "$T/ms.out" -w '%{time_total}' -H 'Content-Type: application/ocsp-request' \
+		--data-binary @"$2" "$1" | awk '{printf "%d", $1 * 1000}'
+}

@@ -1,0 +1,31 @@
+/* fastpath: a resident worker's own answer to a complete request: a hit from memory (or one
+ * Redis read), or an early rejection. Everything else (misses, stale entries, nonces, several
+ * CertIDs, health checks, Redis errors) goes to the full pipeline in serve.c, in a child. */
+#ifndef OCSP_PROXY_FASTPATH_H
+#define OCSP_PROXY_FASTPATH_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "hotcache.h"
+#include "http.h"
+
+/* What the worker knows of a connection. */
+struct fast_conn {
+	int fd;
+	long long t0;                /* accepted at (clock_ms) */
+	const char *client;          /* peer_address, taken at accept */
+};
+
+/* req was parsed from the bytes c->fd sent (rc: 0, or the status http_parse_buffer gave, 408
+ * on the read deadline). 1 when the answer is in *out (malloc'd, *outlen bytes; the request's
+ * log line written), 0 when the pipeline must answer. */
+int fast_answer(const struct config *cfg, struct hotcache *hc, const struct http_request *req,
+                int rc, const struct fast_conn *c, char **out, size_t *outlen);
+
+/* The answer to a request refused before the pipeline (no child could be started): an OCSP
+ * tryLater, logged with why. 0, or -1 out of memory. */
+int fast_trylater(const struct http_request *req, const struct fast_conn *c, const char *why,
+                  char **out, size_t *outlen);
+
+#endif

@@ -1,0 +1,315 @@
+/* worker: one resident worker process. An epoll loop (level-triggered) over the listening
+ * socket, the connections (conn.c), the Redis invalidation socket (hotcache.c) and its
+ * children; once a second it writes its batched hit records.
+ *
+ * Misses go to a forked child that runs the per-connection pipeline (serve.c) on the
+ * connection, with the request already read. Why a child and not libcurl's multi interface in
+ * this loop: the miss path is the existing, tested, blocking code (Redis, upstream fetch with
+ * its deadline, answer checks, store), so a slow upstream or Redis holds one child and never
+ * the loop; a child that crashes loses one request; and misses are rare once the cache is warm
+ * (the scheduler refreshes entries before they expire). At most max_misses children per
+ * worker: past that a miss is answered tryLater at once. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "conn.h"
+#include "log.h"
+#include "worker.h"
+
+/* Connections accepted per wake-up, so one busy worker still serves what it has. */
+#define ACCEPT_BATCH 64
+#define MAX_EVENTS 128
+/* Descriptors a worker keeps beyond its connections: epoll, Redis, log, listening socket. */
+#define SPARE_FDS 32
+
+/* Set by the signal handlers, read by the loop: the only state a handler may touch. */
+static volatile sig_atomic_t stop_flag, child_flag;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGCHLD)
+		child_flag = 1;
+	else
+		stop_flag = 1;
+}
+
+long long
+worker_drain_ms(const struct config *cfg)
+{
+	return 2 * cfg->read_timeout + cfg->upstream_timeout + 4 * cfg->redis_timeout + 1000;
+}
+
+/* Signals arrive only inside epoll_pwait (they are blocked otherwise), so none is lost
+ * between checking a flag and sleeping. */
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	signal(SIGHUP, SIG_IGN);
+}
+
+/* Room for max_connections descriptors: the soft limit raised to the hard one. */
+static void
+raise_fd_limit(const struct config *cfg)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < (rlim_t)cfg->max_connections + cfg->max_misses + SPARE_FDS)
+		log_msg(LOG_WARNING, "max_connections %d needs more descriptors than the limit (%llu): "
+		        "raise LimitNOFILE", cfg->max_connections, (unsigned long long)rl.rlim_cur);
+}
+
+/* The child's side of worker_handoff: the pipeline on fd alone, then exit. */
+static void __attribute__((noreturn))
+child(struct worker *w, int fd, struct http_request *req, long long t0, const char *client)
+{
+	struct handler h;
+	int fl, rc;
+
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	sigprocmask(SIG_SETMASK, w->open_mask, NULL);
+	/* Nothing of the worker's but this connection: other clients' sockets held here would
+	 * stay open after the worker closes them. */
+	if (fd > 3)
+		close_range(3, (unsigned)fd - 1, 0);
+	close_range((unsigned)fd + 1, ~0U, 0);
+	log_open("ocsp-proxy-handler", w->cfg->log, log_flags(w->cfg->debug, w->cfg->log_format));
+	if ((fl = fcntl(fd, F_GETFL)) != -1)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	handler_init(&h, w->cfg);
+	rc = handler_serve_request(&h, req, 0, fd, fd, t0, client);
+	handler_cleanup(&h);
+	log_close();
+	_exit(rc == 0 ? 0 : 1);
+}
+
+int
+worker_handoff(struct worker *w, int fd, struct http_request *req, long long t0,
+               const char *client)
+{
+	pid_t pid;
+
+	if (w->nkids >= w->cfg->max_misses)
+		return -1;
+	if ((pid = fork()) == -1) {
+		log_msg(LOG_ERR, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0)
+		child(w, fd, req, t0, client);
+	w->kids[w->nkids] = pid;
+	w->kid_deadline[w->nkids] = clock_ms() + worker_drain_ms(w->cfg);
+	w->nkids++;
+	close(fd);
+	http_request_free(req);
+	return 0;
+}
+
+static void
+reap(struct worker *w)
+{
+	pid_t pid;
+	int i;
+
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+		for (i = 0; i < w->nkids; i++)
+			if (w->kids[i] == pid) {
+				w->nkids--;
+				w->kids[i] = w->kids[w->nkids];
+				w->kid_deadline[i] = w->kid_deadline[w->nkids];
+				break;
+			}
+}
+
+/* A child past every deadline it has is stuck: it goes, its client with it. */
+static void
+kill_overdue(struct worker *w, long long now)
+{
+	int i;
+
+	for (i = 0; i < w->nkids; i++)
+		if (w->kid_deadline[i] <= now) {
+			log_msg(LOG_WARNING, "miss child %ld overdue, killed", (long)w->kids[i]);
+			kill(w->kids[i], SIGKILL);
+			w->kid_deadline[i] = now + 1000;
+		}
+}
+
+static void
+accept_some(struct worker *w)
+{
+	int i, fd;
+
+	for (i = 0; i < ACCEPT_BATCH && w->lfd != -1; i++) {
+		fd = accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd != -1) {
+			conn_open(w, fd);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno != EAGAIN && clock_ms() - w->full_logged_ms >= 1000) {
+			log_msg(LOG_WARNING, "accept: %s", strerror(errno));
+			w->full_logged_ms = clock_ms();
+		}
+		return;
+	}
+}
+
+/* The invalidation socket: (re)connected when down, and watched while up. */
+static void
+watch_invalidations(struct worker *w)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &w->track_fd };
+	int changed, fd = hot_connect(w->hc, &changed);
+
+	if (!changed)
+		return;
+	/* A closed socket left epoll by itself; a new one may reuse the number. */
+	if (w->track_fd != -1)
+		epoll_ctl(w->ep, EPOLL_CTL_DEL, w->track_fd, NULL);
+	w->track_fd = fd;
+	if (fd != -1 && epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) == -1)
+		log_msg(LOG_ERR, "epoll_ctl: %s", strerror(errno));
+}
+
+static int
+setup(struct worker *w, int lfd, const struct config *cfg, const sigset_t *open_mask)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = &w->lfd };
+
+	memset(w, 0, sizeof(*w));
+	w->cfg = cfg;
+	w->lfd = lfd;
+	w->track_fd = -1;
+	w->open_mask = open_mask;
+	handler_init(&w->h, cfg);
+	w->kids = calloc((size_t)cfg->max_misses, sizeof(*w->kids));
+	w->kid_deadline = calloc((size_t)cfg->max_misses, sizeof(*w->kid_deadline));
+	if (w->kids == NULL || w->kid_deadline == NULL || (w->h.store = store_new(cfg)) == NULL ||
+	    (w->hc = hot_new(cfg, w->h.store)) == NULL) {
+		log_msg(LOG_ERR, "worker: out of memory");
+		return -1;
+	}
+	if ((w->ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    epoll_ctl(w->ep, EPOLL_CTL_ADD, lfd, &ev) == -1) {
+		log_msg(LOG_ERR, "worker: epoll: %s", strerror(errno));
+		return -1;
+	}
+	/* Connected before the first request, so it is answered as fast as any other. */
+	watch_invalidations(w);
+	if (store_ping(w->h.store) == -1)
+		log_msg(LOG_WARNING, "redis unavailable at start: %s", store_error(w->h.store));
+	return 0;
+}
+
+/* Milliseconds until the next thing the loop must do by itself. */
+static int
+next_timeout(const struct worker *w, long long now, long long next_tick)
+{
+	long long t = next_tick, d = conn_next_deadline(w);
+	int i;
+
+	if (d != -1 && d < t)
+		t = d;
+	for (i = 0; i < w->nkids; i++)
+		if (w->kid_deadline[i] < t)
+			t = w->kid_deadline[i];
+	return t <= now ? 0 : (int)(t - now);
+}
+
+/* One pass: wait, then handle invalidations before connections, so a hit in the same batch
+ * as the invalidation of its entry reads Redis again. */
+static void
+turn(struct worker *w, struct epoll_event *evs, long long *next_tick)
+{
+	long long now = clock_ms();
+	int i, n;
+
+	n = epoll_pwait(w->ep, evs, MAX_EVENTS, next_timeout(w, now, *next_tick), w->open_mask);
+	if (child_flag) {
+		child_flag = 0;
+		reap(w);
+	}
+	for (i = 0; i < n; i++)
+		if (evs[i].data.ptr == &w->track_fd)
+			hot_invalidations(w->hc);
+	for (i = 0; i < n; i++) {
+		if (evs[i].data.ptr == &w->track_fd)
+			continue;
+		if (evs[i].data.ptr == &w->lfd)
+			accept_some(w);
+		else
+			conn_event(w, evs[i].data.ptr, evs[i].events);
+	}
+	now = clock_ms();
+	conn_expire(w, now);
+	kill_overdue(w, now);
+	if (now >= *next_tick) {
+		hot_flush(w->hc);
+		watch_invalidations(w);
+		*next_tick = now + 1000;
+	}
+}
+
+void
+worker_run(int lfd, const struct config *cfg, const sigset_t *open_mask)
+{
+	struct epoll_event evs[MAX_EVENTS];
+	struct worker w;
+	long long next_tick;
+
+	catch_signals();
+	log_open("ocsp-proxy-handler", cfg->log, log_flags(cfg->debug, cfg->log_format));
+	raise_fd_limit(cfg);
+	if (setup(&w, lfd, cfg, open_mask) == -1)
+		_exit(1);
+	next_tick = clock_ms() + 1000;
+	for (;;) {
+		if (stop_flag && w.lfd != -1) {
+			/* Stop accepting (the new workers or the next start take the queue) and
+			 * finish what is open: requests within their deadlines, children too. */
+			epoll_ctl(w.ep, EPOLL_CTL_DEL, w.lfd, NULL);
+			close(w.lfd);
+			w.lfd = -1;
+		}
+		if (w.lfd == -1 && w.nconn == 0 && w.nkids == 0)
+			break;
+		turn(&w, evs, &next_tick);
+	}
+	hot_flush(w.hc);
+	conn_free_all(&w, 1);
+	hot_free(w.hc);
+	handler_cleanup(&w.h);
+	close(w.ep);
+	free(w.kids);
+	free(w.kid_deadline);
+	log_close();
+	_exit(0);
+}

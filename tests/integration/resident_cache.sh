@@ -1,0 +1,109 @@
+# resident_cache: the resident workers' memory cache. Hits come from memory (Redis is not read
+# for each), yet an entry replaced or deleted in Redis (here by redis-cli, as another host's
+# scheduler would) is served in its new form at once, also after the invalidation connection was
+# lost; hit counters and hit times reach Redis within a second or so, and a worker killed with
+# SIGKILL is replaced having lost at most its last second of them.
+. "$(dirname "$0")/../lib.sh"
+
+make_ca "$CA_DIR"
+start_redis
+start_responder 60
+write_config "$T/c.conf" "default_upstream = $RESP_URL" "workers = 2" "debug = ${DEBUG_LOG:-no}"
+port=$(free_port)
+"$BUILD/ocsp-proxy-handler" -c "$T/c.conf" --listen "127.0.0.1:$port" &
+M=$!
+register_pid $M
+wait_port "$port"
+URL=http://127.0.0.1:$port/
+make_request "$CA_DIR/good.pem" "$T/g.req"
+hdr() { # the ETag of an answer to POST $T/g.req
+	curl -s -D - -o /dev/null -H 'Content-Type: application/ocsp-request' \
+		--data-binary @"$T/g.req" "$URL" | sed -n 's/^ETag: "\(.*\)"\r$/\1/p'
+}
+hmget_calls() { rcli INFO commandstats | sed -n 's/^cmdstat_hmget:calls=\([0-9]*\),.*/\1/p'; }
+stat_hits() { rcli HGET '{test}:stats' hits; }
+
+check_eq "warm the cache" good "$(ocsp_query "$URL" "$CA_DIR/good.pem")"
+key=$(cached_keys | head -1)
+etag=$(rcli HGET "$key" etag)
+check_eq "a hit" "$etag" "$(hdr)"
+
+# From memory: 40 hits read the entry from Redis once per worker at most.
+before=$(hmget_calls)
+for _ in $(seq 40); do hdr > /dev/null; done
+after=$(hmget_calls)
+check "40 hits, $((${after:-0} - ${before:-0})) Redis reads of the entry (<= 2)" \
+	test $((${after:-0} - ${before:-0})) -le 2
+
+# Batched counters: written within about a second, all of them.
+sleep 1.5
+h1=$(stat_hits)
+for _ in $(seq 30); do hdr > /dev/null; done
+sleep 1.5
+h2=$(stat_hits)
+check_eq "30 hits counted within 1.5 s" 30 $((h2 - h1))
+check "the entry's hit time recorded" test "$(rcli HGET "$key" hit)" -ge "$(($(date +%s) - 3))"
+
+# Replaced in Redis (a newer response, as a scheduler on another host would store): served in
+# its new form by the very next request.
+sleep 1
+openssl ocsp -issuer "$CA_DIR/ca.pem" -cert "$CA_DIR/good.pem" -url "$RESP_URL" -no_nonce \
+	-respout "$T/new.der" > /dev/null 2>&1
+new_etag=$(sha256sum "$T/new.der" | cut -d' ' -f1)
+this=$(date -d "$(resp_this "$T/new.der")" +%s)
+next=$(date -d "$(openssl ocsp -respin "$T/new.der" -resp_text -noverify 2>/dev/null | sed -n 's/.*Next Update: //p' | head -1)" +%s)
+check "a different response to store" test "$new_etag" != "$etag"
+for w in 1 2 3; do hdr > /dev/null; done   # both workers hold the old one in memory
+rcli -x HSET "$key" this "$this" next "$next" etag "$new_etag" resp < "$T/new.der" > /dev/null
+got=""
+for _ in 1 2 3 4; do got="$got $(hdr)"; done
+check_eq "replaced in Redis: every answer after it is the new one" \
+	" $new_etag $new_etag $new_etag $new_etag" "$got"
+
+# Deleted in Redis: no longer a hit (a miss, fetched again).
+rcli DEL "$key" > /dev/null
+: > "$T/ocsp-proxy.log"
+hdr > /dev/null
+check "deleted in Redis: the next request is a miss" log_has 'result=miss'
+
+# The invalidation connection lost: the memory cache is dropped and not trusted until it is
+# back, so a change made meanwhile is still seen.
+for w in 1 2 3; do hdr > /dev/null; done
+etag=$(rcli HGET "$key" etag)
+rcli CLIENT KILL TYPE pubsub > /dev/null
+rcli -x HSET "$key" this "$this" next "$next" etag "$new_etag" resp < "$T/new.der" > /dev/null
+sleep 0.1
+got=""
+for _ in 1 2 3 4; do got="$got $(hdr)"; done
+check_eq "invalidations lost: answers are still the current entry" \
+	" $new_etag $new_etag $new_etag $new_etag" "$got"
+check "the loss logged" log_has 'memory cache off until Redis invalidations flow again'
+subs() { rcli PUBSUB NUMSUB __redis__:invalidate | tail -1; }
+for _ in $(seq 50); do [ "$(subs)" -ge 2 ] && break; sleep 0.1; done
+check "both workers subscribed again within 5 s" test "$(subs)" -ge 2
+
+# FLUSHALL empties memory too.
+rcli FLUSHALL > /dev/null
+: > "$T/ocsp-proxy.log"
+hdr > /dev/null
+check "after FLUSHALL: a miss" log_has 'result=miss'
+
+# A worker killed with SIGKILL: replaced; only the hits of its last second may be lost.
+for _ in $(seq 20); do hdr > /dev/null; done
+sleep 1.5
+h1=$(stat_hits)
+for _ in $(seq 20); do hdr > /dev/null; done
+sleep 1.2                   # a flush has happened since these
+for _ in $(seq 10); do hdr > /dev/null; done
+for p in $(pgrep -P $M); do kill -9 "$p"; done
+sleep 1.5
+h2=$(stat_hits)
+check "SIGKILL: hits older than a second all counted ($((h2 - h1)) of 30, >= 20)" \
+	test $((h2 - h1)) -ge 20
+check_eq "workers replaced" 2 "$(pgrep -P $M | wc -l)"
+check "replacement logged" log_has 'died .*replacing it'
+check_eq "answering after the kill" "$(rcli HGET "$key" etag)" "$(hdr)"
+
+kill -TERM $M
+wait $M
+check_eq "SIGTERM: exit 0" 0 "$?"

@@ -1,0 +1,83 @@
+# resident_slow: slow and idle clients cost the resident handler a descriptor each, never a
+# worker: with 200 connections that sent nothing and 200 that sent half a request line, a cache
+# hit is still answered within 100 ms, before and right after a SIGHUP; max_connections closes
+# the oldest still reading; SIGTERM drains within its bound with them open.
+. "$(dirname "$0")/../lib.sh"
+
+ulimit -n 4096 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+make_ca "$CA_DIR"
+start_redis
+start_responder 60
+write_config "$T/c.conf" "default_upstream = $RESP_URL" "workers = 2" "read_timeout = 5s"
+port=$(free_port)
+"$BUILD/ocsp-proxy-handler" -c "$T/c.conf" --listen "127.0.0.1:$port" &
+M=$!
+register_pid $M
+wait_port "$port"
+URL=http://127.0.0.1:$port/
+make_request "$CA_DIR/good.pem" "$T/g.req"
+check_eq "warm the cache" good "$(ocsp_query "$URL" "$CA_DIR/good.pem")"
+check_eq "then a hit" good "$(ocsp_query "$URL" "$CA_DIR/good.pem")"
+
+# The worst of several, so one lucky answer cannot pass the test.
+worst_hit() {
+	local i ms worst=0
+	for i in 1 2 3 4 5; do
+		ms=$(ms_post "$URL" "$T/g.req")
+		grep -q . "$T/ms.out" || ms=99999
+		[ "$ms" -gt "$worst" ] && worst=$ms
+	done
+	echo "$worst"
+}
+
+hold_conns "$port" 200 200
+check "400 connections held open" test -e "$T/hold.ready"
+sleep 0.3
+ms=$(worst_hit)
+check "a hit with 200 idle and 200 half-sent connections open: ${ms} ms (<= 100)" test "$ms" -le 100
+check "it is the cached answer" cmp -s "$T/ms.out" "$T/resp.der"
+
+# Reload with them open: new workers answer at once.
+kill -HUP $M
+ms=$(ms_post "$URL" "$T/g.req")
+check "the first hit right after SIGHUP: ${ms} ms (<= 100)" test "$ms" -le 100
+ms=$(worst_hit)
+check "hits after SIGHUP with the connections open: ${ms} ms (<= 100)" test "$ms" -le 100
+for _ in $(seq 50); do log_has 'configuration reloaded' && break; sleep 0.1; done
+check "reload logged" log_has 'configuration reloaded: 2 workers'
+
+# The old workers' connections get their 408 at read_timeout; then the old workers exit.
+sleep 5.5
+kill -TERM "$HOLD_PID"
+wait "$HOLD_PID" 2>/dev/null
+check_eq "every held connection answered or closed by read_timeout" 400 "$(cat "$T/hold.closed" 2>/dev/null)"
+check "timeouts logged as 408" log_has 'result=rejected status=408'
+check_eq "only the new workers are left" 2 "$(pgrep -P $M | wc -l)"
+
+# max_connections: past it the oldest connection still reading is closed, and a hit answers.
+write_config "$T/c.conf" "default_upstream = $RESP_URL" "workers = 1" "read_timeout = 5s" \
+	"max_connections = 16"
+kill -HUP $M
+sleep 0.5
+hold_conns "$port" 40 0
+ms=$(worst_hit)
+check "a hit past max_connections: ${ms} ms (<= 100)" test "$ms" -le 100
+kill -TERM "$HOLD_PID"
+wait "$HOLD_PID" 2>/dev/null
+closed=$(cat "$T/hold.closed" 2>/dev/null)
+check "the oldest connections were closed to make room (${closed} of 40)" test "${closed:-0}" -ge 24
+check "max_connections logged" log_has 'max_connections \(16\) reached'
+
+# SIGTERM with connections open: they are answered (408) within read_timeout and the handler
+# exits 0 well within its drain bound.
+hold_conns "$port" 10 10
+start=$(date +%s)
+kill -TERM $M
+wait $M
+rc=$?
+took=$(( $(date +%s) - start ))
+check_eq "SIGTERM with open connections: exit 0" 0 "$rc"
+check "drained within read_timeout and a margin (${took} s)" test "$took" -le 8
+kill -TERM "$HOLD_PID"
+wait "$HOLD_PID" 2>/dev/null
+check_eq "every connection answered or closed on stop" 20 "$(cat "$T/hold.closed" 2>/dev/null)"
