@@ -97,6 +97,11 @@ if [ -f "$O/notify.log" ]; then
 else
 	skip "scheduler STATUS" "no python3 to listen on the notify socket"
 fi
+# A reload into a configuration whose bad Redis URL holds the password.
+write_config "$T/sched.conf" "redis = redis://:$PASS@127.0.0.1:99999/0" "log = stderr"
+kill -HUP "$SP"
+for _ in $(seq 60); do grep -q 'reload failed' "$O/sched-daemon.err" && break; sleep 0.1; done
+check "scheduler: a bad reload is logged" grep -q 'reload failed.*bad value for redis' "$O/sched-daemon.err"
 kill "$SP"; wait "$SP" 2>/dev/null
 check "scheduler's stderr log says Redis is unreachable" grep -q 'redis unreachable' "$O/sched-daemon.err"
 
