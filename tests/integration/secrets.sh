@@ -15,7 +15,6 @@ RP=$(free_port)
 start_redis_port r1 "$RP" --requirepass "$PASS"
 R1=$RPID
 H=$BUILD/ocsp-proxy-handler S=$BUILD/ocsp-proxy-scheduler C=$BUILD/ocsp-proxyctl
-n=0
 run() { # NAME PROGRAM ARGS...: runs it, its stdout and stderr into $O/NAME.*; prints its exit code
 	local name=$1
 	shift
