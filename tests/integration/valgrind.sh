@@ -59,3 +59,11 @@ vg hit-redis-read 0 "$T/get" "$H" -c "$T/r.conf"
 check_eq "hit through redis_read answered" 1 "$(log_count 'result=hit')"
 vg ctl-stats 0 /dev/null "$BUILD/ocsp-proxyctl" -c "$CONF" stats
 check "ctl stats shows the scheduler" grep -q '^scheduler ' "$T/out.ctl-stats"
+# Staple files: a prefetch, a write, a certificate without issuer, a missing file.
+mkdir -p "$T/st"
+cat "$CA_DIR/revoked.pem" "$CA_DIR/ca.pem" > "$T/st/site.pem"
+cp "$CA_DIR/good.pem" "$T/st/orphan.pem"
+write_config "$T/st.conf" "default_upstream = $RESP_URL" "staple_cert = $T/st, $T/missing.pem" \
+	"haproxy_socket = $T/no-haproxy.sock"
+vg scheduler-staple 0 /dev/null "$BUILD/ocsp-proxy-scheduler" -c "$T/st.conf" --once
+check "staple written under valgrind" test -s "$T/st/site.pem.ocsp"
