@@ -11,6 +11,7 @@
 #include "config.h"
 #include "fetch.h"
 #include "ocsp.h"
+#include "overview.h"
 #include "policy.h"
 #include "store.h"
 
@@ -127,7 +128,7 @@ cmd_list(struct store *st, const struct opts *o)
 		printf("[");
 	for (;;) {
 		memset(&keys, 0, sizeof(keys));
-		if ((n = store_keys(st, off, CTL_LIST_PAGE, &keys)) == -1)
+		if ((n = store_certids(st, off, CTL_LIST_PAGE, &keys)) == -1)
 			goto fail;
 		for (i = 0; i < keys.n; i++) {
 			if ((rc = store_get(st, keys.v[i], &e)) == -1) {
@@ -359,43 +360,31 @@ print_schedulers(const struct strlist *owners, const struct strlist *values, int
 static int
 cmd_stats(struct store *st, const struct opts *o)
 {
-	struct strlist names, values, owners, ticks;
-	long long entries = store_count(st), failing = store_count_failing(st);
+	struct overview ov;
 	size_t i;
-	int rc = 1;
 
-	memset(&names, 0, sizeof(names));
-	memset(&values, 0, sizeof(values));
-	memset(&owners, 0, sizeof(owners));
-	memset(&ticks, 0, sizeof(ticks));
-	if (entries < 0 || failing < 0 || store_stats(st, &names, &values) == -1 ||
-	    store_reports(st, &owners, &ticks) == -1) {
+	if (overview_read(st, time(NULL), &ov) == -1) {
 		fprintf(stderr, "ocsp-proxyctl: %s\n", store_error(st));
-		goto out;
+		return 1;
 	}
 	if (o->json)
-		printf("{\"entries\":%lld,\"failing\":%lld", entries, failing);
+		printf("{\"entries\":%lld,\"failing\":%lld", ov.entries, ov.failing);
 	else
-		printf("entries %lld\nfailing %lld\n", entries, failing);
-	for (i = 0; i < names.n && i < values.n; i++) {
+		printf("entries %lld\nfailing %lld\n", ov.entries, ov.failing);
+	for (i = 0; i < ov.names.n && i < ov.values.n; i++) {
 		if (o->json) {
 			printf(",");
-			json_str(names.v[i]);
-			printf(":%lld", atoll(values.v[i]));
+			json_str(ov.names.v[i]);
+			printf(":%lld", atoll(ov.values.v[i]));
 		} else {
-			printf("%s %s\n", names.v[i], values.v[i]);
+			printf("%s %s\n", ov.names.v[i], ov.values.v[i]);
 		}
 	}
-	print_schedulers(&owners, &ticks, o->json);
+	print_schedulers(&ov.owners, &ov.ticks, o->json);
 	if (o->json)
 		printf("}\n");
-	rc = 0;
-out:
-	strlist_free(&names);
-	strlist_free(&values);
-	strlist_free(&owners);
-	strlist_free(&ticks);
-	return rc;
+	overview_free(&ov);
+	return 0;
 }
 
 int

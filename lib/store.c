@@ -322,7 +322,7 @@ command_argv(struct store *st, int argc, const char **argv, const size_t *lens)
  * {P}:schedulers.
  * A name that does not fit is an error: a truncated key would name some other entry. */
 static int
-key(struct store *st, char *out, size_t len, const char *kind, const char *certid)
+redis_key(struct store *st, char *out, size_t len, const char *kind, const char *certid)
 {
 	int n;
 
@@ -350,11 +350,11 @@ struct keys {
 static int
 entry_keys(struct store *st, const char *certid, struct keys *k)
 {
-	if (key(st, k->e, sizeof(k->e), "e", certid) == -1 ||
-	    key(st, k->due, sizeof(k->due), "due", NULL) == -1 ||
-	    key(st, k->failing, sizeof(k->failing), "failing", NULL) == -1 ||
-	    key(st, k->stats, sizeof(k->stats), "stats", NULL) == -1 ||
-	    key(st, k->lease, sizeof(k->lease), "lease", certid) == -1)
+	if (redis_key(st, k->e, sizeof(k->e), "e", certid) == -1 ||
+	    redis_key(st, k->due, sizeof(k->due), "due", NULL) == -1 ||
+	    redis_key(st, k->failing, sizeof(k->failing), "failing", NULL) == -1 ||
+	    redis_key(st, k->stats, sizeof(k->stats), "stats", NULL) == -1 ||
+	    redis_key(st, k->lease, sizeof(k->lease), "lease", certid) == -1)
 		return -1;
 	return 0;
 }
@@ -604,7 +604,7 @@ store_flush(struct store *st)
 		err_set(&st->err, ERR_IO, "primary unreachable a moment ago, hit not recorded");
 		return -1;
 	}
-	if (key(st, ks, sizeof(ks), "stats", NULL) == -1)
+	if (redis_key(st, ks, sizeof(ks), "stats", NULL) == -1)
 		return -1;
 	snprintf(nows, sizeof(nows), "%lld", (long long)st->pend_now);
 	/* The hit time only on an entry that still exists: never a half entry. */
@@ -784,7 +784,7 @@ store_due(struct store *st, time_t until, size_t max, struct strlist *out,
 	size_t i;
 	int n = 0;
 
-	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
+	if (redis_key(st, kd, sizeof(kd), "due", NULL) == -1)
 		return -1;
 	r = command(st, "ZRANGEBYSCORE %s -inf %lld LIMIT 0 %llu", kd, (long long)until,
 	            (unsigned long long)max);
@@ -822,7 +822,7 @@ store_reschedule(struct store *st, const char *certid, time_t due)
 {
 	char kd[KEYLEN];
 
-	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
+	if (redis_key(st, kd, sizeof(kd), "due", NULL) == -1)
 		return -1;
 	return int_reply(st, command(st, "ZADD %s XX CH %lld %s", kd, (long long)due, certid));
 }
@@ -835,7 +835,7 @@ store_next_due(struct store *st, time_t *when)
 	long long v;
 
 	*when = 0;
-	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
+	if (redis_key(st, kd, sizeof(kd), "due", NULL) == -1)
 		return -1;
 	if ((r = command(st, "ZRANGE %s 0 0 WITHSCORES", kd)) == NULL)
 		return -1;
@@ -846,7 +846,7 @@ store_next_due(struct store *st, time_t *when)
 }
 
 int
-store_keys(struct store *st, size_t offset, size_t count, struct strlist *out)
+store_certids(struct store *st, size_t offset, size_t count, struct strlist *out)
 {
 	char kd[KEYLEN];
 
@@ -855,7 +855,7 @@ store_keys(struct store *st, size_t offset, size_t count, struct strlist *out)
 		return 0;
 	if (count > LLONG_MAX / 2)
 		count = LLONG_MAX / 2;
-	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
+	if (redis_key(st, kd, sizeof(kd), "due", NULL) == -1)
 		return -1;
 	return push_array(st, command(st, "ZRANGE %s %llu %llu", kd, (unsigned long long)offset,
 	                              (unsigned long long)(offset + count - 1)), out);
@@ -882,7 +882,7 @@ store_count(struct store *st)
 {
 	char kd[KEYLEN];
 
-	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
+	if (redis_key(st, kd, sizeof(kd), "due", NULL) == -1)
 		return -1;
 	return count_of(st, command(st, "ZCARD %s", kd));
 }
@@ -892,7 +892,7 @@ store_count_due(struct store *st, time_t until)
 {
 	char kd[KEYLEN];
 
-	if (key(st, kd, sizeof(kd), "due", NULL) == -1)
+	if (redis_key(st, kd, sizeof(kd), "due", NULL) == -1)
 		return -1;
 	return count_of(st, command(st, "ZCOUNT %s -inf %lld", kd, (long long)until));
 }
@@ -902,7 +902,7 @@ store_count_failing(struct store *st)
 {
 	char kf[KEYLEN];
 
-	if (key(st, kf, sizeof(kf), "failing", NULL) == -1)
+	if (redis_key(st, kf, sizeof(kf), "failing", NULL) == -1)
 		return -1;
 	return count_of(st, command(st, "SCARD %s", kf));
 }
@@ -914,7 +914,7 @@ store_lease(struct store *st, const char *certid, const char *owner, long long m
 	redisReply *r;
 	int rc;
 
-	if (key(st, kl, sizeof(kl), "lease", certid) == -1)
+	if (redis_key(st, kl, sizeof(kl), "lease", certid) == -1)
 		return -1;
 	if ((r = command(st, "SET %s %s NX PX %lld", kl, owner, ms)) == NULL)
 		return -1;
@@ -928,7 +928,7 @@ store_release(struct store *st, const char *certid, const char *owner)
 {
 	char kl[KEYLEN];
 
-	if (key(st, kl, sizeof(kl), "lease", certid) == -1)
+	if (redis_key(st, kl, sizeof(kl), "lease", certid) == -1)
 		return -1;
 	return int_reply(st, command(st, "EVAL %s 1 %s %s", release_lua, kl, owner)) < 0 ? -1 : 0;
 }
@@ -938,7 +938,7 @@ store_stat_incr(struct store *st, const char *name, long long by)
 {
 	char ks[KEYLEN];
 
-	if (key(st, ks, sizeof(ks), "stats", NULL) == -1)
+	if (redis_key(st, ks, sizeof(ks), "stats", NULL) == -1)
 		return -1;
 	return int_reply(st, command(st, "HINCRBY %s %s %lld", ks, name, by)) < 0 ? -1 : 0;
 }
@@ -951,7 +951,7 @@ hgetall(struct store *st, const char *kind, struct strlist *names, struct strlis
 	redisReply *r;
 	size_t i;
 
-	if (key(st, k, sizeof(k), kind, NULL) == -1)
+	if (redis_key(st, k, sizeof(k), kind, NULL) == -1)
 		return -1;
 	if ((r = command(st, "HGETALL %s", k)) == NULL)
 		return -1;
@@ -1018,7 +1018,7 @@ store_report(struct store *st, const char *owner, time_t now, const char *summar
 {
 	char k[KEYLEN], nows[24], oldest[24];
 
-	if (key(st, k, sizeof(k), "schedulers", NULL) == -1)
+	if (redis_key(st, k, sizeof(k), "schedulers", NULL) == -1)
 		return -1;
 	snprintf(nows, sizeof(nows), "%lld", (long long)now);
 	snprintf(oldest, sizeof(oldest), "%lld", (long long)now - max_age);
@@ -1053,7 +1053,7 @@ store_earliest_next(struct store *st, time_t *when)
 	int i;
 
 	*when = 0;
-	if (key(st, kd, sizeof(kd), "due", NULL) == -1 || key(st, ke, sizeof(ke), "e", "") == -1)
+	if (redis_key(st, kd, sizeof(kd), "due", NULL) == -1 || redis_key(st, ke, sizeof(ke), "e", "") == -1)
 		return -1;
 	for (i = 0; i < MAX_SLICES; i++) {
 		first = (long long)i * SLICE;
@@ -1139,7 +1139,7 @@ record_batch(struct store *st, const char *stats, const char *const *certids,
 	argv[argc++] = nkeys;
 	argv[argc++] = stats;
 	for (i = 0; i < n; i++) {
-		if (key(st, keys[i], KEYLEN, "e", certids[i]) == -1)
+		if (redis_key(st, keys[i], KEYLEN, "e", certids[i]) == -1)
 			goto out;
 		argv[argc++] = keys[i];
 	}
@@ -1167,7 +1167,7 @@ store_record_hits(struct store *st, const char *const *certids, const time_t *at
 	char stats[KEYLEN];
 	size_t done = 0, part;
 
-	if (key(st, stats, sizeof(stats), "stats", NULL) == -1)
+	if (redis_key(st, stats, sizeof(stats), "stats", NULL) == -1)
 		return -1;
 	do {
 		part = n - done > HITS_BATCH ? HITS_BATCH : n - done;

@@ -90,40 +90,40 @@ enum err_kind store_error_kind(const struct store *st);
  * (the primary when it is down or lacks the entry); without it, but with Sentinels, from a
  * replica they know when the primary cannot be reached. A hit read from a replica is recorded
  * on the primary only by store_flush. 1 found, 0 absent, -1 Redis error. */
-int store_lookup(struct store *st, const char *key, time_t now, int count, struct entry *out);
+int store_lookup(struct store *st, const char *certid, time_t now, int count, struct entry *out);
 /* Records on the primary what the last lookup read from redis_read; call it once the client
  * has its answer. 0 done or nothing to do, -1 error. */
 int store_flush(struct store *st);
 
 /* Full read, no side effects (scheduler, ctl). 1 found, 0 absent, -1 error. */
-int store_get(struct store *st, const char *key, struct entry *out);
+int store_get(struct store *st, const char *certid, struct entry *out);
 
 /* Atomically stores e's fields as ENTRY_FIELDS says (put column) unless the cached response has
  * a newer thisUpdate, schedules it at `due` and clears the failure count. e->resp must not be
  * empty. Callers with a fetched answer use answer_store (answer.h). 1 stored, 0 kept the cached
  * one (newer), -1 error. */
-int store_put(struct store *st, const char *key, const struct entry *e, time_t due);
+int store_put(struct store *st, const char *certid, const struct entry *e, time_t due);
 
 /* Records a failed refresh of an existing entry (never creates one): failures+1, err, fail_at,
  * and reschedules it at due. 1 recorded, 0 no such entry, -1 error. */
-int store_fail(struct store *st, const char *key, const char *why, time_t now, time_t due);
+int store_fail(struct store *st, const char *certid, const char *why, time_t now, time_t due);
 
 /* Removes the entry and its schedule. 1 removed, 0 absent, -1 error. */
-int store_delete(struct store *st, const char *key);
+int store_delete(struct store *st, const char *certid);
 
-/* Up to max keys due at or before `until`, earliest first, appended to out (caller frees
+/* Up to max CertIDs due at or before `until`, earliest first, appended to out (caller frees
  * with strlist_free). Members that cannot name an entry (not lower-case CertID hex, too long)
  * are removed from the schedule and described in dropped (may be NULL), for the log. Returns
- * how many keys it appended, or -1. */
+ * how many it appended, or -1. */
 int store_due(struct store *st, time_t until, size_t max, struct strlist *out,
               struct strlist *dropped);
 /* Moves an entry that is scheduled to due (the refresh of an entry whose cache was newer than
  * the answer). 1 moved, 0 not scheduled, -1 error. */
-int store_reschedule(struct store *st, const char *key, time_t due);
+int store_reschedule(struct store *st, const char *certid, time_t due);
 /* The earliest due time, 0 when nothing is scheduled. 0 ok, -1 error. */
 int store_next_due(struct store *st, time_t *when);
-/* Keys in schedule order from offset, up to count (ctl list). Returns the count, or -1. */
-int store_keys(struct store *st, size_t offset, size_t count, struct strlist *out);
+/* CertIDs in schedule order from offset, up to count (ctl list). Returns the count, or -1. */
+int store_certids(struct store *st, size_t offset, size_t count, struct strlist *out);
 /* Number of entries scheduled. -1 on error. */
 long long store_count(struct store *st);
 /* Entries scheduled at or before until. -1 on error. */
@@ -131,11 +131,11 @@ long long store_count_due(struct store *st, time_t until);
 /* Entries whose last refresh failed. -1 on error. */
 long long store_count_failing(struct store *st);
 
-/* Takes the refresh lease on key for ms milliseconds when nobody holds it. 1 taken, 0 held by
- * someone else, -1 error. */
-int store_lease(struct store *st, const char *key, const char *owner, long long ms);
+/* Takes the refresh lease on the entry for ms milliseconds when nobody holds it. 1 taken, 0 held
+ * by someone else, -1 error. */
+int store_lease(struct store *st, const char *certid, const char *owner, long long ms);
 /* Gives the lease back if owner still holds it. 0 ok, -1 error. */
-int store_release(struct store *st, const char *key, const char *owner);
+int store_release(struct store *st, const char *certid, const char *owner);
 
 /* Counters. store_counters lists every one the programs keep, as the manuals do (NULL ends
  * it); store_stats gives each of them, "0" until first counted, then any other in the hash. */

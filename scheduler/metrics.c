@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "metrics.h"
+#include "overview.h"
 
 /* A label value: backslash, quote and newline escaped, as the text format wants. */
 static void
@@ -35,46 +36,33 @@ gauge(FILE *f, const char *name, const char *help, long long v)
 static int
 write_cache(FILE *f, struct store *st, time_t now)
 {
-	struct strlist names, values, owners, ticks;
-	long long entries = store_count(st), failing = store_count_failing(st);
-	long long due = store_count_due(st, now);
+	struct overview ov;
 	time_t earliest = 0;
 	size_t i;
-	int rc = -1;
 
-	memset(&names, 0, sizeof(names));
-	memset(&values, 0, sizeof(values));
-	memset(&owners, 0, sizeof(owners));
-	memset(&ticks, 0, sizeof(ticks));
-	if (entries < 0 || failing < 0 || due < 0 || store_stats(st, &names, &values) == -1 ||
-	    store_reports(st, &owners, &ticks) == -1 || store_earliest_next(st, &earliest) == -1)
-		goto out;
-	gauge(f, "ocsp_proxy_entries", "Cached OCSP responses.", entries);
-	gauge(f, "ocsp_proxy_failing", "Entries whose last refresh failed.", failing);
-	gauge(f, "ocsp_proxy_due", "Entries due for a refresh now.", due);
+	if (store_earliest_next(st, &earliest) == -1 || overview_read(st, now, &ov) == -1)
+		return -1;
+	gauge(f, "ocsp_proxy_entries", "Cached OCSP responses.", ov.entries);
+	gauge(f, "ocsp_proxy_failing", "Entries whose last refresh failed.", ov.failing);
+	gauge(f, "ocsp_proxy_due", "Entries due for a refresh now.", ov.due);
 	gauge(f, "ocsp_proxy_earliest_next_update_seconds",
 	      "Earliest nextUpdate of any cached response (unix time; 0 when none).",
 	      (long long)earliest);
 	fprintf(f, "# HELP ocsp_proxy_scheduler_last_tick_seconds Each scheduler's last successful "
 	           "tick (unix time).\n# TYPE ocsp_proxy_scheduler_last_tick_seconds gauge\n");
-	for (i = 0; i < owners.n && i < ticks.n; i++) {
+	for (i = 0; i < ov.owners.n && i < ov.ticks.n; i++) {
 		fputs("ocsp_proxy_scheduler_last_tick_seconds{scheduler=\"", f);
-		label(f, owners.v[i]);
-		fprintf(f, "\"} %lld\n", atoll(ticks.v[i]));
+		label(f, ov.owners.v[i]);
+		fprintf(f, "\"} %lld\n", atoll(ov.ticks.v[i]));
 	}
 	fprintf(f, "# HELP ocsp_proxy_events_total Counters kept by handlers and schedulers.\n"
 	           "# TYPE ocsp_proxy_events_total counter\n");
-	for (i = 0; i < names.n && i < values.n; i++)
-		if (strspn(names.v[i], "abcdefghijklmnopqrstuvwxyz_") == strlen(names.v[i]))
-			fprintf(f, "ocsp_proxy_events_total{event=\"%s\"} %lld\n", names.v[i],
-			        atoll(values.v[i]));
-	rc = 0;
-out:
-	strlist_free(&names);
-	strlist_free(&values);
-	strlist_free(&owners);
-	strlist_free(&ticks);
-	return rc;
+	for (i = 0; i < ov.names.n && i < ov.values.n; i++)
+		if (strspn(ov.names.v[i], "abcdefghijklmnopqrstuvwxyz_") == strlen(ov.names.v[i]))
+			fprintf(f, "ocsp_proxy_events_total{event=\"%s\"} %lld\n", ov.names.v[i],
+			        atoll(ov.values.v[i]));
+	overview_free(&ov);
+	return 0;
 }
 
 int

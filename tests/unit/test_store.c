@@ -426,14 +426,14 @@ test_schedule(struct store *st, const char *dir)
 	CHECK_INT(store_due(st, 300, 0, &l, NULL), 0);
 	strlist_free(&l);
 
-	CHECK_INT(store_keys(st, 0, 10, &l), 3);
+	CHECK_INT(store_certids(st, 0, 10, &l), 3);
 	CHECK(l.n == 3 && strcmp(l.v[0], "a1") == 0 && strcmp(l.v[1], "a2") == 0 &&
 	      strcmp(l.v[2], "a3") == 0);
 	strlist_free(&l);
-	CHECK_INT(store_keys(st, 1, 1, &l), 1);
+	CHECK_INT(store_certids(st, 1, 1, &l), 1);
 	CHECK(l.n == 1 && strcmp(l.v[0], "a2") == 0);
 	strlist_free(&l);
-	CHECK_INT(store_keys(st, 5, 10, &l), 0);
+	CHECK_INT(store_certids(st, 5, 10, &l), 0);
 	strlist_free(&l);
 
 	/* A failure reschedules. */
@@ -459,7 +459,7 @@ test_schedule(struct store *st, const char *dir)
 	CHECK_INT(store_count_failing(st), 0);
 	CHECK_INT(store_get(st, "a1", &e), 0);
 	CHECK_INT(store_lease(st, "a1", "host-c", 10000), 1);
-	CHECK_INT(store_keys(st, 0, 10, &l), 2);
+	CHECK_INT(store_certids(st, 0, 10, &l), 2);
 	CHECK(l.n == 2 && strcmp(l.v[0], "a2") == 0 && strcmp(l.v[1], "a3") == 0);
 	strlist_free(&l);
 
@@ -670,7 +670,7 @@ test_down(struct store *st, const char *dir, pid_t *pid, long long timeout)
 		CHECK_INT(store_delete(st, "aa01"), -1);
 		CHECK_INT(store_due(st, 10, 10, &l, NULL), -1);
 		CHECK_INT(store_next_due(st, &when), -1);
-		CHECK_INT(store_keys(st, 0, 10, &l), -1);
+		CHECK_INT(store_certids(st, 0, 10, &l), -1);
 		CHECK_INT(store_count(st), -1);
 		CHECK_INT(store_count_due(st, 10), -1);
 		CHECK_INT(store_count_failing(st), -1);
