@@ -462,8 +462,8 @@ read_file(struct config *cfg, FILE *f, const char *path, char *err, size_t errle
 }
 
 /* Reads a password: the whole file, one trailing newline dropped. 1 read into *out, 0 when the
- * file is missing or empty and that is allowed (a credential), -1 with why. The password itself
- * is never put in why. */
+ * file is missing or empty and that is allowed (optional: a credential; 2: also when it may not
+ * be read, a credential store of root's), -1 with why. The password is never put in why. */
 static int
 read_secret(const char *path, int optional, char **out, char *why, size_t whylen)
 {
@@ -473,7 +473,7 @@ read_secret(const char *path, int optional, char **out, char *why, size_t whylen
 	int rc = -1;
 
 	if ((f = fopen(path, "re")) == NULL) {
-		if (optional && errno == ENOENT)
+		if ((optional && errno == ENOENT) || (optional == 2 && errno == EACCES))
 			return 0;
 		snprintf(why, whylen, "%s: %s", path, strerror(errno));
 		return -1;
@@ -509,13 +509,18 @@ out:
 	return rc;
 }
 
-/* One password: the key itself, else its _file key, else the systemd credential. */
+/* One password: the key itself, else its _file key, else the systemd credential: in
+ * $CREDENTIALS_DIRECTORY when systemd set it (a service), else in the credential stores systemd
+ * loads it from (ocsp-proxyctl run by root finds what the services get). */
 static int
 resolve_secret(char **secret, const char *file, const char *name, const char *credential,
                char *why, size_t whylen)
 {
+	static const char *const stores[] = { "/etc/credstore", "/run/credstore", "/usr/lib/credstore" };
 	const char *dir = getenv("CREDENTIALS_DIRECTORY");
 	char path[4096];
+	size_t i;
+	int rc;
 
 	if (*secret != NULL && file != NULL) {
 		snprintf(why, whylen, "%s and %s_file are both set", name, name);
@@ -525,13 +530,19 @@ resolve_secret(char **secret, const char *file, const char *name, const char *cr
 		return 0;
 	if (file != NULL)
 		return read_secret(file, 0, secret, why, whylen) == -1 ? -1 : 0;
-	if (dir == NULL || *dir == '\0')
-		return 0;
-	if (snprintf(path, sizeof(path), "%s/%s", dir, credential) >= (int)sizeof(path)) {
-		snprintf(why, whylen, "CREDENTIALS_DIRECTORY is too long");
-		return -1;
+	if (dir != NULL && *dir != '\0') {
+		if (snprintf(path, sizeof(path), "%s/%s", dir, credential) >= (int)sizeof(path)) {
+			snprintf(why, whylen, "CREDENTIALS_DIRECTORY is too long");
+			return -1;
+		}
+		return read_secret(path, 1, secret, why, whylen) == -1 ? -1 : 0;
 	}
-	return read_secret(path, 1, secret, why, whylen) == -1 ? -1 : 0;
+	for (i = 0; i < sizeof(stores) / sizeof(stores[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", stores[i], credential);
+		if ((rc = read_secret(path, 2, secret, why, whylen)) != 0)
+			return rc == -1 ? -1 : 0;
+	}
+	return 0;
 }
 
 static int

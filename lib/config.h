@@ -98,7 +98,8 @@ struct config {
  * default path; a missing *default* file means built-in defaults, any other missing file is an
  * error. On error fills err (ERR_INPUT, "file:line: message") and returns -1; cfg is then freed.
  * The Redis password is redis_password, else the first line of redis_password_file, else the
- * credential CREDENTIAL_REDIS_PASSWORD in $CREDENTIALS_DIRECTORY, else the URL's own (the same
+ * credential CREDENTIAL_REDIS_PASSWORD in $CREDENTIALS_DIRECTORY (unset: in systemd's credential
+ * stores, /etc/credstore...), else the URL's own (the same
  * for the Sentinels' password). No error message ever quotes a password or a URL holding one. */
 int config_load(struct config *cfg, const char *path, struct err *err);
 void config_free(struct config *cfg);

@@ -39,6 +39,16 @@ check_eq "no password at all: refused" 1 "$(ctl none "$T/cred.conf")"
 check "... saying Redis wants one" grep -q 'NOAUTH\|Authentication required' "$O/ctl-none.err"
 check_eq "systemd credential: ctl works" 0 \
 	"$(CREDENTIALS_DIRECTORY=$T/creds run ctl-cred "$C" -c "$T/cred.conf" stats)"
+# ocsp-proxyctl run by root, outside the units, finds the credential where systemd loads it
+# from (here /run/credstore, in a mount namespace of its own so nothing else sees it).
+if unshare -m true 2>/dev/null; then
+	rc=$(unshare -m sh -c 'mount -t tmpfs none /run && mkdir -m 700 /run/credstore &&
+		printf "%s\n" "$1" > /run/credstore/redis-password &&
+		"$2" -c "$3" stats > "$4.out" 2> "$4.err"; echo $?' sh "$PASS" "$C" "$T/cred.conf" "$O/ctl-store")
+	check_eq "credential store, no CREDENTIALS_DIRECTORY: ctl works" 0 "$rc"
+else
+	skip "credential store" "unshare -m is not permitted here"
+fi
 start_handler "$T/url.conf"
 check_eq "handler with the password: a miss" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
 check_eq "... cached" 1 "$(REDISCLI_AUTH=$PASS redis-cli -p "$RP" --scan --pattern '{test}:e:*' | wc -l)"
