@@ -67,6 +67,12 @@ install)
 		install -m 644 "docs/$m" "$mandir/man$sec/$m"
 	done
 	install -m 644 docs/operators-guide.md docs/deployment.md README.md "$docdir/"
+	# Prometheus alert rules and the Grafana dashboard the guide's Monitoring section names.
+	if [ -d docs/monitoring ]; then
+		install -d "$docdir/monitoring"
+		install -m 644 docs/monitoring/ocsp-proxy-alerts.yml docs/monitoring/ocsp-proxy-dashboard.json \
+			"$docdir/monitoring/"
+	fi
 	;;
 uninstall)
 	for p in ocsp-proxy-handler ocsp-proxy-scheduler ocsp-proxyctl; do rm -f "$bindir/$p"; done

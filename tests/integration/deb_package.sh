@@ -34,7 +34,8 @@ for m in man5/ocsp-proxy.conf.5 man8/ocsp-proxy-handler.8 man8/ocsp-proxy-schedu
 	has -rw-r--r-- "usr/share/man/$m.gz"
 done
 for f in copyright changelog.gz operators-guide.md.gz deployment.md.gz README.md.gz \
-	examples/ocsp-proxy.conf.example examples/ocsp-proxy.xinetd; do
+	examples/ocsp-proxy.conf.example examples/ocsp-proxy.xinetd monitoring/ocsp-proxy-alerts.yml \
+	monitoring/ocsp-proxy-dashboard.json; do
 	has -rw-r--r-- "usr/share/doc/ocsp-proxy/$f"
 done
 check_eq "nothing under /usr/local or /usr/bin" "" "$(grep -E ' (usr/local|usr/bin)/' "$T/list")"
