@@ -1,14 +1,19 @@
 /* main: ocsp-proxyctl, the operator's tool: list, show, prefetch, purge and stats of the cache,
  * each also as JSON. It talks to Redis through lib/store.c like the daemons do. */
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "answer.h"
 #include "bounds.h"
+#include "certfile.h"
 #include "cli.h"
 #include "config.h"
+#include "ctl.h"
 #include "fetch.h"
 #include "ocsp.h"
 #include "overview.h"
@@ -17,26 +22,21 @@
 
 static const char usage[] =
     "usage: ocsp-proxyctl [-c FILE] [--json] COMMAND [ARGS]\n"
-    "  list                                  every cached entry, in refresh order\n"
-    "  show CERTID | --cert FILE --issuer FILE\n"
-    "  prefetch --cert FILE --issuer FILE [--url URL]\n"
-    "                                        fetch and cache now (URL default: the cert's AIA)\n"
-    "  purge CERTID | --cert FILE --issuer FILE\n"
-    "  stats                                 counters kept by the handlers and schedulers\n"
+    "  list [--status good|revoked|unknown] [--due-within DURATION] [--failing]\n"
+    "                    the cached entries: serial, status, next update, next refresh\n"
+    "  show CERTID|SERIAL | --cert FILE [--issuer FILE]\n"
+    "  prefetch [--issuer FILE] [--url URL] FILE|DIR...\n"
+    "                    fetch, check and cache now: full-chain PEM files (the issuer after\n"
+    "                    the certificate, or in FILE.issuer, or --issuer), or directories of them\n"
+    "  purge CERTID|SERIAL | --cert FILE [--issuer FILE]\n"
+    "  stats             counters kept by the handlers and schedulers\n"
+    "  --json             JSON output, for every command\n"
     "  -c, --config FILE  configuration (default $" CONFIG_ENV " or " CONFIG_DEFAULT_PATH ")\n"
-    "  -h, --help, -V, --version\n";
+    "  -h, --help, -V, --version\n"
+    "Exit: 0 done, 1 failed (not cached, fetch or check failed), 2 usage, 3 Redis unreachable.\n";
 
-struct opts {
-	int json;
-	const char *cmd;
-	const char *certid;
-	const char *cert;
-	const char *issuer;
-	const char *url;
-};
-
-static void
-iso(time_t t, char out[32])
+void
+ctl_iso(time_t t, char out[32])
 {
 	struct tm tm;
 
@@ -48,9 +48,9 @@ iso(time_t t, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* JSON string: only what a cert id, URL or error can hold needs escaping. */
-static void
-json_str(const char *s)
+/* JSON string: quote, backslash and control bytes escaped. */
+void
+ctl_json_str(const char *s)
 {
 	putchar('"');
 	for (; s != NULL && *s != '\0'; s++) {
@@ -64,25 +64,25 @@ json_str(const char *s)
 	putchar('"');
 }
 
-static void
-json_or_null(const char *s)
+void
+ctl_json_or_null(const char *s)
 {
 	if (s != NULL)
-		json_str(s);
+		ctl_json_str(s);
 	else
 		printf("null");
 }
 
-static void
-print_entry(const char *key, const struct entry *e, int json, int first)
+void
+ctl_print_entry(const char *key, const struct entry *e, int json, int first)
 {
 	char th[32], nx[32], du[32], fe[32], hi[32];
 
-	iso(e->this_update, th);
-	iso(e->next_update, nx);
-	iso(e->due, du);
-	iso(e->fetched, fe);
-	iso(e->last_hit, hi);
+	ctl_iso(e->this_update, th);
+	ctl_iso(e->next_update, nx);
+	ctl_iso(e->due, du);
+	ctl_iso(e->fetched, fe);
+	ctl_iso(e->last_hit, hi);
 	if (!json) {
 		printf("%s\n  upstream %s\n  status %s, thisUpdate %s, nextUpdate %s\n"
 		       "  fetched %s, last hit %s, next refresh %s\n",
@@ -98,235 +98,162 @@ print_entry(const char *key, const struct entry *e, int json, int first)
 		return;
 	}
 	printf("%s{\"certid\":", first ? "" : ",");
-	json_str(key);
+	ctl_json_str(key);
 	printf(",\"upstream\":");
-	json_str(e->url);
+	ctl_json_str(e->url);
 	printf(",\"status\":\"%s\",\"this_update\":%lld,\"next_update\":%lld,\"fetched\":%lld,"
 	       "\"last_hit\":%lld,\"next_refresh\":%lld,\"failures\":%d,\"last_error\":",
 	       ocsp_cert_status_name(e->cert_status), (long long)e->this_update,
 	       (long long)e->next_update, (long long)e->fetched, (long long)e->last_hit,
 	       (long long)e->due, e->failures);
-	json_or_null(e->err);
+	ctl_json_or_null(e->err);
 	printf(",\"serial\":");
-	json_or_null(e->serial);
+	ctl_json_or_null(e->serial);
 	printf(",\"subject\":");
-	json_or_null(e->subject);
+	ctl_json_or_null(e->subject);
 	printf(",\"issuer\":");
-	json_or_null(e->issuer);
+	ctl_json_or_null(e->issuer);
 	printf("}");
 }
 
+int
+ctl_store_failed(struct store *st)
+{
+	fprintf(stderr, "ocsp-proxyctl: %s\n", store_error(st));
+	return store_error_kind(st) == ERR_IO ? CTL_REDIS : CTL_FAILED;
+}
+
 static int
-cmd_list(struct store *st, const struct opts *o)
+is_certid(const char *s)
+{
+	return strncmp(s, "30", 2) == 0 && strlen(s) > 40 &&
+	       strspn(s, "0123456789abcdefABCDEF") == strlen(s);
+}
+
+/* The CertID of the one cached entry with this serial (hex, as openssl and Apache print it).
+ * 0 found, else a CTL_ code with the reason on stderr. */
+static int
+key_of_serial(struct store *st, const char *serial, char *key, size_t keylen)
 {
 	struct strlist keys;
 	struct entry e;
 	size_t off = 0, i;
-	int n, first = 1, rc;
+	int n, found = 0, rc = 0;
 
-	if (o->json)
-		printf("[");
 	for (;;) {
 		memset(&keys, 0, sizeof(keys));
 		if ((n = store_certids(st, off, CTL_LIST_PAGE, &keys)) == -1)
-			goto fail;
-		for (i = 0; i < keys.n; i++) {
-			if ((rc = store_get(st, keys.v[i], &e)) == -1) {
-				strlist_free(&keys);
-				goto fail;
-			}
-			if (rc == 1) {
-				print_entry(keys.v[i], &e, o->json, first);
-				first = 0;
-				entry_free(&e);
-			}
+			return ctl_store_failed(st);
+		for (i = 0; i < keys.n && rc != -1; i++) {
+			if ((rc = store_get(st, keys.v[i], &e)) != 1)
+				continue;
+			if (e.serial != NULL && strcasecmp(e.serial, serial) == 0 && found++ == 0)
+				snprintf(key, keylen, "%s", keys.v[i]);
+			entry_free(&e);
 		}
 		strlist_free(&keys);
+		if (rc == -1)
+			return ctl_store_failed(st);
 		if (n < CTL_LIST_PAGE)
 			break;
 		off += (size_t)n;
 	}
-	if (o->json)
-		printf("]\n");
-	return 0;
-fail:
-	fprintf(stderr, "ocsp-proxyctl: %s\n", store_error(st));
-	return 1;
+	if (found == 1)
+		return 0;
+	if (found == 0)
+		fprintf(stderr, "ocsp-proxyctl: no cached entry has serial %s\n", serial);
+	else
+		fprintf(stderr, "ocsp-proxyctl: serial %s is cached under %d issuers; give the CertID "
+		        "(ocsp-proxyctl --json list) or --cert\n", serial, found);
+	return CTL_FAILED;
 }
 
-/* The cache key of --cert/--issuer, or the CERTID given. 0 ok. */
+/* The cache key of CERTID, SERIAL or --cert [--issuer]. 0, or a CTL_ code (reason on stderr). */
 static int
-resolve_key(const struct opts *o, char *key, size_t keylen, unsigned char **der, size_t *len,
-            char **aia)
+resolve_key(struct store *st, const struct opts *o, char *key, size_t keylen)
 {
 	struct ocsp_request req;
-	char err[256];
+	struct certfile cf;
+	struct err e;
 
-	*der = NULL;
-	*aia = NULL;
-	if (o->certid != NULL) {
-		snprintf(key, keylen, "%s", o->certid);
+	if (o->nargs > 1 || (o->nargs == 1 && o->cert != NULL)) {
+		fprintf(stderr, "ocsp-proxyctl: %s takes one CERTID, SERIAL or --cert\n", o->cmd);
+		return CTL_USAGE;
+	}
+	if (o->nargs == 1 && is_certid(o->args[0])) {
+		snprintf(key, keylen, "%s", o->args[0]);
 		return 0;
 	}
-	if (o->cert == NULL || o->issuer == NULL) {
-		fprintf(stderr, "ocsp-proxyctl: %s needs a CERTID or --cert and --issuer\n", o->cmd);
-		return -1;
+	if (o->nargs == 1)
+		return key_of_serial(st, o->args[0], key, keylen);
+	if (o->cert == NULL) {
+		fprintf(stderr, "ocsp-proxyctl: %s needs a CERTID, a SERIAL or --cert FILE\n", o->cmd);
+		return CTL_USAGE;
 	}
-	if (ocsp_request_build(o->cert, o->issuer, der, len, aia, err, sizeof(err)) == -1) {
-		fprintf(stderr, "ocsp-proxyctl: %s\n", err);
-		return -1;
+	if (access(o->cert, R_OK) == -1 || (o->issuer != NULL && access(o->issuer, R_OK) == -1)) {
+		fprintf(stderr, "ocsp-proxyctl: %s: %s\n", access(o->cert, R_OK) == -1 ? o->cert
+		        : o->issuer, strerror(errno));
+		return CTL_FAILED;
 	}
-	if (ocsp_request_parse(*der, *len, &req) == -1) {
+	if (certfile_load_with(o->cert, o->issuer, &cf, &e) == -1) {
+		fprintf(stderr, "ocsp-proxyctl: %s\n", e.msg);
+		return CTL_FAILED;
+	}
+	if (ocsp_request_parse(cf.req, cf.req_len, &req) == -1) {
 		fprintf(stderr, "ocsp-proxyctl: cannot parse the request built\n");
-		return -1;
+		certfile_free(&cf);
+		return CTL_FAILED;
 	}
 	snprintf(key, keylen, "%s", req.key);
 	ocsp_request_free(&req);
+	certfile_free(&cf);
 	return 0;
 }
 
 static int
 cmd_show(struct store *st, const struct opts *o)
 {
-	char key[OCSP_KEY_MAX + 1], *aia = NULL;
-	unsigned char *der = NULL;
+	char key[OCSP_KEY_MAX + 1];
 	struct entry e;
-	size_t len;
-	int rc = 1, found;
+	int rc, found;
 
-	if (resolve_key(o, key, sizeof(key), &der, &len, &aia) == -1)
-		goto out;
-	if ((found = store_get(st, key, &e)) == -1) {
-		fprintf(stderr, "ocsp-proxyctl: %s\n", store_error(st));
-		goto out;
-	}
+	if ((rc = resolve_key(st, o, key, sizeof(key))) != 0)
+		return rc;
+	if ((found = store_get(st, key, &e)) == -1)
+		return ctl_store_failed(st);
 	if (found == 0) {
 		fprintf(stderr, "ocsp-proxyctl: %s: not cached\n", key);
-		goto out;
+		return CTL_FAILED;
 	}
-	print_entry(key, &e, o->json, 1);
+	ctl_print_entry(key, &e, o->json, 1);
 	if (o->json)
 		printf("\n");
 	entry_free(&e);
-	rc = 0;
-out:
-	free(der);
-	free(aia);
-	return rc;
-}
-
-static int
-cmd_prefetch(const struct config *cfg, struct store *st, const struct opts *o)
-{
-	char key[OCSP_KEY_MAX + 1], *aia = NULL, err[256], why[256];
-	unsigned char *der = NULL;
-	const char *url;
-	struct ocsp_request req;
-	struct ocsp_response_info info;
-	struct fetch_result res;
-	struct fetcher *f = NULL;
-	struct err ferr;
-	struct answer a;
-	char subject[CERT_NAME_MAX], issuer[CERT_NAME_MAX];
-	void *trust = NULL;
-	size_t len;
-	time_t now = time(NULL);
-	int rc = 1, have_req = 0, put;
-
-	memset(&res, 0, sizeof(res));
-	if (o->certid != NULL) {
-		fprintf(stderr, "ocsp-proxyctl: prefetch needs --cert and --issuer\n");
-		return 1;
-	}
-	if (resolve_key(o, key, sizeof(key), &der, &len, &aia) == -1)
-		goto out;
-	if ((url = o->url != NULL ? o->url : aia) == NULL) {
-		fprintf(stderr, "ocsp-proxyctl: %s names no OCSP responder; give --url\n", o->cert);
-		goto out;
-	}
-	if (ocsp_request_parse(der, len, &req) == -1)
-		goto out;
-	have_req = 1;
-	if ((f = fetch_new(cfg, &ferr)) == NULL) {
-		fprintf(stderr, "ocsp-proxyctl: %s\n", ferr.msg);
-		goto out;
-	}
-	if (cfg->trust_anchors != NULL &&
-	    (trust = ocsp_trust_load(cfg->trust_anchors, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "ocsp-proxyctl: trust_anchors: %s\n", err);
-		goto out;
-	}
-	if (fetch_post(f, url, der, len, &res) == -1) {
-		fprintf(stderr, "ocsp-proxyctl: %s: %s\n", url, res.err.msg);
-		goto out;
-	}
-	if (res.http_status != 200) {
-		fprintf(stderr, "ocsp-proxyctl: %s answered HTTP %ld\n", url, res.http_status);
-		goto out;
-	}
-	if (policy_cacheable(cfg, ocsp_response_check(&req, res.body, res.len, now,
-	                                              cfg->clock_skew / 1000, trust, &info, why,
-	                                              sizeof(why)),
-	                     &info, now, why, sizeof(why)) != OCSP_V_CACHEABLE) {
-		fprintf(stderr, "ocsp-proxyctl: %s: not cached: %s\n", url, why);
-		goto out;
-	}
-	memset(&a, 0, sizeof(a));
-	a.certid = key;
-	a.req = &req;
-	a.resp = res.body;
-	a.resp_len = res.len;
-	a.info = &info;
-	a.url = url;
-	a.now = a.earliest = now;
-	if (ocsp_cert_names(o->cert, subject, sizeof(subject), issuer, sizeof(issuer)) == 0) {
-		a.subject = subject;
-		a.issuer = issuer;
-	}
-	put = answer_store(st, cfg, &a);
-	if (put == -1) {
-		fprintf(stderr, "ocsp-proxyctl: %s\n", store_error(st));
-		goto out;
-	}
-	printf("%s %s %s\n", key, ocsp_cert_status_name(info.cert_status),
-	       put == 1 ? "cached" : "kept (the cache holds a newer response)");
-	rc = 0;
-out:
-	if (have_req)
-		ocsp_request_free(&req);
-	fetch_result_free(&res);
-	fetch_free(f);
-	if (trust != NULL)
-		ocsp_trust_free(trust);
-	free(der);
-	free(aia);
-	return rc;
+	return CTL_OK;
 }
 
 static int
 cmd_purge(struct store *st, const struct opts *o)
 {
-	char key[OCSP_KEY_MAX + 1], *aia = NULL;
-	unsigned char *der = NULL;
-	size_t len;
-	int rc = 1, n;
+	char key[OCSP_KEY_MAX + 1];
+	int rc, n;
 
-	if (resolve_key(o, key, sizeof(key), &der, &len, &aia) == -1)
-		goto out;
-	if ((n = store_delete(st, key)) == -1) {
-		fprintf(stderr, "ocsp-proxyctl: %s\n", store_error(st));
-		goto out;
-	}
+	if ((rc = resolve_key(st, o, key, sizeof(key))) != 0)
+		return rc;
+	if ((n = store_delete(st, key)) == -1)
+		return ctl_store_failed(st);
 	if (n == 0) {
 		fprintf(stderr, "ocsp-proxyctl: %s: not cached\n", key);
-		goto out;
+		return CTL_FAILED;
 	}
-	printf("%s purged\n", key);
-	rc = 0;
-out:
-	free(der);
-	free(aia);
-	return rc;
+	if (o->json) {
+		printf("{\"certid\":");
+		ctl_json_str(key);
+		printf(",\"purged\":true}\n");
+	} else {
+		printf("%s purged\n", key);
+	}
+	return CTL_OK;
 }
 
 /* The schedulers that reported a tick, on every host: "scheduler OWNER last tick TIME: SUMMARY". */
@@ -344,12 +271,12 @@ print_schedulers(const struct strlist *owners, const struct strlist *values, int
 		summary = summary != NULL ? summary + 1 : "";
 		if (json) {
 			printf("%s{\"owner\":", i > 0 ? "," : "");
-			json_str(owners->v[i]);
+			ctl_json_str(owners->v[i]);
 			printf(",\"last_tick\":%lld,\"summary\":", atoll(values->v[i]));
-			json_str(summary);
+			ctl_json_str(summary);
 			printf("}");
 		} else {
-			iso((time_t)atoll(values->v[i]), when);
+			ctl_iso((time_t)atoll(values->v[i]), when);
 			printf("scheduler %s last tick %s: %s\n", owners->v[i], when, summary);
 		}
 	}
@@ -363,10 +290,8 @@ cmd_stats(struct store *st, const struct opts *o)
 	struct overview ov;
 	size_t i;
 
-	if (overview_read(st, time(NULL), &ov) == -1) {
-		fprintf(stderr, "ocsp-proxyctl: %s\n", store_error(st));
-		return 1;
-	}
+	if (overview_read(st, time(NULL), &ov) == -1)
+		return ctl_store_failed(st);
 	if (o->json)
 		printf("{\"entries\":%lld,\"failing\":%lld", ov.entries, ov.failing);
 	else
@@ -374,7 +299,7 @@ cmd_stats(struct store *st, const struct opts *o)
 	for (i = 0; i < ov.names.n && i < ov.values.n; i++) {
 		if (o->json) {
 			printf(",");
-			json_str(ov.names.v[i]);
+			ctl_json_str(ov.names.v[i]);
 			printf(":%lld", atoll(ov.values.v[i]));
 		} else {
 			printf("%s %s\n", ov.names.v[i], ov.values.v[i]);
@@ -387,67 +312,119 @@ cmd_stats(struct store *st, const struct opts *o)
 	return 0;
 }
 
+/* Options anywhere after the program's own; the first word is the command, the others its
+ * arguments. 0, or CTL_USAGE with the reason on stderr. */
+static int
+parse_args(int rest, char **argv, struct opts *o)
+{
+	const char *a;
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	o->due_within_ms = -1;
+	if ((o->args = calloc((size_t)rest + 1, sizeof(*o->args))) == NULL)
+		return CTL_USAGE;
+	for (i = 1; i < rest; i++) {
+		a = argv[i];
+		if (strcmp(a, "--json") == 0) {
+			o->json = 1;
+		} else if (strcmp(a, "--failing") == 0) {
+			o->failing = 1;
+		} else if (strcmp(a, "--cert") == 0 || strcmp(a, "--issuer") == 0 ||
+		           strcmp(a, "--url") == 0 || strcmp(a, "--status") == 0 ||
+		           strcmp(a, "--due-within") == 0) {
+			if (i + 1 >= rest) {
+				fprintf(stderr, "ocsp-proxyctl: %s needs a value\n", a);
+				return CTL_USAGE;
+			}
+			if (strcmp(a, "--cert") == 0)
+				o->cert = argv[++i];
+			else if (strcmp(a, "--issuer") == 0)
+				o->issuer = argv[++i];
+			else if (strcmp(a, "--url") == 0)
+				o->url = argv[++i];
+			else if (strcmp(a, "--status") == 0)
+				o->status = argv[++i];
+			else if (config_parse_duration(argv[++i], &o->due_within_ms) == -1) {
+				fprintf(stderr, "ocsp-proxyctl: --due-within takes a duration (30m, 12h, 7d), "
+				                "not '%s'\n", argv[i]);
+				return CTL_USAGE;
+			}
+		} else if (a[0] == '-' && a[1] != '\0') {
+			fprintf(stderr, "ocsp-proxyctl: unknown option '%s' (ocsp-proxyctl --help)\n", a);
+			return CTL_USAGE;
+		} else if (o->cmd == NULL) {
+			o->cmd = a;
+		} else {
+			o->args[o->nargs++] = argv[i];
+		}
+	}
+	if (o->cmd == NULL) {
+		fprintf(stderr, "ocsp-proxyctl: no command given\n%s", usage);
+		return CTL_USAGE;
+	}
+	return 0;
+}
+
+static int
+run(const struct config *cfg, struct store *st, const struct opts *o)
+{
+	if ((strcmp(o->cmd, "list") == 0 || strcmp(o->cmd, "stats") == 0) && o->nargs > 0) {
+		fprintf(stderr, "ocsp-proxyctl: %s takes no argument '%s'\n", o->cmd, o->args[0]);
+		return CTL_USAGE;
+	}
+	if (strcmp(o->cmd, "list") == 0)
+		return cmd_list(st, o);
+	if (strcmp(o->cmd, "show") == 0)
+		return cmd_show(st, o);
+	if (strcmp(o->cmd, "prefetch") == 0)
+		return cmd_prefetch(cfg, st, o);
+	if (strcmp(o->cmd, "purge") == 0)
+		return cmd_purge(st, o);
+	return cmd_stats(st, o);
+}
+
 int
 main(int argc, char **argv)
 {
+	static const char *const commands[] = { "list", "show", "prefetch", "purge", "stats" };
 	struct config cfg;
 	struct store *st;
 	struct opts o;
 	const char *path;
 	struct err err;
-	int rc, rest, i;
+	size_t i;
+	int rc, rest;
 
 	rc = cli_parse(argc, argv, "ocsp-proxyctl", usage, &path, &rest);
 	if (rc != CLI_RUN)
-		return rc == CLI_EXIT ? 0 : 2;
-	memset(&o, 0, sizeof(o));
-	for (i = 1; i < rest; i++) {
-		const char *a = argv[i];
-
-		if (strcmp(a, "--json") == 0)
-			o.json = 1;
-		else if (strcmp(a, "--cert") == 0 && i + 1 < rest)
-			o.cert = argv[++i];
-		else if (strcmp(a, "--issuer") == 0 && i + 1 < rest)
-			o.issuer = argv[++i];
-		else if (strcmp(a, "--url") == 0 && i + 1 < rest)
-			o.url = argv[++i];
-		else if (a[0] == '-')
-			goto bad;
-		else if (o.cmd == NULL)
-			o.cmd = a;
-		else if (o.certid == NULL)
-			o.certid = a;
-		else
-			goto bad;
+		return rc == CLI_EXIT ? CTL_OK : CTL_USAGE;
+	if ((rc = parse_args(rest, argv, &o)) != 0) {
+		free(o.args);
+		return rc;
 	}
-	if (o.cmd == NULL)
-		goto bad;
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(o.cmd, commands[i]) == 0)
+			break;
+	if (i == sizeof(commands) / sizeof(commands[0])) {
+		fprintf(stderr, "ocsp-proxyctl: unknown command '%s' (list, show, prefetch, purge, "
+		                "stats; ocsp-proxyctl --help)\n", o.cmd);
+		free(o.args);
+		return CTL_USAGE;
+	}
 	if (config_load(&cfg, path, &err) == -1) {
 		fprintf(stderr, "ocsp-proxyctl: %s\n", err.msg);
-		return 1;
+		free(o.args);
+		return CTL_USAGE;
 	}
 	if ((st = store_new(&cfg)) == NULL) {
 		config_free(&cfg);
-		return 1;
+		free(o.args);
+		return CTL_FAILED;
 	}
-	if (strcmp(o.cmd, "list") == 0)
-		rc = cmd_list(st, &o);
-	else if (strcmp(o.cmd, "show") == 0)
-		rc = cmd_show(st, &o);
-	else if (strcmp(o.cmd, "prefetch") == 0)
-		rc = cmd_prefetch(&cfg, st, &o);
-	else if (strcmp(o.cmd, "purge") == 0)
-		rc = cmd_purge(st, &o);
-	else if (strcmp(o.cmd, "stats") == 0)
-		rc = cmd_stats(st, &o);
-	else
-		rc = -1;
+	rc = run(&cfg, st, &o);
 	store_free(st);
 	config_free(&cfg);
-	if (rc != -1)
-		return rc;
-bad:
-	fprintf(stderr, "%s", usage);
-	return 2;
+	free(o.args);
+	return rc;
 }

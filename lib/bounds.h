@@ -58,5 +58,8 @@
 /* --- ocsp-proxyctl --- */
 /* CertIDs `list` reads per round trip. */
 #define CTL_LIST_PAGE 500
+/* ctl prefetch: lines read looking for a certificate in a file of a directory (key files,
+ * notes and such are skipped, not errors). */
+#define CTL_PEM_SCAN_LINES 10000
 
 #endif

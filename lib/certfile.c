@@ -95,12 +95,34 @@ out:
 	return rc;
 }
 
+/* The certificate of issuer_path that issued leaf by name and key identifier, or NULL. */
+static X509 *
+issuer_from(const char *issuer_path, X509 *leaf, STACK_OF(X509) **keep)
+{
+	int i;
+
+	if ((*keep = read_certs(issuer_path)) == NULL)
+		return NULL;
+	for (i = 0; i < sk_X509_num(*keep); i++)
+		if (X509_check_issued(sk_X509_value(*keep, i), leaf) == X509_V_OK)
+			return sk_X509_value(*keep, i);
+	return NULL;
+}
+
 int
 certfile_load(const char *path, struct certfile *out, struct err *err)
 {
+	return certfile_load_with(path, NULL, out, err);
+}
+
+int
+certfile_load_with(const char *path, const char *issuer_path, struct certfile *out,
+                   struct err *err)
+{
 	STACK_OF(X509) *certs = NULL, *extra = NULL;
-	char issuer_path[4096];
+	char other[4096];
 	X509 *issuer;
+	EVP_PKEY *key;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -109,18 +131,26 @@ certfile_load(const char *path, struct certfile *out, struct err *err)
 		        path);
 		goto out;
 	}
-	/* HAProxy's order: the chain in the file, then <file>.issuer. */
-	issuer = find_issuer(certs);
-	if (issuer == NULL && snprintf(issuer_path, sizeof(issuer_path), "%s.issuer", path) <
-	                          (int)sizeof(issuer_path) &&
-	    (extra = read_certs(issuer_path)) != NULL) {
-		if (sk_X509_insert(extra, sk_X509_value(certs, 0), 0) > 0) {
-			issuer = find_issuer(extra);
-			(void)sk_X509_shift(extra); /* the leaf belongs to certs */
+	/* HAProxy's order: the chain in the file, then <file>.issuer; or the one named. */
+	if (issuer_path != NULL) {
+		if ((issuer = issuer_from(issuer_path, sk_X509_value(certs, 0), &extra)) == NULL) {
+			err_set(err, ERR_INPUT, "%s: not issued by %s (names or key ids differ)", path,
+			        issuer_path);
+			goto out;
 		}
+	} else if ((issuer = find_issuer(certs)) == NULL &&
+	           snprintf(other, sizeof(other), "%s.issuer", path) < (int)sizeof(other)) {
+		issuer = issuer_from(other, sk_X509_value(certs, 0), &extra);
 	}
 	if (issuer == NULL) {
 		err_set(err, ERR_INPUT, "%s: its issuer is neither in the file nor in %s.issuer", path,
+		        path);
+		goto out;
+	}
+	/* Names can be copied: only the issuer's key proves it issued the certificate. */
+	key = X509_get0_pubkey(issuer);
+	if (key == NULL || X509_verify(sk_X509_value(certs, 0), key) != 1) {
+		err_set(err, ERR_INPUT, "%s: the issuer's key did not sign it (same names, other key)",
 		        path);
 		goto out;
 	}
@@ -143,6 +173,45 @@ out:
 	if (rc == -1)
 		certfile_free(out);
 	return rc;
+}
+
+/* A name as one line, "CN = x, O = y" like openssl x509 -subject; "" when it does not fit. */
+static void
+one_line(const X509_NAME *name, char *out, size_t outlen)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p;
+	long n;
+
+	out[0] = '\0';
+	if (b != NULL &&
+	    X509_NAME_print_ex(b, name, 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
+	    (n = BIO_get_mem_data(b, &p)) > 0 && (size_t)n < outlen) {
+		memcpy(out, p, (size_t)n);
+		out[n] = '\0';
+	}
+	BIO_free(b);
+}
+
+void
+certfile_names(const struct certfile *cf, char *subject, size_t subjlen, char *issuer,
+               size_t isslen)
+{
+	one_line(X509_get_subject_name(cf->leaf), subject, subjlen);
+	one_line(X509_get_issuer_name(cf->leaf), issuer, isslen);
+}
+
+int
+certfile_first_is_ca(const char *path)
+{
+	STACK_OF(X509) *certs = read_certs(path);
+	int ca;
+
+	if (certs == NULL)
+		return -1;
+	ca = X509_check_ca(sk_X509_value(certs, 0)) != 0;
+	sk_X509_pop_free(certs, X509_free);
+	return ca;
 }
 
 void

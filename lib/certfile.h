@@ -19,7 +19,17 @@ struct certfile {
 /* Reads path (PEM, at most 1 MiB). 0 ok, -1 with err: ERR_INPUT (no certificate, no issuer
  * found), ERR_NOMEM. */
 int certfile_load(const char *path, struct certfile *out, struct err *err);
+/* The same with the issuer taken from issuer_path (PEM, any of its certificates) when not NULL.
+ * Either way the issuer must have signed the leaf: its key is checked, not only its name. */
+int certfile_load_with(const char *path, const char *issuer_path, struct certfile *out,
+                       struct err *err);
 void certfile_free(struct certfile *cf);
+/* The leaf's subject and issuer names, one line each as openssl x509 -subject prints them. */
+void certfile_names(const struct certfile *cf, char *subject, size_t subjlen, char *issuer,
+                    size_t isslen);
+/* 1 when the first certificate of path is a CA's (a chain or issuer file, not a server's), 0
+ * when not, -1 when path holds none. */
+int certfile_first_is_ca(const char *path);
 
 /* 1 when the DER OCSPResponse der is signed by the leaf's issuer, or by a responder certificate
  * that issuer issued for OCSP signing (RFC 6960 4.2.2.2). 0 otherwise, with why. */

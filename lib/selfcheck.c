@@ -23,7 +23,8 @@ struct report {
 
 /* ok: 1 fine, 0 an error, -1 a warning (worth knowing, but -t still passes: it may run on
  * another host than the service, without its journal). */
-static void say(struct report *r, int ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(struct report *r, int ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static void
 say(struct report *r, int ok, const char *fmt, ...)

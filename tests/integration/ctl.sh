@@ -7,7 +7,7 @@ json_ok() { if command -v python3 >/dev/null; then python3 -m json.tool >/dev/nu
 
 check "--help" sh -c "'$BUILD/ocsp-proxyctl' --help | grep -q prefetch"
 out=$(C prefetch --cert "$CA_DIR/good.pem" --issuer "$CA_DIR/ca.pem" --url "$RESP_URL")
-check "prefetch caches" sh -c "echo '$out' | grep -q ' good cached$'"
+check "prefetch caches" sh -c "echo '$out' | grep -q ' good cached (serial 1001, '"
 key=${out%% *}
 check_eq "the key is the handler's" "$key" "$(certids)"
 log_mark
@@ -32,14 +32,15 @@ check "show: the subject seen by prefetch" sh -c "echo '$out' | grep -qxF '  sub
 check "show --json: serial and issuer" sh -c "'$BUILD/ocsp-proxyctl' -c '$T/c.conf' --json show $key | grep -q '\"serial\":\"$serial\",\"subject\":\"[^\"]*\",\"issuer\":\"[^\"]'"
 check_status "show of an unknown id: exit 1" 1 C show 00ff
 
-check_eq "list shows both" 2 "$(C list | grep -c '^303')"
+check_eq "list shows both, under a header" "SERIAL 2" "$(C list | head -1 | cut -d' ' -f1) $(C list | tail -n +2 | wc -l)"
 check "list --json has the revoked entry" sh -c "'$BUILD/ocsp-proxyctl' -c '$T/c.conf' --json list | grep -q '\"status\":\"revoked\"'"
 C --json list | json_ok
 check_eq "list --json is JSON" 0 "$?"
 
 # Failures show in list and stats.
 entry_set "$key" fail 2 err "upstream: timed out"
-check "list shows the last error" sh -c "'$BUILD/ocsp-proxyctl' -c '$T/c.conf' list | grep -q 'failing: 2 in a row, last error: upstream: timed out'"
+check "show shows the last error" sh -c "'$BUILD/ocsp-proxyctl' -c '$T/c.conf' show $key | grep -q 'failing: 2 in a row, last error: upstream: timed out'"
+check_eq "list --failing: that one" "1001 2" "$(C list --failing | tail -n +2 | awk '{print $1, $5}')"
 out=$(C stats)
 check "stats: entries" sh -c "echo '$out' | grep -qx 'entries 2'"
 check "stats: hits counted by the handler" sh -c "echo '$out' | grep -q '^hits [1-9]'"

@@ -1,0 +1,254 @@
+/* prefetch: ocsp-proxyctl prefetch: certificates from full-chain files, several files or
+ * directories; each one's issuer found (in its file, FILE.issuer, or --issuer) and checked to
+ * have signed it; the answer fetched, checked to come from that issuer or its delegated
+ * responder, and cached with the certificate's serial and names. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "answer.h"
+#include "bounds.h"
+#include "certfile.h"
+#include "ctl.h"
+#include "fetch.h"
+#include "ocsp.h"
+#include "policy.h"
+
+/* What every certificate of one run shares. */
+struct run {
+	const struct config *cfg;
+	struct store *st;
+	const struct opts *o;
+	struct fetcher *f;
+	void *trust;
+	int first;                   /* JSON: no comma before the next object */
+	int failed, redis_down, done;
+};
+
+/* One line (text) or object (JSON) per certificate: certid status result, then details. */
+static void
+report(struct run *r, const char *path, const char *certid, const char *serial,
+       const char *subject, const char *status, const char *result, const char *why)
+{
+	if (!r->o->json) {
+		if (strcmp(result, "error") == 0)
+			fprintf(stderr, "ocsp-proxyctl: %s: %s\n", path, why);
+		else if (strcmp(result, "skipped") == 0)
+			printf("%s: skipped: %s\n", path, why);
+		else
+			printf("%s %s %s (serial %s, %s)\n", certid, status, result, serial, path);
+		return;
+	}
+	printf("%s{\"file\":", r->first ? "" : ",");
+	ctl_json_str(path);
+	printf(",\"certid\":");
+	ctl_json_or_null(certid);
+	printf(",\"serial\":");
+	ctl_json_or_null(serial);
+	printf(",\"subject\":");
+	ctl_json_or_null(subject);
+	printf(",\"status\":");
+	ctl_json_or_null(status);
+	printf(",\"result\":\"%s\",\"error\":", result);
+	ctl_json_or_null(strcmp(result, "cached") == 0 || strcmp(result, "kept") == 0 ? NULL : why);
+	printf("}");
+	r->first = 0;
+}
+
+/* Fetches and checks the answer for cf; 0 with res, info filled, -1 with why. */
+static int
+fetch_checked(struct run *r, const struct certfile *cf, const struct ocsp_request *req,
+              const char *url, struct fetch_result *res, struct ocsp_response_info *info,
+              char *why, size_t whylen)
+{
+	time_t now = time(NULL);
+	struct err e;
+
+	if (fetch_post(r->f, url, cf->req, cf->req_len, res) == -1) {
+		snprintf(why, whylen, "%.200s: %.300s", url, res->err.msg);
+		return -1;
+	}
+	if (res->http_status != 200) {
+		snprintf(why, whylen, "%s answered HTTP %ld", url, res->http_status);
+		return -1;
+	}
+	if (policy_cacheable(r->cfg, ocsp_response_check(req, res->body, res->len, now,
+	                                                 r->cfg->clock_skew / 1000, r->trust, info,
+	                                                 why, whylen),
+	                     info, now, why, whylen) != OCSP_V_CACHEABLE)
+		return -1;
+	/* Whatever trust_anchors says: the answer must come from this certificate's issuer. */
+	if (!certfile_signed(cf, res->body, res->len, &e)) {
+		snprintf(why, whylen, "%.200s: %.300s", url, e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 when path holds a PEM certificate block: in a directory, keys and notes are no error. */
+static int
+has_certificate(const char *path)
+{
+	char line[256];
+	FILE *f = fopen(path, "r");
+	int found = 0, n = 0;
+
+	while (f != NULL && !found && n++ < CTL_PEM_SCAN_LINES && fgets(line, sizeof(line), f))
+		found = strncmp(line, "-----BEGIN CERTIFICATE-----", 27) == 0;
+	if (f != NULL)
+		fclose(f);
+	return found;
+}
+
+/* One certificate file. In a directory, CA certificates are chains, not servers: skipped. */
+static void
+prefetch_file(struct run *r, const char *path, int in_dir)
+{
+	char why[512], serial[OCSP_KEY_MAX + 1] = "?", subject[CERT_NAME_MAX], issuer[CERT_NAME_MAX];
+	struct certfile cf;
+	struct ocsp_request req;
+	struct ocsp_response_info info;
+	struct fetch_result res;
+	struct answer a;
+	struct err e;
+	const char *url;
+	int put, have_req = 0;
+
+	memset(&res, 0, sizeof(res));
+	if (in_dir && !has_certificate(path)) {
+		report(r, path, NULL, NULL, NULL, NULL, "skipped", "no certificate in it");
+		return;
+	}
+	if (in_dir && certfile_first_is_ca(path) == 1) {
+		report(r, path, NULL, NULL, NULL, NULL, "skipped", "a CA certificate");
+		return;
+	}
+	if (certfile_load_with(path, r->o->issuer, &cf, &e) == -1)
+		goto fail_msg;
+	certfile_names(&cf, subject, sizeof(subject), issuer, sizeof(issuer));
+	if ((url = r->o->url != NULL ? r->o->url : cf.aia) == NULL) {
+		snprintf(why, sizeof(why), "names no OCSP responder; give --url");
+		goto fail;
+	}
+	if (ocsp_request_parse(cf.req, cf.req_len, &req) == -1) {
+		snprintf(why, sizeof(why), "cannot parse the request built");
+		goto fail;
+	}
+	have_req = 1;
+	ocsp_request_serial(&req, serial, sizeof(serial));
+	if (fetch_checked(r, &cf, &req, url, &res, &info, why, sizeof(why)) == -1)
+		goto fail;
+	memset(&a, 0, sizeof(a));
+	a.certid = req.key;
+	a.req = &req;
+	a.resp = res.body;
+	a.resp_len = res.len;
+	a.info = &info;
+	a.url = url;
+	a.now = a.earliest = time(NULL);
+	a.subject = subject[0] != '\0' ? subject : NULL;
+	a.issuer = issuer[0] != '\0' ? issuer : NULL;
+	if ((put = answer_store(r->st, r->cfg, &a)) == -1) {
+		snprintf(why, sizeof(why), "%.500s", store_error(r->st));
+		r->redis_down |= store_error_kind(r->st) == ERR_IO;
+		goto fail;
+	}
+	report(r, path, req.key, serial, subject, ocsp_cert_status_name(info.cert_status),
+	       put == 1 ? "cached" : "kept", NULL);
+	r->done++;
+	goto out;
+fail_msg:
+	snprintf(why, sizeof(why), "%.500s", e.msg);
+fail:
+	report(r, path, have_req ? req.key : NULL, have_req ? serial : NULL, NULL, NULL, "error",
+	       why);
+	r->failed++;
+out:
+	if (have_req)
+		ocsp_request_free(&req);
+	fetch_result_free(&res);
+	certfile_free(&cf);
+}
+
+static int
+skip_name(const struct dirent *d)
+{
+	return d->d_name[0] != '.';
+}
+
+/* A file, or every regular file of a directory (not recursing), in name order. */
+static void
+prefetch_path(struct run *r, const char *path)
+{
+	struct dirent **names = NULL;
+	struct stat sb;
+	char full[4096];
+	int n, i;
+
+	if (stat(path, &sb) == -1) {
+		report(r, path, NULL, NULL, NULL, NULL, "error", strerror(errno));
+		r->failed++;
+		return;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		prefetch_file(r, path, 0);
+		return;
+	}
+	if ((n = scandir(path, &names, skip_name, alphasort)) == -1) {
+		report(r, path, NULL, NULL, NULL, NULL, "error", strerror(errno));
+		r->failed++;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (snprintf(full, sizeof(full), "%s/%s", path, names[i]->d_name) < (int)sizeof(full) &&
+		    stat(full, &sb) == 0 && S_ISREG(sb.st_mode))
+			prefetch_file(r, full, 1);
+		free(names[i]);
+	}
+	free(names);
+}
+
+int
+cmd_prefetch(const struct config *cfg, struct store *st, const struct opts *o)
+{
+	struct run r = { cfg, st, o, NULL, NULL, 1, 0, 0, 0 };
+	char err[256];
+	struct err e;
+	int i;
+
+	if (o->nargs == 0 && o->cert == NULL) {
+		fprintf(stderr, "ocsp-proxyctl: prefetch needs certificate files or directories "
+		                "(or --cert FILE)\n");
+		return CTL_USAGE;
+	}
+	if ((r.f = fetch_new(cfg, &e)) == NULL) {
+		fprintf(stderr, "ocsp-proxyctl: %s\n", e.msg);
+		return CTL_FAILED;
+	}
+	if (cfg->trust_anchors != NULL &&
+	    (r.trust = ocsp_trust_load(cfg->trust_anchors, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "ocsp-proxyctl: trust_anchors: %s\n", err);
+		fetch_free(r.f);
+		return CTL_USAGE;
+	}
+	if (o->json)
+		printf("[");
+	if (o->cert != NULL)
+		prefetch_path(&r, o->cert);
+	for (i = 0; i < o->nargs; i++)
+		prefetch_path(&r, o->args[i]);
+	if (o->json)
+		printf("]\n");
+	else if (r.done == 0 && r.failed == 0)
+		fprintf(stderr, "ocsp-proxyctl: no server certificate found to prefetch\n");
+	fetch_free(r.f);
+	if (r.trust != NULL)
+		ocsp_trust_free(r.trust);
+	if (r.failed > 0 && r.redis_down)
+		return CTL_REDIS;
+	return r.failed > 0 || r.done == 0 ? CTL_FAILED : CTL_OK;
+}
