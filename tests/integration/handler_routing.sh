@@ -82,6 +82,15 @@ code=$(post "$PROXY_URL" "$T/good.req" "$T/p.der" --request-target "$FAKE_URL")
 check_eq "allowed port: answered" "200 good" "$code $(resp_cert_status "$T/p.der")"
 check_eq "allowed port: cached" 1 "$(cached_keys | wc -l)"
 stop_handler
+# The stored responder is checked again at refresh: with its port no longer allowed, the
+# scheduler sends nothing there.
+rm -f "$T/sent"
+write_config "$T/p.conf" "allow_upstream = 127.0.0.1:$RESP_PORT"
+make_due
+out=$("$BUILD/ocsp-proxy-scheduler" -c "$T/p.conf" --once 2>&1)
+check "refresh to a port no longer allowed: not refreshed" sh -c "echo '$out' | grep -q 'refreshed 0, kept 0, failed 1'"
+check "... nothing sent" test ! -s "$T/sent"
+check "... the reason logged" log_has 'not allowed: 127.0.0.1 port'
 stop_fake_upstream
 
 # default_upstream and routes for requests that name no responder.
