@@ -360,118 +360,166 @@ job_done(const struct fetch_hooks *hooks, struct fetch_job *jobs, size_t j)
 	return hooks != NULL && hooks->done != NULL && hooks->done(&jobs[j], j, hooks->arg) != 0;
 }
 
+/* What fetch_many's steps share. */
+struct multi {
+	struct fetcher *f;
+	struct fetch_job *jobs;
+	size_t n;
+	size_t first;                /* no pending job before this one */
+	size_t done;                 /* jobs finished, refused or failed */
+	struct slot *slots;
+	int nslots, max_per_host;
+	unsigned char *running;      /* per job: in a slot now */
+	CURLM *m;
+	const struct fetch_hooks *hooks;
+	int quit;                    /* the done or poll hook asked to stop */
+};
+
+/* Starts job j in the free slot s. 0 started or failed alone (done), -1 libcurl failed. */
+static int
+start_job(struct multi *mm, struct slot *s, size_t j, const char *host)
+{
+	const struct curl_api *a = &mm->f->api;
+	struct fetch_job *job = &mm->jobs[j];
+
+	if ((s->easy = a->easy_init()) == NULL)
+		return -1;
+	s->job = j;
+	memset(&s->sink, 0, sizeof(s->sink));
+	s->sink.res = &job->res;
+	s->sink.max = mm->f->cfg->max_response_bytes;
+	snprintf(s->host, sizeof(s->host), "%s", host);
+	if (setup(mm->f, s->easy, job->url, job->body, job->len, &s->sink, s->errbuf) == -1 ||
+	    a->multi_add_handle(mm->m, s->easy) != CURLM_OK) {
+		/* This job fails alone; the others go on. */
+		if (job->res.err.kind == ERR_NONE)
+			err_set(&job->res.err, ERR_IO, "curl_multi_add_handle failed");
+		a->easy_cleanup(s->easy);
+		s->easy = NULL;
+		mm->done++;
+		mm->quit = job_done(mm->hooks, mm->jobs, j);
+		return 0;
+	}
+	mm->running[j] = 1;
+	job->started = 1;
+	return 0;
+}
+
+/* Fills free slots in job order, skipping jobs whose host is at its limit. 0, or -1 when
+ * libcurl failed. */
+static int
+fill_slots(struct multi *mm)
+{
+	char host[300];
+	size_t j;
+	int i;
+
+	for (i = 0; i < mm->nslots && !mm->quit; i++) {
+		if (mm->slots[i].easy != NULL)
+			continue;
+		while (mm->first < mm->n && (mm->jobs[mm->first].done || mm->running[mm->first]))
+			mm->first++;
+		j = pick(mm->jobs, mm->n, mm->first, mm->running, mm->slots, mm->nslots,
+		         mm->max_per_host, host, sizeof(host));
+		if (j == mm->n)
+			break;
+		if (start_job(mm, &mm->slots[i], j, host) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Collects the transfers libcurl finished; returns how many. */
+static int
+reap(struct multi *mm)
+{
+	const struct curl_api *a = &mm->f->api;
+	struct slot *s;
+	CURLMsg *msg;
+	int i, left, finished = 0;
+
+	while ((msg = a->multi_info_read(mm->m, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		for (s = NULL, i = 0; i < mm->nslots; i++)
+			if (mm->slots[i].easy == msg->easy_handle)
+				s = &mm->slots[i];
+		if (s == NULL)
+			continue;
+		finish(mm->f, s->easy, msg->data.result, &s->sink, s->errbuf);
+		mm->running[s->job] = 0;
+		mm->done++;
+		a->multi_remove_handle(mm->m, s->easy);
+		a->easy_cleanup(s->easy);
+		s->easy = NULL;
+		finished++;
+		if (!mm->quit)
+			mm->quit = job_done(mm->hooks, mm->jobs, s->job);
+	}
+	return finished;
+}
+
+/* Drops what is still in flight (on stop: the job stays undone, its partial answer dropped)
+ * and frees the state. */
+static void
+multi_end(struct multi *mm)
+{
+	const struct curl_api *a = &mm->f->api;
+	int i;
+
+	for (i = 0; mm->slots != NULL && i < mm->nslots; i++) {
+		if (mm->slots[i].easy == NULL)
+			continue;
+		fetch_result_free(&mm->jobs[mm->slots[i].job].res);
+		a->multi_remove_handle(mm->m, mm->slots[i].easy);
+		a->easy_cleanup(mm->slots[i].easy);
+	}
+	if (mm->m != NULL)
+		a->multi_cleanup(mm->m);
+	free(mm->running);
+	free(mm->slots);
+}
+
 int
 fetch_many(struct fetcher *f, struct fetch_job *jobs, size_t n, int max_total, int max_per_host,
            volatile sig_atomic_t *stop, const struct fetch_hooks *hooks)
 {
 	const struct curl_api *a = &f->api;
-	struct slot *slots = NULL;
-	unsigned char *running = NULL;
-	char host[300];
-	CURLM *m = NULL;
-	CURLMsg *msg;
-	size_t first = 0, done = 0, j;
-	int active, left, i, rc = -1, finished, quit = 0;
+	struct multi mm = { .f = f, .jobs = jobs, .n = n, .hooks = hooks };
+	size_t j;
+	int active, finished, rc = -1;
 
-	if (max_total < 1)
-		max_total = 1;
-	if (max_per_host < 1)
-		max_per_host = 1;
+	mm.nslots = max_total < 1 ? 1 : max_total;
+	mm.max_per_host = max_per_host < 1 ? 1 : max_per_host;
 	for (j = 0; j < n; j++) {
 		memset(&jobs[j].res, 0, sizeof(jobs[j].res));
 		jobs[j].done = 0;
 		jobs[j].started = 0;
 	}
 	/* Refused jobs are done at once: nothing is sent for them. */
-	for (j = 0; j < n && !quit; j++)
+	for (j = 0; j < n && !mm.quit; j++)
 		if (!allowed(f, jobs[j].url, &jobs[j].res.err)) {
-			done++;
-			quit = job_done(hooks, jobs, j);
+			mm.done++;
+			mm.quit = job_done(hooks, jobs, j);
 		}
-	if ((slots = calloc((size_t)max_total, sizeof(*slots))) == NULL ||
-	    (running = calloc(n > 0 ? n : 1, 1)) == NULL || (m = a->multi_init()) == NULL)
+	if ((mm.slots = calloc((size_t)mm.nslots, sizeof(*mm.slots))) == NULL ||
+	    (mm.running = calloc(n > 0 ? n : 1, 1)) == NULL || (mm.m = a->multi_init()) == NULL)
 		goto out;
 
-	while (done < n && !quit && !(stop != NULL && *stop)) {
-		/* Fill free slots in job order, skipping jobs whose host is at its limit. */
-		for (i = 0; i < max_total; i++) {
-			if (slots[i].easy != NULL)
-				continue;
-			while (first < n && (jobs[first].done || running[first]))
-				first++;
-			j = pick(jobs, n, first, running, slots, max_total, max_per_host, host,
-			         sizeof(host));
-			if (j == n)
-				break;
-			if ((slots[i].easy = a->easy_init()) == NULL)
-				goto out;
-			slots[i].job = j;
-			memset(&slots[i].sink, 0, sizeof(slots[i].sink));
-			slots[i].sink.res = &jobs[j].res;
-			slots[i].sink.max = f->cfg->max_response_bytes;
-			memcpy(slots[i].host, host, sizeof(host));
-			if (setup(f, slots[i].easy, jobs[j].url, jobs[j].body, jobs[j].len,
-			          &slots[i].sink, slots[i].errbuf) == -1 ||
-			    a->multi_add_handle(m, slots[i].easy) != CURLM_OK) {
-				/* This job fails alone; the others go on. */
-				if (jobs[j].res.err.kind == ERR_NONE)
-					err_set(&jobs[j].res.err, ERR_IO,
-					        "curl_multi_add_handle failed");
-				a->easy_cleanup(slots[i].easy);
-				slots[i].easy = NULL;
-				done++;
-				if ((quit = job_done(hooks, jobs, j)) != 0)
-					break;
-				continue;
-			}
-			running[j] = 1;
-			jobs[j].started = 1;
-		}
-
-		if (a->multi_perform(m, &active) != CURLM_OK)
+	while (mm.done < n && !mm.quit && !(stop != NULL && *stop)) {
+		if (fill_slots(&mm) == -1 || a->multi_perform(mm.m, &active) != CURLM_OK)
 			goto out;
-		finished = 0;
-		while ((msg = a->multi_info_read(m, &left)) != NULL) {
-			struct slot *s = NULL;
-
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			for (i = 0; i < max_total; i++)
-				if (slots[i].easy == msg->easy_handle)
-					s = &slots[i];
-			if (s == NULL)
-				continue;
-			finish(f, s->easy, msg->data.result, &s->sink, s->errbuf);
-			running[s->job] = 0;
-			done++;
-			a->multi_remove_handle(m, s->easy);
-			a->easy_cleanup(s->easy);
-			s->easy = NULL;
-			finished++;
-			if (!quit)
-				quit = job_done(hooks, jobs, s->job);
-		}
-		if (!quit && hooks != NULL && hooks->poll != NULL)
-			quit = hooks->poll(hooks->arg) != 0;
+		finished = reap(&mm);
+		if (!mm.quit && hooks != NULL && hooks->poll != NULL)
+			mm.quit = hooks->poll(hooks->arg) != 0;
 		/* A freed slot is refilled at once; otherwise wait for the sockets (or a moment, to
 		 * notice *stop and call the poll hook). */
-		if (!quit && done < n && finished == 0 &&
-		    a->multi_poll(m, NULL, 0, FETCH_POLL_MS, NULL) != CURLM_OK)
+		if (!mm.quit && mm.done < n && finished == 0 &&
+		    a->multi_poll(mm.m, NULL, 0, FETCH_POLL_MS, NULL) != CURLM_OK)
 			goto out;
 	}
 	rc = 0;
 out:
-	for (i = 0; slots != NULL && i < max_total; i++) {
-		if (slots[i].easy == NULL)
-			continue;
-		/* Abandoned on stop: the job stays undone, its partial answer dropped. */
-		fetch_result_free(&jobs[slots[i].job].res);
-		a->multi_remove_handle(m, slots[i].easy);
-		a->easy_cleanup(slots[i].easy);
-	}
-	if (m != NULL)
-		a->multi_cleanup(m);
-	free(running);
-	free(slots);
+	multi_end(&mm);
 	return rc;
 }
