@@ -161,7 +161,7 @@ finish(struct worker *w, struct conn *c, int rc)
 	char *out = NULL;
 	size_t len = 0;
 
-	if (fast_answer(w->cfg, w->hc, &c->req, rc, &fc, &out, &len)) {
+	if (fast_answer(w->fp, &c->req, rc, &fc, &out, &len)) {
 		start_write(w, c, out, len);
 		return;
 	}
@@ -274,7 +274,7 @@ readable(struct worker *w, struct conn *c)
 }
 
 void
-conn_open(struct worker *w, int fd)
+conn_open(struct worker *w, int fd, const struct sockaddr *peer)
 {
 	struct conn *c;
 
@@ -302,7 +302,8 @@ conn_open(struct worker *w, int fd)
 	c->t0 = clock_ms();
 	c->deadline = c->t0 + w->cfg->read_timeout;
 	c->req.content_length = -1;
-	peer_address(fd, c->client, sizeof(c->client));
+	if (peer_format(peer, c->client, sizeof(c->client)) == -1)
+		peer_address(fd, c->client, sizeof(c->client));
 	list_add(&w->reading, c);
 	w->nconn++;
 	if (readable(w, c) == 1 && watch(w, c, EPOLLIN) == -1)

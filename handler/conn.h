@@ -6,13 +6,14 @@
 #define OCSP_PROXY_CONN_H
 
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "worker.h"
 
-/* A connection just accepted (non-blocking fd): read at once, since the request is often
+/* A connection just accepted (non-blocking fd) from peer: read at once, since the request is often
  * already there, and watched by epoll when it is not. Past max_connections the oldest
  * connection still reading is closed to make room; with none, the new one gets a 503. */
-void conn_open(struct worker *w, int fd);
+void conn_open(struct worker *w, int fd, const struct sockaddr *peer);
 /* epoll reported events for c. */
 void conn_event(struct worker *w, struct conn *c, uint32_t events);
 /* Answers (408) or closes every connection whose deadline is past now (clock_ms). */

@@ -1,6 +1,8 @@
 /* fastpath: a resident worker's own answer to a complete request: a hit, or a rejection made
  * before any storage is involved. It reuses the pipeline's parts (decode, ocsp, route, respond,
- * the log line) so a hit reads the same whichever process gave it. */
+ * the log line) so a hit reads the same whichever process gave it. Parsing the OCSP request
+ * with OpenSSL was the largest part of a hit, so what it gives for a cacheable request (the
+ * CertID key and the serial) is remembered by the request's exact DER bytes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,7 @@
 
 #include "decode.h"
 #include "fastpath.h"
+#include "hotcache.h"
 #include "health.h"
 #include "ocsp.h"
 #include "peer.h"
@@ -15,15 +18,100 @@
 #include "route.h"
 #include "serve.h"
 
+/* Requests remembered (direct-mapped by a hash of their DER: a collision replaces). */
+#define MEMO_SLOTS 4096
+/* Longer requests are parsed each time: a plain single-CertID request is under 100 bytes. */
+#define MEMO_DER_MAX 512
+
+/* What ocsp_request_parse said of a cacheable request. */
+struct memo {
+	size_t len;
+	unsigned char der[MEMO_DER_MAX];
+	char key[OCSP_KEY_MAX + 1];
+	char serial[OCSP_KEY_MAX + 1];
+};
+
+struct fastpath {
+	const struct config *cfg;
+	struct hotcache *hc;
+	struct memo *slot[MEMO_SLOTS];
+};
+
+struct fastpath *
+fast_new(const struct config *cfg, struct hotcache *hc)
+{
+	struct fastpath *fp = calloc(1, sizeof(*fp));
+
+	if (fp != NULL) {
+		fp->cfg = cfg;
+		fp->hc = hc;
+	}
+	return fp;
+}
+
+void
+fast_free(struct fastpath *fp)
+{
+	size_t i;
+
+	if (fp == NULL)
+		return;
+	for (i = 0; i < MEMO_SLOTS; i++)
+		free(fp->slot[i]);
+	free(fp);
+}
+
+static size_t
+memo_slot(const unsigned char *der, size_t len)
+{
+	size_t h = 14695981039346656037ULL, i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ der[i]) * 1099511628211ULL;
+	return h % MEMO_SLOTS;
+}
+
+/* The remembered parse of der, or NULL. */
+static const struct memo *
+memo_find(const struct fastpath *fp, const unsigned char *der, size_t len)
+{
+	const struct memo *m;
+
+	if (len > MEMO_DER_MAX || (m = fp->slot[memo_slot(der, len)]) == NULL)
+		return NULL;
+	return m->len == len && memcmp(m->der, der, len) == 0 ? m : NULL;
+}
+
+/* Remembers a cacheable request's key and serial; best effort. */
+static void
+memo_add(struct fastpath *fp, const unsigned char *der, size_t len,
+         const struct ocsp_request *oreq)
+{
+	struct memo **m = &fp->slot[memo_slot(der, len)];
+
+	if (len > MEMO_DER_MAX || !oreq->cacheable)
+		return;
+	if (*m == NULL && (*m = malloc(sizeof(**m))) == NULL)
+		return;
+	(*m)->len = len;
+	memcpy((*m)->der, der, len);
+	memcpy((*m)->key, oreq->key, sizeof((*m)->key));
+	if (ocsp_request_serial(oreq, (*m)->serial, sizeof((*m)->serial)) != 0)
+		(*m)->serial[0] = '\0';
+}
+
 static void
 log_line(const struct http_request *req, const struct fast_conn *c, const char *rid,
-         const struct ocsp_request *oreq, const char *result, int status, const char *upstream,
+         const struct memo *m, const char *result, int status, const char *upstream,
          const char *reason)
 {
 	struct request_log l;
 
 	memset(&l, 0, sizeof(l));
-	l.oreq = oreq;
+	if (m != NULL) {
+		l.certid = m->key;
+		l.serial = m->serial[0] != '\0' ? m->serial : NULL;
+	}
 	l.result = result;
 	l.status = status;
 	l.method = handler_method_name(req);
@@ -92,17 +180,45 @@ reject(const struct http_request *req, const struct fast_conn *c, const char *ri
 	return respond_error_format(status, rid, out, outlen) == 0;
 }
 
-int
-fast_answer(const struct config *cfg, struct hotcache *hc, const struct http_request *req,
-            int rc, const struct fast_conn *c, char **out, size_t *outlen)
+/* The parse of the DER request, from memory or OpenSSL: 1 cacheable (*m set: remembered, or
+ * in tmp for a request too long to remember), 0 a valid request the pipeline must answer, -1
+ * not an OCSP request. */
+static int
+parse(struct fastpath *fp, const struct ocsp_input *in, struct memo *tmp, const struct memo **m)
 {
+	struct ocsp_request oreq;
+	int cacheable;
+
+	if ((*m = memo_find(fp, in->der, in->len)) != NULL)
+		return 1;
+	if (ocsp_request_parse(in->der, in->len, &oreq) == -1)
+		return -1;
+	if ((cacheable = oreq.cacheable)) {
+		memo_add(fp, in->der, in->len, &oreq);
+		if ((*m = memo_find(fp, in->der, in->len)) == NULL) {
+			memcpy(tmp->key, oreq.key, sizeof(tmp->key));
+			if (ocsp_request_serial(&oreq, tmp->serial, sizeof(tmp->serial)) != 0)
+				tmp->serial[0] = '\0';
+			*m = tmp;
+		}
+	}
+	ocsp_request_free(&oreq);
+	return cacheable;
+}
+
+int
+fast_answer(struct fastpath *fp, const struct http_request *req, int rc,
+            const struct fast_conn *c, char **out, size_t *outlen)
+{
+	const struct config *cfg = fp->cfg;
 	char named[2048], rid[REQUEST_ID_LEN + 1];
 	struct ocsp_input in;
-	struct ocsp_request oreq;
 	const struct hot_entry *e;
+	const struct memo *m = NULL;
+	struct memo tmp;
 	enum decode_result dr;
 	time_t now = time(NULL);
-	int answered = 0, have_oreq = 0, named_rc, status = 200;
+	int answered = 0, named_rc, status = 200, pr;
 
 	if (rc == 0 && health_wanted(req))
 		return 0;
@@ -115,25 +231,26 @@ fast_answer(const struct config *cfg, struct hotcache *hc, const struct http_req
 		answered = reject(req, c, rid, 400, "bad request target", out, outlen);
 		goto out;
 	}
-	if (dr == DECODE_NONE || ocsp_request_parse(in.der, in.len, &oreq) == -1) {
+	if (dr == DECODE_NONE || (pr = parse(fp, &in, &tmp, &m)) == -1) {
 		log_line(req, c, rid, NULL, "rejected", 200, NULL, "not an OCSP request");
 		answered = ocsp_error(req, rid, OCSP_ST_MALFORMED, now, out, outlen) == 0;
 		goto out;
 	}
-	have_oreq = 1;
-	/* As serve.c: an upstream the request names is checked before the cache is consulted;
-	 * anything but an allowed one (or none) is the pipeline's to refuse. */
+	/* Not cacheable (nonce, several CertIDs): the pipeline's. As serve.c, an upstream the
+	 * request names is checked before the cache is consulted; anything but an allowed one (or
+	 * none) is the pipeline's to refuse. */
+	if (pr == 0)
+		goto out;
 	named_rc = route_from_request(cfg, req, &in, c->fd, named, sizeof(named));
-	if (named_rc == -1 || (named_rc == 1 && !route_allowed(cfg, named)) || !oreq.cacheable)
+	if (named_rc == -1 || (named_rc == 1 && !route_allowed(cfg, named)))
 		goto out;
-	if (hot_get(hc, oreq.key, now, &e) != 1 || hit(req, rid, e, now, out, outlen, &status) == -1)
+	if (hot_get(fp->hc, m->key, now, &e) != 1 ||
+	    hit(req, rid, e, now, out, outlen, &status) == -1)
 		goto out;
-	hot_hit(hc, e, now);
-	log_line(req, c, rid, &oreq, "hit", status, named_rc == 1 ? named : NULL, NULL);
+	hot_hit(fp->hc, e, now);
+	log_line(req, c, rid, m, "hit", status, named_rc == 1 ? named : NULL, NULL);
 	answered = 1;
 out:
-	if (have_oreq)
-		ocsp_request_free(&oreq);
 	ocsp_input_free(&in);
 	return answered;
 }

@@ -10,6 +10,8 @@
 #include "hotcache.h"
 #include "http.h"
 
+struct fastpath;
+
 /* What the worker knows of a connection. */
 struct fast_conn {
 	int fd;
@@ -17,11 +19,15 @@ struct fast_conn {
 	const char *client;          /* peer_address, taken at accept */
 };
 
+/* hc is the worker's memory cache (borrowed). NULL out of memory. */
+struct fastpath *fast_new(const struct config *cfg, struct hotcache *hc);
+void fast_free(struct fastpath *fp);
+
 /* req was parsed from the bytes c->fd sent (rc: 0, or the status http_parse_buffer gave, 408
  * on the read deadline). 1 when the answer is in *out (malloc'd, *outlen bytes; the request's
  * log line written), 0 when the pipeline must answer. */
-int fast_answer(const struct config *cfg, struct hotcache *hc, const struct http_request *req,
-                int rc, const struct fast_conn *c, char **out, size_t *outlen);
+int fast_answer(struct fastpath *fp, const struct http_request *req, int rc,
+                const struct fast_conn *c, char **out, size_t *outlen);
 
 /* The answer to a request refused before the pipeline (no child could be started): an OCSP
  * tryLater, logged with why. 0, or -1 out of memory. */

@@ -11,6 +11,10 @@ enum { REQUEST_ID_LEN = 16 };
  * none says. */
 void peer_address(int fd, char *out, size_t len);
 
+/* The same from an address already known (accept's): 0, or -1 when not IPv4 or IPv6. */
+struct sockaddr;
+int peer_format(const struct sockaddr *sa, char *out, size_t len);
+
 /* REQUEST_ID_LEN lower-case hex characters, random (unique across hosts and resident workers). */
 void peer_request_id(char out[REQUEST_ID_LEN + 1]);
 

@@ -11,6 +11,14 @@
 #include "http.h"
 #include "respond.h"
 
+/* The last two decimal digits of v. */
+static void
+two(char *out, unsigned v)
+{
+	out[0] = (char)('0' + v / 10 % 10);
+	out[1] = (char)('0' + v % 10);
+}
+
 void
 http_date(time_t t, char out[30])
 {
@@ -21,10 +29,23 @@ http_date(time_t t, char out[30])
 
 	/* Never the locale's names: HTTP dates are English. */
 	gmtime_r(&t, &tm);
-	snprintf(out, 30, "%s, %02u %s %04u %02u:%02u:%02u GMT", days[(unsigned)tm.tm_wday % 7],
-	         (unsigned)tm.tm_mday % 100, months[(unsigned)tm.tm_mon % 12],
-	         (unsigned)(tm.tm_year + 1900) % 10000, (unsigned)tm.tm_hour % 100,
-	         (unsigned)tm.tm_min % 100, (unsigned)tm.tm_sec % 100);
+	/* By hand, not snprintf: three dates go into every answer. Same text as
+	 * "%s, %02u %s %04u %02u:%02u:%02u GMT". */
+	memcpy(out, days[(unsigned)tm.tm_wday % 7], 3);
+	memcpy(out + 3, ", ", 2);
+	two(out + 5, (unsigned)tm.tm_mday);
+	out[7] = ' ';
+	memcpy(out + 8, months[(unsigned)tm.tm_mon % 12], 3);
+	out[11] = ' ';
+	two(out + 12, (unsigned)(tm.tm_year + 1900) / 100);
+	two(out + 14, (unsigned)(tm.tm_year + 1900));
+	out[16] = ' ';
+	two(out + 17, (unsigned)tm.tm_hour);
+	out[19] = ':';
+	two(out + 20, (unsigned)tm.tm_min);
+	out[22] = ':';
+	two(out + 23, (unsigned)tm.tm_sec);
+	memcpy(out + 25, " GMT", 5);
 }
 
 /* Writes all of buf unless the client stops reading for timeout_ms or goes away. */

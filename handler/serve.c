@@ -345,7 +345,7 @@ handler_log_request(const struct request_log *l)
 	snprintf(status, sizeof(status), "%d", l->status);
 	snprintf(dur, sizeof(dur), "%lld", clock_ms() - l->t0);
 	fields[i++] = "CERTID";
-	fields[i++] = l->oreq != NULL && l->oreq->key[0] != '\0' ? l->oreq->key : NULL;
+	fields[i++] = l->oreq != NULL && l->oreq->key[0] != '\0' ? l->oreq->key : l->certid;
 	fields[i++] = "RESULT";
 	fields[i++] = l->result;
 	fields[i++] = "STATUS";
@@ -364,7 +364,7 @@ handler_log_request(const struct request_log *l)
 	fields[i++] = l->rid;
 	fields[i++] = "SERIAL";
 	fields[i++] = l->oreq != NULL && ocsp_request_serial(l->oreq, serial, sizeof(serial)) == 0
-	                  ? serial : NULL;
+	                  ? serial : l->serial;
 	fields[i] = NULL;
 	log_event(strcmp(l->result, "error") == 0 ? LOG_WARNING : LOG_INFO, "request", fields);
 }

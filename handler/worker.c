@@ -25,8 +25,6 @@
 #include "log.h"
 #include "worker.h"
 
-/* Connections accepted per wake-up, so one busy worker still serves what it has. */
-#define ACCEPT_BATCH 64
 #define MAX_EVENTS 128
 /* Descriptors a worker keeps beyond its connections: epoll, Redis, log, listening socket. */
 #define SPARE_FDS 32
@@ -161,24 +159,25 @@ kill_overdue(struct worker *w, long long now)
 		}
 }
 
+/* One connection per wake-up, as nginx without multi_accept: the listening socket is
+ * level-triggered, so epoll says again at once when more wait, and a connection that is not
+ * there costs no failed accept. */
 static void
-accept_some(struct worker *w)
+accept_one(struct worker *w)
 {
-	int i, fd;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int fd;
 
-	for (i = 0; i < ACCEPT_BATCH && w->lfd != -1; i++) {
-		fd = accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd != -1) {
-			conn_open(w, fd);
-			continue;
-		}
-		if (errno == EINTR || errno == ECONNABORTED)
-			continue;
-		if (errno != EAGAIN && clock_ms() - w->full_logged_ms >= 1000) {
-			log_msg(LOG_WARNING, "accept: %s", strerror(errno));
-			w->full_logged_ms = clock_ms();
-		}
+	fd = accept4(w->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd != -1) {
+		conn_open(w, fd, (const struct sockaddr *)&ss);
 		return;
+	}
+	if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED &&
+	    clock_ms() - w->full_logged_ms >= 1000) {
+		log_msg(LOG_WARNING, "accept: %s", strerror(errno));
+		w->full_logged_ms = clock_ms();
 	}
 }
 
@@ -213,7 +212,7 @@ setup(struct worker *w, int lfd, const struct config *cfg, const sigset_t *open_
 	w->kids = calloc((size_t)cfg->max_misses, sizeof(*w->kids));
 	w->kid_deadline = calloc((size_t)cfg->max_misses, sizeof(*w->kid_deadline));
 	if (w->kids == NULL || w->kid_deadline == NULL || (w->h.store = store_new(cfg)) == NULL ||
-	    (w->hc = hot_new(cfg, w->h.store)) == NULL) {
+	    (w->hc = hot_new(cfg, w->h.store)) == NULL || (w->fp = fast_new(cfg, w->hc)) == NULL) {
 		log_msg(LOG_ERR, "worker: out of memory");
 		return -1;
 	}
@@ -263,8 +262,8 @@ turn(struct worker *w, struct epoll_event *evs, long long *next_tick)
 	for (i = 0; i < n; i++) {
 		if (evs[i].data.ptr == &w->track_fd)
 			continue;
-		if (evs[i].data.ptr == &w->lfd)
-			accept_some(w);
+		if (evs[i].data.ptr == &w->lfd && w->lfd != -1)
+			accept_one(w);
 		else
 			conn_event(w, evs[i].data.ptr, evs[i].events);
 	}
@@ -305,6 +304,7 @@ worker_run(int lfd, const struct config *cfg, const sigset_t *open_mask)
 	}
 	hot_flush(w.hc);
 	conn_free_all(&w, 1);
+	fast_free(w.fp);
 	hot_free(w.hc);
 	handler_cleanup(&w.h);
 	close(w.ep);

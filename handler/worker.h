@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "fastpath.h"
 #include "hotcache.h"
 #include "http.h"
 #include "serve.h"
@@ -27,6 +28,7 @@ struct worker {
 	int track_fd;                /* the invalidation socket in epoll, -1 when none */
 	struct handler h;            /* the store the fast path reads through */
 	struct hotcache *hc;
+	struct fastpath *fp;
 	struct conn_list reading, writing;
 	int nconn;
 	pid_t *kids;                 /* children serving misses, cfg->max_misses slots */
