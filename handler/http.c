@@ -8,11 +8,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "clock.h"
 #include "http.h"
 
-#define MAX_TARGET 8000
-#define MAX_HEADERS 100
 
 void
 http_request_free(struct http_request *r)
@@ -109,8 +108,8 @@ parse_request_line(const char *line, size_t len, struct http_request *r)
 		return 400;
 	tlen = (size_t)(sp2 - sp1 - 1);
 	v = sp2 + 1;
-	if (mlen == 0 || tlen == 0 || tlen > MAX_TARGET)
-		return tlen > MAX_TARGET ? 431 : 400;
+	if (mlen == 0 || tlen == 0 || tlen > HTTP_TARGET_MAX)
+		return tlen > HTTP_TARGET_MAX ? 431 : 400;
 	for (i = 0; i < mlen; i++)
 		if (!is_tchar((unsigned char)line[i]))
 			return 400;
@@ -237,7 +236,7 @@ http_parse_head(const char *buf, size_t len, struct http_request *r)
 			return 400; /* no empty line: not a complete head */
 		if (llen == 0)
 			break;
-		if (++n > MAX_HEADERS)
+		if (++n > HTTP_HEADERS_MAX)
 			return 431;
 		if ((rc = parse_field(line, llen, r, &has_te)) != 0)
 			return rc;
@@ -264,7 +263,7 @@ read_some(int fd, void *buf, size_t len, long long deadline)
 	for (;;) {
 		if ((left = deadline - clock_ms()) <= 0)
 			return -2;
-		pr = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+		pr = poll(&pfd, 1, left > POLL_SLICE_MS ? POLL_SLICE_MS : (int)left);
 		if (pr == -1 && errno == EINTR)
 			continue;
 		if (pr == -1)

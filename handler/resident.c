@@ -22,8 +22,6 @@
 #include "url.h"
 #include "worker.h"
 
-#define MAX_WORKERS 256
-
 /* Set by signal handlers and read by the master's loop: the only state a handler may touch. */
 static volatile sig_atomic_t stop_flag, reload_flag, child_flag;
 
@@ -101,7 +99,7 @@ resident_listen(const char *addr, struct err *err)
 /* The workers of one configuration. Old generations drain after a reload until their
  * deadline. */
 struct gen {
-	pid_t pids[MAX_WORKERS];
+	pid_t pids[RESIDENT_WORKERS_MAX];
 	int n;
 	long long deadline;          /* draining: killed past it; 0 while current */
 };
@@ -123,7 +121,7 @@ count_workers(const struct config *cfg)
 {
 	long n = cfg->workers > 0 ? cfg->workers : sysconf(_SC_NPROCESSORS_ONLN);
 
-	return n < 1 ? 1 : (n > MAX_WORKERS ? MAX_WORKERS : (int)n);
+	return n < 1 ? 1 : (n > RESIDENT_WORKERS_MAX ? RESIDENT_WORKERS_MAX : (int)n);
 }
 
 static void

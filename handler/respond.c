@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "clock.h"
 #include "http.h"
 #include "respond.h"
@@ -70,7 +71,7 @@ write_deadline(int fd, const char *buf, size_t len, long long timeout_ms)
 			return -1; /* EPIPE, ECONNRESET: the client went away */
 		if ((left = deadline - clock_ms()) <= 0)
 			return -1;
-		pr = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+		pr = poll(&pfd, 1, left > POLL_SLICE_MS ? POLL_SLICE_MS : (int)left);
 		if (pr == -1 && errno != EINTR)
 			return -1;
 	}
@@ -90,20 +91,40 @@ respond_etag_matches(const char *inm, const char *etag)
 	return strstr(inm, quoted) != NULL;
 }
 
+/* Makes *buf hold at least need bytes. 0, or -1 out of memory (*buf unchanged). */
+static int
+reserve(char **buf, size_t *cap, size_t need)
+{
+	char *p;
+
+	if (need <= *cap)
+		return 0;
+	if ((p = realloc(*buf, need)) == NULL)
+		return -1;
+	*buf = p;
+	*cap = need;
+	return 0;
+}
+
 int
 respond_format(const struct reply *r, time_t now, char **out, size_t *outlen)
 {
-	char date[30], lm[30], exp[30], *buf;
-	size_t cap = 1024 + r->len, off = 0;
+	char date[30], lm[30], exp[30], *buf = NULL;
+	size_t cap = 0, off = 0;
 	long long maxage;
 	time_t until;
 	int n, with_body = r->status != 304 && r->body != NULL;
 
-	if ((buf = malloc(cap)) == NULL)
+	/* Headers past RESPONSE_HEAD_MAX make the buffer grow: they are never cut short, and a
+	 * long header is never mistaken for a client that went away. */
+	if (reserve(&buf, &cap, RESPONSE_HEAD_MAX + r->len) == -1)
 		return -1;
 #define ADD(...) do { \
-	n = snprintf(buf + off, cap - off, __VA_ARGS__); \
-	if (n < 0 || (size_t)n >= cap - off) goto fail; \
+	while ((n = snprintf(buf + off, cap - off, __VA_ARGS__)) >= 0 && (size_t)n >= cap - off) \
+		if (reserve(&buf, &cap, off + (size_t)n + 1 + r->len) == -1) \
+			goto fail; \
+	if (n < 0) \
+		goto fail; \
 	off += (size_t)n; \
 } while (0)
 	http_date(now, date);
@@ -133,6 +154,8 @@ respond_format(const struct reply *r, time_t now, char **out, size_t *outlen)
 	ADD("Connection: close\r\n\r\n");
 #undef ADD
 	if (with_body && !r->head) {
+		if (reserve(&buf, &cap, off + r->len) == -1)
+			goto fail;
 		memcpy(buf + off, r->body, r->len);
 		off += r->len;
 	}

@@ -23,7 +23,8 @@ struct reply {
 void http_date(time_t t, char out[30]);
 
 /* Writes the response to fd (Connection: close) with a deadline of timeout_ms for a client
- * that does not read. 0 ok, -1 when the client went away. */
+ * that does not read. 0 ok, -1 when the client went away (or, before anything was written,
+ * memory ran out). */
 int respond(int fd, const struct reply *r, time_t now, long long timeout_ms);
 
 /* The same response as respond() writes, into *out (malloc'd, caller frees) for a writer that
