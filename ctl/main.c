@@ -95,6 +95,9 @@ ctl_print_entry(const char *key, const struct entry *e, int json, int first)
 		if (e->subject != NULL || e->issuer != NULL)
 			printf("  subject %s\n  issuer %s\n", e->subject != NULL ? e->subject : "-",
 			       e->issuer != NULL ? e->issuer : "-");
+		else
+			printf("  subject and issuer not known: the entry came from a client's request, "
+			       "which carries no certificate (ocsp-proxyctl prefetch records them)\n");
 		return;
 	}
 	printf("%s{\"certid\":", first ? "" : ",");

@@ -83,6 +83,8 @@ allow_upstream = 127.0.0.1:$RESP_PORT
 trust_anchors = $D/ca/chain.pem
 log = $LOG
 metrics_file = $D/ocsp-proxy.prom
+# Rewritten every minute by default; every second for this tour.
+metrics_interval = 1s
 CONF
 say "The configuration, $D/ocsp-proxy.conf"
 grep -v '^#' "$D/ocsp-proxy.conf" | sed 's/^/  /'
@@ -134,26 +136,39 @@ echo "  responder (pid $RESPONDER_PID) stopped"
 ask www good hit
 ask revoked revoked hit
 
-say "5. What is cached: ocsp-proxyctl list"
+say "5. The responder is back; ocsp-proxyctl prefetch reads a full chain and records the names"
+demo_responder "$D/ca" "$RESP_PORT" "$D/responder.log" || die "responder"
+cat "$D/ca/www.pem" "$D/ca/issuing.pem" > "$D/ca/www-fullchain.pem"
+run "$BUILD/ocsp-proxyctl" -c "$D/ocsp-proxy.conf" prefetch "$D/ca/www-fullchain.pem" ||
+	bad "ocsp-proxyctl prefetch failed"
+
+say "6. What is cached: ocsp-proxyctl list (show and purge take the serial too)"
 run "$BUILD/ocsp-proxyctl" -c "$D/ocsp-proxy.conf" list || bad "ocsp-proxyctl list failed"
 n=$("$BUILD/ocsp-proxyctl" -c "$D/ocsp-proxy.conf" --json list | grep -o '"certid"' | wc -l)
 [ "$n" = 2 ] || bad "expected 2 cached entries, ctl lists $n"
 
-say "6. Counters and schedulers: ocsp-proxyctl stats"
+say "7. Counters and schedulers: ocsp-proxyctl stats"
 for _ in $(seq 100); do
 	redis-cli -s "$REDIS_SOCK" --scan --pattern '{demo}:sched*' | grep -q . && break
 	sleep 0.1
 done
 run "$BUILD/ocsp-proxyctl" -c "$D/ocsp-proxy.conf" stats || bad "ocsp-proxyctl stats failed"
 
-say "7. The metrics file for node_exporter's textfile collector"
-for _ in $(seq 100); do [ -f "$D/ocsp-proxy.prom" ] && break; sleep 0.1; done
+say "8. The metrics file for node_exporter's textfile collector"
+for _ in $(seq 100); do grep -q '^ocsp_proxy_entries 2$' "$D/ocsp-proxy.prom" 2>/dev/null && break; sleep 0.1; done
 if [ -f "$D/ocsp-proxy.prom" ]; then
-	grep -v '^#' "$D/ocsp-proxy.prom" | sed 's/^/  /'
+	grep -v '^#' "$D/ocsp-proxy.prom" | grep -v ' 0$' | sed 's/^/  /'
 else
 	bad "no metrics file"
 fi
 
-say "8. Stopping everything the demo started"
+say "9. The health answer for load balancers: GET /-/health on the proxy's port"
+printf '$ curl http://%s/-/health\n' "$PROXY"
+health=$( (exec 3<>"/dev/tcp/127.0.0.1/$PROXY_PORT" && printf 'GET /-/health HTTP/1.0\r\n\r\n' >&3 &&
+	timeout 5 cat <&3) 2>/dev/null | tr -d '\r')
+echo "$health" | sed -n '1p;/^$/,$p' | sed '/^$/d; s/^/  /'
+echo "$health" | grep -q '^status=ok redis=up scheduler=ok' || bad "health is not ok"
+
+say "10. Stopping everything the demo started"
 [ "$fail" = 0 ] || exit 1
 exit 0
