@@ -1,4 +1,5 @@
-/* test_policy: the refresh and eviction rules as a table of cases. */
+/* test_policy: the refresh and eviction rules as tables: single decisions, then whole validity
+ * periods simulated from one minute to a year (fetches counted, every refresh before expiry). */
 #include <string.h>
 
 #include "check.h"
@@ -6,12 +7,90 @@
 
 #define H 3600
 #define D 86400
+#define Y (365LL * D)
+
+/* How a CA answers a fetch at t with validity v: a fresh response (thisUpdate t), or one made
+ * ahead of time, a new one every half validity (as most public CAs do). */
+static void
+ca_answer(long long t, long long v, int preproduced, time_t *this_update, time_t *next_update)
+{
+	long long made = preproduced ? t - t % (v / 2) : t;
+
+	*this_update = (time_t)made;
+	*next_update = (time_t)(made + v);
+}
+
+/* The scheduler refreshing exactly when due for `periods` validities of a CA answering well.
+ * Checks each refresh comes while the cached response is valid, at least v/8 before it
+ * expires, and returns the fetches per validity, times 100. */
+static long long
+simulate(const struct config *cfg, long long v, int preproduced, int periods)
+{
+	const long long t0 = 1800000000;
+	long long t = t0, fetches = 1, early = 1;
+	time_t this_update, next_update, due;
+
+	ca_answer(t, v, preproduced, &this_update, &next_update);
+	for (;;) {
+		due = policy_next_due(cfg, (time_t)t, this_update, next_update, OCSP_CERT_GOOD, 0,
+		                      (time_t)t);
+		if (due <= t || (long long)next_update - due < v / 8) {
+			early = 0;
+			printf("# validity %llds: fetched at +%lld, due at +%lld, expires at +%lld\n",
+			       v, t - t0, (long long)due - t0, (long long)next_update - t0);
+			break;
+		}
+		if (due >= t0 + periods * v)
+			break;
+		t = due;
+		ca_answer(t, v, preproduced, &this_update, &next_update);
+		fetches++;
+	}
+	CHECK(early);
+	return fetches * 100 / periods;
+}
 
 int
 main(void)
 {
 	struct config cfg;
 	const time_t t0 = 1800000000;
+	/* Validity, and the most fetches per validity allowed, times 100: twice per validity up
+	 * to two days; daily beyond (and once more at half validity when the CA pre-produces). */
+	struct {
+		long long validity;
+		long long max_per_validity;
+	} periods[] = {
+		{ 60, 200 }, { H, 200 }, { D, 200 }, { 7 * D, 800 }, { Y, 36700 },
+	};
+	struct {
+		const char *name;
+		time_t fetched, this_update, next_update;
+		int cert_status, failures;
+		time_t now, want;
+	} status_cases[] = {
+		/* unknown: asked again after unknown_refresh (5 min), or sooner when short-lived. */
+		{ "unknown: in 5 min", t0, t0, t0 + 7 * D, OCSP_CERT_UNKNOWN, 0, t0, t0 + 300 },
+		{ "unknown, 1 min validity: at half", t0, t0, t0 + 60, OCSP_CERT_UNKNOWN, 0, t0,
+		  t0 + 30 },
+		/* revoked: refreshed like good (a CA may correct a revocation). */
+		{ "revoked: daily", t0, t0, t0 + 7 * D, OCSP_CERT_REVOKED, 0, t0, t0 + D },
+		/* Short validity: margin, late interval and floor scale. */
+		{ "1 h validity: at half", t0, t0, t0 + H, OCSP_CERT_GOOD, 0, t0, t0 + H / 2 },
+		{ "1 h validity, past half: every 7.5 min", t0 + 35 * 60, t0, t0 + H,
+		  OCSP_CERT_GOOD, 0, t0 + 35 * 60, t0 + 35 * 60 + 450 },
+		{ "1 h validity, within the margin (15 min): floor 1 min", t0 + 50 * 60, t0, t0 + H,
+		  OCSP_CERT_GOOD, 0, t0 + 50 * 60, t0 + 51 * 60 },
+		{ "1 min validity, failed: floor 3 s", t0, t0, t0 + 60, OCSP_CERT_GOOD, 1, t0 + 20,
+		  t0 + 23 },
+		{ "1 min validity, failed past margin: every 3 s", t0, t0, t0 + 60, OCSP_CERT_GOOD, 3,
+		  t0 + 50, t0 + 53 },
+		/* The old rule refetched a 1 h response every minute (margin 1 h = its validity). */
+		{ "1 h validity fetched late: not every minute", t0 + 10 * 60, t0, t0 + H,
+		  OCSP_CERT_GOOD, 0, t0 + 10 * 60, t0 + 30 * 60 },
+	};
+	struct ocsp_response_info info;
+	char why[100];
 	struct {
 		const char *name;
 		time_t fetched, this_update, next_update;
@@ -56,6 +135,8 @@ main(void)
 	cfg.retry_max = (long long)H * 1000;
 	cfg.evict_after = 30LL * D * 1000;
 	cfg.expired_grace = 7LL * D * 1000;
+	cfg.unknown_refresh = 300 * 1000;
+	cfg.no_next_update_max_age = (long long)H * 1000;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		time_t got = policy_next_due(&cfg, cases[i].fetched, cases[i].this_update,
@@ -67,6 +148,55 @@ main(void)
 			       (long long)(got - cases[i].now));
 		CHECK_INT(got, cases[i].want);
 	}
+
+	for (i = 0; i < sizeof(status_cases) / sizeof(status_cases[0]); i++) {
+		time_t got = policy_next_due(&cfg, status_cases[i].fetched,
+		                             status_cases[i].this_update, status_cases[i].next_update,
+		                             status_cases[i].cert_status, status_cases[i].failures,
+		                             status_cases[i].now);
+		if (got != status_cases[i].want)
+			printf("# %s: want +%lld, got +%lld\n", status_cases[i].name,
+			       (long long)(status_cases[i].want - status_cases[i].now),
+			       (long long)(got - status_cases[i].now));
+		CHECK_INT(got, status_cases[i].want);
+	}
+
+	/* Whole validity periods, fresh and pre-produced responses: refreshed before expiry, and
+	 * fetched no more than the table says. */
+	for (i = 0; i < sizeof(periods) / sizeof(periods[0]); i++) {
+		long long fresh = simulate(&cfg, periods[i].validity, 0, 4);
+		long long made = simulate(&cfg, periods[i].validity, 1, 4);
+
+		printf("# validity %llds: %lld.%02lld fetches per validity (fresh), %lld.%02lld "
+		       "(pre-produced)\n", periods[i].validity, fresh / 100, fresh % 100, made / 100,
+		       made % 100);
+		/* One more allowed in all: the first response may already be past its half. */
+		CHECK(fresh <= periods[i].max_per_validity + 100 / 4);
+		CHECK(made <= periods[i].max_per_validity + 100 / 4);
+		CHECK(fresh >= 100);
+	}
+
+	/* No nextUpdate: kept no_next_update_max_age from thisUpdate, relayed when older or 0. */
+	memset(&info, 0, sizeof(info));
+	info.this_update = t0 - 60;
+	CHECK_INT(policy_cacheable(&cfg, OCSP_V_CACHEABLE, &info, t0, why, sizeof(why)),
+	          OCSP_V_CACHEABLE);
+	CHECK_INT(info.next_update, t0 - 60 + H);
+	info.next_update = 0;
+	info.this_update = t0 - 2 * H;
+	CHECK_INT(policy_cacheable(&cfg, OCSP_V_CACHEABLE, &info, t0, why, sizeof(why)),
+	          OCSP_V_RELAY);
+	CHECK_INT(info.next_update, 0);
+	info.this_update = t0 - 60;
+	cfg.no_next_update_max_age = 0;
+	CHECK_INT(policy_cacheable(&cfg, OCSP_V_CACHEABLE, &info, t0, why, sizeof(why)),
+	          OCSP_V_RELAY);
+	info.next_update = t0 + D;
+	CHECK_INT(policy_cacheable(&cfg, OCSP_V_CACHEABLE, &info, t0, why, sizeof(why)),
+	          OCSP_V_CACHEABLE);
+	CHECK_INT(info.next_update, t0 + D);
+	CHECK_INT(policy_cacheable(&cfg, OCSP_V_INVALID, &info, t0, why, sizeof(why)),
+	          OCSP_V_INVALID);
 
 	CHECK_INT(policy_should_evict(&cfg, t0, t0, t0 + 7 * D, t0 + D), 0);
 	CHECK_INT(policy_should_evict(&cfg, t0, t0, t0 + 60 * D, t0 + 31 * D), 1);
