@@ -5,7 +5,10 @@
 # answers refreshed like good ones.
 . "$(dirname "$0")/../lib.sh"
 
-command -v faketime >/dev/null || { skip "scheduler_validity" "faketime not installed (scripts/deps.sh)"; exit 0; }
+# libfaketime preloaded directly: the faketime wrapper leaves a semaphore behind when its child
+# is stopped, and a later run with the same pid then fails to start.
+FAKETIME_LIB=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1)
+[ -n "$FAKETIME_LIB" ] || { skip "scheduler_validity" "libfaketime not installed (scripts/deps.sh)"; exit 0; }
 make_ca "$CA_DIR"
 start_redis
 S=$BUILD/ocsp-proxy-scheduler
@@ -18,15 +21,22 @@ write_config "$T/s.conf" "default_upstream = $RESP_URL"
 at() {
 	local t=$1
 	shift
-	TZ=UTC faketime -f "@$(date -u -d "@$t" '+%Y-%m-%d %H:%M:%S')" "$@"
+	TZ=UTC LD_PRELOAD=$FAKETIME_LIB FAKETIME="@$(date -u -d "@$t" '+%Y-%m-%d %H:%M:%S')" \
+		FAKETIME_DONT_FAKE_MONOTONIC=1 "$@"
 }
-# responder INDEX [--at UNIX] [openssl ocsp args]: the test CA's responder on RESP_PORT.
+# responder INDEX [--at UNIX] [openssl ocsp args]: the test CA's responder on RESP_PORT. Under
+# libfaketime the responder leaves a shared memory file named for its pid when it is stopped:
+# stop_responder removes it, or a later process with that pid could not start.
 responder() {
 	local index=$1 when=()
 	shift
-	if [ "${1:-}" = --at ]; then when=(at "$2"); shift 2; fi
+	if [ "${1:-}" = --at ]; then
+		when=(TZ=UTC LD_PRELOAD="$FAKETIME_LIB" FAKETIME_DONT_FAKE_MONOTONIC=1
+		      FAKETIME="@$(date -u -d "@$2" '+%Y-%m-%d %H:%M:%S')")
+		shift 2
+	fi
 	: > "$T/responder.log"
-	"${when[@]}" openssl ocsp -index "$index" -CA "$CA_DIR/ca.pem" -rsigner "$CA_DIR/ocsp.pem" \
+	env "${when[@]}" openssl ocsp -index "$index" -CA "$CA_DIR/ca.pem" -rsigner "$CA_DIR/ocsp.pem" \
 		-rkey "$CA_DIR/ocsp.key" -port "$RESP_PORT" -ignore_err "$@" > "$T/responder.log" 2>&1 &
 	RESP_PID=$!
 	register_pid "$RESP_PID" "openssl ocsp responder"
@@ -35,6 +45,10 @@ responder() {
 		sleep 0.05
 	done
 	bail "responder started" "$(tail -3 "$T/responder.log")"
+}
+stop_responder() {
+	stop_pid "$RESP_PID"
+	rm -f "/dev/shm/faketime_shm_$RESP_PID" "/dev/shm/sem.faketime_sem_$RESP_PID"
 }
 
 # validity NAME SECONDS MAX [openssl ocsp validity args]: the good certificate cached at a start
@@ -49,7 +63,7 @@ validity() {
 	responder "$CA_DIR/index.txt" --at "$t" "$@"
 	at "$t" "$CTL" -c "$T/s.conf" prefetch --cert "$CA_DIR/good.pem" --issuer "$CA_DIR/ca.pem" \
 		--url "$RESP_URL" > "$T/prefetch.out" 2>&1 || bad=1
-	stop_pid "$RESP_PID"
+	stop_responder
 	while [ "$fetches" -lt 100 ]; do
 		due=$(due_at -)
 		next=$(entry_field - next)
@@ -59,7 +73,7 @@ validity() {
 		t=$due
 		responder "$CA_DIR/index.txt" --at "$t" "$@"
 		out=$(at "$t" "$S" -c "$T/s.conf" --once)
-		stop_pid "$RESP_PID"
+		stop_responder
 		case $out in "refreshed 1, "*) ;; *) bad=1; echo "# $name at +$((t - end + 2 * v)) s: $out"; break ;; esac
 		fetches=$((fetches + 1))
 	done
@@ -91,7 +105,7 @@ check_eq "unpublished certificate: unknown" unknown "$(ocsp_query "$PROXY_URL" "
 id=$(certids | head -1)
 check_eq "unknown: cached" 2 "$(entry_field "$id" status)"
 check "unknown: asked again within 5 minutes" test $(( $(due_at "$id") - $(entry_field "$id" fetched) )) -le 300
-stop_pid "$RESP_PID"
+stop_responder
 printf 'V\t%s\t\t1A2B3C\tunknown\t/CN=new\n' "$(date -u -d '+300 days' +%y%m%d%H%M%SZ)" >> "$T/index.txt"
 responder "$T/index.txt" -nmin 60
 out=$(at "$(due_at "$id")" "$S" -c "$T/s.conf" --once)
