@@ -6,7 +6,9 @@
 #    the resident handler (--listen, one worker per core); and the handler reading hits through
 #    redis_read (here the same Redis, so the figure is the cost of the second connection that
 #    records the hit on the primary).
+#  - instructions of a cache miss too (Redis emptied first: parse, fetch, verify, store).
 # Usage: bench/hit.sh [N]   (default 2000 requests per ab run, 3 runs each, medians reported)
+#        IR_ONLY=1 bench/hit.sh   instructions only, no ab runs
 set -u
 cd "$(dirname "$0")/.."
 N=${1:-2000}
@@ -48,12 +50,17 @@ ir_floor=$(ir "$T/floor")
 ir_hit=$(OCSP_PROXY_CONFIG="$T/bench.conf" ir "$BUILD/ocsp-proxy-handler")
 ir_static=$(OCSP_PROXY_CONFIG="$T/bench.conf" ir "$T/static/ocsp-proxy-handler")
 ir_read=$(OCSP_PROXY_CONFIG="$T/read.conf" ir "$BUILD/ocsp-proxy-handler")
+rcli FLUSHALL >/dev/null
+ir_miss=$(OCSP_PROXY_CONFIG="$T/bench.conf" ir "$BUILD/ocsp-proxy-handler")
+grep -q 'result=miss' "$T/bench.log" || { echo "hit.sh: the miss was no miss"; tail -3 "$T/bench.log"; exit 1; }
 echo "== instructions per request (callgrind)"
 printf '%-38s %12s\n' "empty C program" "$ir_empty"
 printf '%-38s %12s\n' "floor (libcrypto+hiredis+libsystemd)" "$ir_floor"
 printf '%-38s %12s  (%.2fx floor)\n' "handler, cache hit" "$ir_hit" "$(awk -v a="$ir_hit" -v b="$ir_floor" "BEGIN{print a/b}")"
 printf '%-38s %12s  (%.2fx floor)\n' "handler STATIC=1, cache hit" "$ir_static" "$(awk -v a="$ir_static" -v b="$ir_floor" "BEGIN{print a/b}")"
 printf '%-38s %12s  (%.2fx floor)\n' "handler, hit through redis_read" "$ir_read" "$(awk -v a="$ir_read" -v b="$ir_floor" "BEGIN{print a/b}")"
+printf '%-38s %12s\n' "handler, cache miss" "$ir_miss"
+[ "${IR_ONLY:-0}" = 1 ] && exit 0
 
 # ab at 1 and 16 clients; prints "req/s p50 p99 failed".
 ab_run() {

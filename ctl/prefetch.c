@@ -1,7 +1,8 @@
 /* prefetch: ocsp-proxyctl prefetch: certificates from full-chain files, several files or
  * directories; each one's issuer found (in its file, FILE.issuer, or --issuer) and checked to
- * have signed it; the answer fetched, checked to come from that issuer or its delegated
- * responder, and cached with the certificate's serial and names. */
+ * have signed it, and added to the issuer store (issuers_dir) when the store lacks it; the answer
+ * fetched, checked to come from that issuer or its delegated responder, and cached with the
+ * certificate's serial and names. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "certfile.h"
 #include "ctl.h"
 #include "fetch.h"
+#include "issuers.h"
 #include "ocsp.h"
 #include "policy.h"
 
@@ -24,7 +26,7 @@ struct run {
 	struct store *st;
 	const struct opts *o;
 	struct fetcher *f;
-	void *trust;
+	struct issuers *is;          /* NULL with verify = no */
 	int first;                   /* JSON: no comma before the next object */
 	int failed, redis_down, done;
 };
@@ -77,7 +79,7 @@ fetch_checked(struct run *r, const struct certfile *cf, const struct ocsp_reques
 		return -1;
 	}
 	if (policy_cacheable(r->cfg, ocsp_response_check(req, res->body, res->len, now,
-	                                                 r->cfg->clock_skew / 1000, r->trust, info,
+	                                                 r->cfg->clock_skew / 1000, r->is, info,
 	                                                 why, whylen),
 	                     info, now, why, whylen) != OCSP_V_CACHEABLE)
 		return -1;
@@ -86,6 +88,40 @@ fetch_checked(struct run *r, const struct certfile *cf, const struct ocsp_reques
 		snprintf(why, whylen, "%.200s: %.300s", url, e.msg);
 		return -1;
 	}
+	return 0;
+}
+
+/* Naming a certificate's issuer to prefetch (in its file, FILE.issuer or --issuer; it signed the
+ * certificate) is the operator vouching for it: an issuer the store lacks is written into
+ * issuers_dir, where the handler and the scheduler find it too. 0 ok, -1 with why. */
+static int
+add_issuer(struct run *r, const struct certfile *cf, char *why, size_t whylen)
+{
+	char subject[CERT_NAME_MAX];
+	struct issuers *is;
+	struct err e;
+	int added;
+
+	if (r->is == NULL || issuers_has(r->is, cf->issuer))
+		return 0;
+	if (r->cfg->issuers_dir == NULL) {
+		snprintf(why, whylen, "its issuer is not in the issuer store and issuers_dir is unset");
+		return -1;
+	}
+	if ((added = issuers_add(r->cfg->issuers_dir, cf->issuer, &e)) == -1) {
+		snprintf(why, whylen, "cannot add its issuer to issuers_dir: %.400s", e.msg);
+		return -1;
+	}
+	X509_NAME_oneline(X509_get_subject_name(cf->issuer), subject, sizeof(subject));
+	if (added == 1 && !r->o->json)
+		fprintf(stderr, "ocsp-proxyctl: added the issuer %s to %s\n", subject,
+		        r->cfg->issuers_dir);
+	if ((is = issuers_load(r->cfg, &e)) == NULL) {
+		snprintf(why, whylen, "issuer store: %.400s", e.msg);
+		return -1;
+	}
+	issuers_free(r->is);
+	r->is = is;
 	return 0;
 }
 
@@ -130,6 +166,8 @@ prefetch_file(struct run *r, const char *path, int in_dir)
 	if (certfile_load_with(path, r->o->issuer, &cf, &e) == -1)
 		goto fail_msg;
 	certfile_names(&cf, subject, sizeof(subject), issuer, sizeof(issuer));
+	if (add_issuer(r, &cf, why, sizeof(why)) == -1)
+		goto fail;
 	if ((url = r->o->url != NULL ? r->o->url : cf.aia) == NULL) {
 		snprintf(why, sizeof(why), "names no OCSP responder; give --url");
 		goto fail;
@@ -158,7 +196,8 @@ prefetch_file(struct run *r, const char *path, int in_dir)
 		goto fail;
 	}
 	report(r, path, req.key, serial, subject, ocsp_cert_status_name(info.cert_status),
-	       put == 1 ? "cached" : "kept", NULL);
+	       put == STORE_PUT_STORED ? "cached" : put == STORE_PUT_FULL ? "refused (max_entries)"
+	                                   : "kept", NULL);
 	r->done++;
 	goto out;
 fail_msg:
@@ -216,7 +255,6 @@ int
 cmd_prefetch(const struct config *cfg, struct store *st, const struct opts *o)
 {
 	struct run r = { cfg, st, o, NULL, NULL, 1, 0, 0, 0 };
-	char err[256];
 	struct err e;
 	int i;
 
@@ -229,9 +267,8 @@ cmd_prefetch(const struct config *cfg, struct store *st, const struct opts *o)
 		fprintf(stderr, "ocsp-proxyctl: %s\n", e.msg);
 		return CTL_FAILED;
 	}
-	if (cfg->trust_anchors != NULL &&
-	    (r.trust = ocsp_trust_load(cfg->trust_anchors, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "ocsp-proxyctl: trust_anchors: %s\n", err);
+	if (cfg->verify && (r.is = issuers_load(cfg, &e)) == NULL) {
+		fprintf(stderr, "ocsp-proxyctl: issuer store: %s\n", e.msg);
 		fetch_free(r.f);
 		return CTL_USAGE;
 	}
@@ -246,8 +283,7 @@ cmd_prefetch(const struct config *cfg, struct store *st, const struct opts *o)
 	else if (r.done == 0 && r.failed == 0)
 		fprintf(stderr, "ocsp-proxyctl: no server certificate found to prefetch\n");
 	fetch_free(r.f);
-	if (r.trust != NULL)
-		ocsp_trust_free(r.trust);
+	issuers_free(r.is);
 	if (r.failed > 0 && r.redis_down)
 		return CTL_REDIS;
 	return r.failed > 0 || r.done == 0 ? CTL_FAILED : CTL_OK;

@@ -191,11 +191,13 @@ hot_invalidations(struct hotcache *hc)
 		lost(hc, "invalidation connection lost");
 }
 
-/* What memory may hold: the proxy's ETag, and a body whose CertID and times are the entry's. */
+/* What memory may hold: the proxy's ETag (the body's SHA-256 in hex, as for every hit: see
+ * ocsp_cached_check), and a body whose CertID and times are the entry's. */
 static int
 acceptable(const char *key, const struct entry *e)
 {
 	struct ocsp_response_info info;
+	char sum[65];
 	size_t i;
 
 	for (i = 0; i < 64; i++)
@@ -203,6 +205,12 @@ acceptable(const char *key, const struct entry *e)
 			return 0;
 	if (e->etag[64] != '\0')
 		return 0;
+	ocsp_etag(e->resp, e->resp_len, sum);
+	if (strcmp(sum, e->etag) != 0) {
+		log_msg(LOG_WARNING, "cached entry %s ignored, treated as absent: stored ETag is not "
+		        "the body's SHA-256", key);
+		return 0;
+	}
 	return ocsp_response_info(e->resp, e->resp_len, key, &info) == 0 &&
 	    info.status == OCSP_ST_SUCCESSFUL && info.this_update == e->this_update &&
 	    info.next_update == e->next_update;

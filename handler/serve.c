@@ -1,6 +1,6 @@
 /* serve: one connection through the pipeline: http -> decode -> ocsp -> route -> store -> fetch.
  * The order matters for speed: a cache hit stops after one Redis round trip and never reaches
- * the code that loads libcurl, the trust anchors or OpenSSL's digests. */
+ * the code that loads libcurl or the issuer store. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 #include "decode.h"
 #include "health.h"
 #include "http.h"
+#include "issuers.h"
 #include "log.h"
 #include "ocsp.h"
 #include "peer.h"
@@ -55,6 +56,9 @@ handler_init(struct handler *h, const struct config *cfg)
 {
 	memset(h, 0, sizeof(*h));
 	h->cfg = cfg;
+	if (!cfg->verify)
+		log_msg(LOG_WARNING, "verify = no: upstream answers are cached and served without "
+		        "checking their signatures; anyone on the path to a responder can forge them");
 }
 
 void
@@ -64,8 +68,7 @@ handler_cleanup(struct handler *h)
 		store_free(h->store);
 	if (h->fetcher != NULL)
 		fetch_free(h->fetcher);
-	if (h->trust != NULL)
-		ocsp_trust_free(h->trust);
+	issuers_free(h->issuers);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -182,6 +185,35 @@ send_cached(struct exchange *x, const char *result, const char *why)
 	                      x->cached.next_update, x->cached.due, x->cached.etag);
 }
 
+/* Redis is storage, not authority: what it returned is sent only when its ETag is the body's
+ * SHA-256 in hex and the body an OCSP response for this CertID. The times that decide whether
+ * it is still valid come from the body: the stored fields beside it may shorten its validity
+ * (an operator expiring an entry by hand), never extend it. */
+static int
+cached_sound(struct exchange *x)
+{
+	struct ocsp_response_info info;
+	char why[128];
+
+	if (ocsp_cached_check(&x->oreq, x->cached.resp, x->cached.resp_len, x->cached.etag, &info,
+	                      why, sizeof(why)) == -1) {
+		log_msg(LOG_WARNING, "cached entry %s ignored, treated as absent: %s", x->oreq.key,
+		        why);
+		store_stat_incr(x->h->store, "cache_rejected", 1);
+		entry_free(&x->cached);
+		return 0;
+	}
+	/* Without nextUpdate in the body, no_next_update_max_age bounds it (policy_cacheable). */
+	if (policy_cacheable(x->h->cfg, OCSP_V_CACHEABLE, &info, x->now, why, sizeof(why)) !=
+	    OCSP_V_CACHEABLE)
+		info.next_update = info.this_update;
+	x->cached.this_update = info.this_update;
+	if (x->cached.next_update <= 0 || x->cached.next_update > info.next_update)
+		x->cached.next_update = info.next_update;
+	x->cached.cert_status = info.cert_status;
+	return 1;
+}
+
 /* Reads the cached entry for a single-CertID request. A Redis failure is logged once and turns
  * the rest of the request into a plain pass-through. */
 static void
@@ -202,7 +234,7 @@ lookup(struct exchange *x, int count_it)
 		        store_error(st));
 		x->cache = CACHE_DOWN;
 	} else {
-		x->cache = rc == 1 ? CACHE_FOUND : CACHE_ABSENT;
+		x->cache = rc == 1 && cached_sound(x) ? CACHE_FOUND : CACHE_ABSENT;
 	}
 }
 
@@ -218,12 +250,23 @@ cache_answer(struct exchange *x, struct answer *a)
 		x->o.reason = "not cached: redis unavailable";
 		return;
 	}
+	/* A responder a client named becomes the entry's, refreshed for everyone, only when its
+	 * answer was verified. */
+	if (!x->h->cfg->verify && x->upstream == x->named) {
+		answer_prepare(x->h->cfg, a);
+		x->o.reason = "not cached: upstream named by the client and verify = no";
+		return;
+	}
 	rc = answer_store(x->h->store, x->h->cfg, a);
 	if (rc == -1) {
 		log_msg(LOG_WARNING, "could not cache response: %s", store_error(x->h->store));
 		x->o.reason = "not cached: redis error";
 	} else if (rc == 0) {
 		x->o.reason = "not cached: the cache holds a newer response";
+	} else if (rc == 2) {
+		log_msg(LOG_WARNING, "cache full (max_entries = %d): %s not cached",
+		        x->h->cfg->max_entries, x->oreq.key);
+		x->o.reason = "not cached: max_entries reached";
 	}
 }
 
@@ -262,7 +305,7 @@ forward(struct exchange *x)
 	const struct config *cfg = x->h->cfg;
 	struct ocsp_response_info info;
 	enum ocsp_verdict v = OCSP_V_INVALID;
-	char why[300], err[256];
+	char why[300];
 	struct err ferr;
 
 	why[0] = '\0';
@@ -274,10 +317,15 @@ forward(struct exchange *x)
 		send_ocsp_error(x, OCSP_ST_TRYLATER, "error", "libcurl unavailable");
 		return;
 	}
-	if (cfg->trust_anchors != NULL && x->h->trust == NULL &&
-	    (x->h->trust = ocsp_trust_load(cfg->trust_anchors, err, sizeof(err))) == NULL) {
-		log_msg(LOG_ERR, "cannot load trust_anchors %s: %s", cfg->trust_anchors, err);
-		send_ocsp_error(x, OCSP_ST_TRYLATER, "error", "trust anchors unavailable");
+	/* A resident worker reads the store again once ocsp-proxyctl prefetch --issuer added. */
+	if (x->h->issuers != NULL && issuers_stale(x->h->issuers)) {
+		issuers_free(x->h->issuers);
+		x->h->issuers = NULL;
+	}
+	if (cfg->verify && x->h->issuers == NULL &&
+	    (x->h->issuers = issuers_load(cfg, &ferr)) == NULL) {
+		log_msg(LOG_ERR, "cannot load the issuer store: %s", ferr.msg);
+		send_ocsp_error(x, OCSP_ST_TRYLATER, "error", "issuer store unavailable");
 		return;
 	}
 	count(x, "fetches");
@@ -288,7 +336,7 @@ forward(struct exchange *x)
 	else
 		v = policy_cacheable(cfg, ocsp_response_check(&x->oreq, x->fr.body, x->fr.len,
 		                                              x->now, cfg->clock_skew / 1000,
-		                                              x->h->trust, &info, why, sizeof(why)),
+		                                              x->h->issuers, &info, why, sizeof(why)),
 		                     &info, x->now, why, sizeof(why));
 
 	if (v == OCSP_V_CACHEABLE) {
@@ -318,9 +366,16 @@ forward(struct exchange *x)
 	}
 
 	/* Upstream failed: a valid cached response is still the right answer, even to a nonce
-	 * request (RFC 9919 lets a responder answer from pre-produced responses). */
-	count(x, "upstream_errors");
-	log_msg(LOG_WARNING, "upstream %s failed: %s", x->upstream, why);
+	 * request (RFC 9919 lets a responder answer from pre-produced responses). An answer that
+	 * could not be verified is a failure too: never cached, never passed on. */
+	if (v == OCSP_V_UNVERIFIED) {
+		count(x, "unverified");
+		log_msg(LOG_ERR, "upstream %s: answer for %s not verified, not used: %s",
+		        x->upstream, x->oreq.key[0] != '\0' ? x->oreq.key : "-", why);
+	} else {
+		count(x, "upstream_errors");
+		log_msg(LOG_WARNING, "upstream %s failed: %s", x->upstream, why);
+	}
 	lookup(x, 0);
 	if (cached_valid(x)) {
 		count(x, "stale_served");

@@ -5,17 +5,18 @@
 #include "config.h"
 #include "fetch.h"
 #include "http.h"
+#include "issuers.h"
 #include "ocsp.h"
 #include "store.h"
 
 /* What one handler process keeps between connections (one connection per process in inetd mode,
  * many in resident mode). Everything beyond cfg is created on first need: a hit never loads
- * libcurl or the trust anchors. */
+ * libcurl or the issuer store. */
 struct handler {
 	const struct config *cfg;
 	struct store *store;
 	struct fetcher *fetcher;
-	void *trust;                 /* X509_STORE *, when trust_anchors is set */
+	struct issuers *issuers;     /* upstream answers are verified against it (verify = yes) */
 };
 
 void handler_init(struct handler *h, const struct config *cfg);

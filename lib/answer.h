@@ -33,7 +33,7 @@ struct answer {
 void answer_prepare(const struct config *cfg, struct answer *a);
 
 /* answer_prepare, then store_put of the entry under a->certid: the cached one is
- * kept when it is newer. 1 stored, 0 kept the newer one, -1 error (store_error). */
+ * kept when it is newer, a new one refused past max_entries: an enum store_put_result. */
 int answer_store(struct store *st, const struct config *cfg, struct answer *a);
 
 #endif

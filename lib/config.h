@@ -51,7 +51,12 @@ struct config {
 	char *upstream_proxy;        /* NULL: direct, whatever the environment's *_proxy say */
 	size_t max_response_bytes;
 	long long clock_skew;
-	char *trust_anchors;         /* CA file or directory; NULL = signatures unchecked */
+	char *trust_anchors;         /* CA file or directory issuers must chain to, or NULL */
+	int verify;                  /* check every upstream answer's signature (lib/verify.c) */
+	struct strlist issuers;      /* CA certificate files or directories (lib/issuers.c) */
+	char *issuers_dir;           /* directory ocsp-proxyctl prefetch --issuer adds to */
+	int system_issuers;          /* the system CA bundle counts as issuers too */
+	int max_entries;             /* cap on cached entries: new ones are refused past it */
 
 	/* scheduler */
 	long long check_interval;

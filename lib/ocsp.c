@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "ocsp.h"
+#include "verify.h"
 
 static void
 hex(const unsigned char *p, size_t n, char *out)
@@ -45,16 +46,92 @@ ocsp_init_full(void)
 	CONF_modules_load_file(NULL, NULL, flags);
 }
 
+/* The CertID in one DER form whatever the client sent: the hash AlgorithmIdentifier with NULL
+ * parameters (absent, NULL or anything else on the way in), so one certificate has one cache
+ * entry. NULL params are what OpenSSL and most clients send, so existing keys keep their name. */
+static OCSP_CERTID *
+canonical_id(OCSP_CERTID *id)
+{
+	ASN1_OCTET_STRING *inh = NULL, *ikh = NULL;
+	ASN1_OBJECT *md = NULL, *mdcopy = NULL;
+	ASN1_INTEGER *serial = NULL;
+	X509_ALGOR *alg = NULL;
+	OCSP_CERTID *out = NULL;
+	unsigned char *buf = NULL, *p;
+	const unsigned char *q;
+	int a, b, c, d, total;
+
+	if (OCSP_id_get0_info(&inh, &md, &ikh, &serial, id) != 1 || inh == NULL || ikh == NULL ||
+	    md == NULL || serial == NULL)
+		return NULL;
+	if ((alg = X509_ALGOR_new()) == NULL || (mdcopy = OBJ_dup(md)) == NULL ||
+	    X509_ALGOR_set0(alg, mdcopy, V_ASN1_NULL, NULL) != 1)
+		goto out;
+	mdcopy = NULL;
+	a = i2d_X509_ALGOR(alg, NULL);
+	b = i2d_ASN1_OCTET_STRING(inh, NULL);
+	c = i2d_ASN1_OCTET_STRING(ikh, NULL);
+	d = i2d_ASN1_INTEGER(serial, NULL);
+	if (a <= 0 || b <= 0 || c <= 0 || d <= 0 || a + b + c + d > 4096)
+		goto out;
+	total = ASN1_object_size(1, a + b + c + d, V_ASN1_SEQUENCE);
+	if ((buf = malloc((size_t)total)) == NULL)
+		goto out;
+	p = buf;
+	ASN1_put_object(&p, 1, a + b + c + d, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+	i2d_X509_ALGOR(alg, &p);
+	i2d_ASN1_OCTET_STRING(inh, &p);
+	i2d_ASN1_OCTET_STRING(ikh, &p);
+	i2d_ASN1_INTEGER(serial, &p);
+	q = buf;
+	out = d2i_OCSP_CERTID(NULL, &q, total);
+out:
+	ASN1_OBJECT_free(mdcopy);
+	X509_ALGOR_free(alg);
+	free(buf);
+	return out;
+}
+
+/* The request a cacheable CertID is fetched and stored with: that CertID and nothing else (no
+ * extension, requestor name or signature a client added). Sets the key from it too. */
+static int
+rebuild(OCSP_CERTID *id, struct ocsp_request *out)
+{
+	OCSP_REQUEST *req = NULL;
+	OCSP_CERTID *canon;
+	unsigned char *idder = NULL, *der = NULL;
+	int idlen, len, rc = -1;
+
+	if ((canon = canonical_id(id)) == NULL)
+		return -1;
+	if ((idlen = i2d_OCSP_CERTID(canon, &idder)) <= 0 || (req = OCSP_REQUEST_new()) == NULL ||
+	    OCSP_request_add0_id(req, canon) == NULL)
+		goto out;
+	canon = NULL; /* owned by req now */
+	if ((size_t)idlen * 2 <= OCSP_KEY_MAX)
+		hex(idder, (size_t)idlen, out->key);
+	if ((len = i2d_OCSP_REQUEST(req, &der)) <= 0 || (out->der = malloc((size_t)len)) == NULL)
+		goto out;
+	memcpy(out->der, der, (size_t)len);
+	out->der_len = (size_t)len;
+	rc = 0;
+out:
+	OPENSSL_free(der);
+	OPENSSL_free(idder);
+	OCSP_CERTID_free(canon);
+	OCSP_REQUEST_free(req);
+	return rc;
+}
+
 int
 ocsp_request_parse(const unsigned char *der, size_t len, struct ocsp_request *out)
 {
 	const unsigned char *p = der;
 	OCSP_REQUEST *req = NULL;
-	OCSP_CERTID *id;
+	OCSP_CERTID *id = NULL;
 	ASN1_OCTET_STRING *ikh = NULL;
 	ASN1_OBJECT *md = NULL;
-	unsigned char *idder = NULL;
-	int idlen, rc = -1;
+	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (len == 0 || len > OCSP_REQUEST_DER_MAX)
@@ -66,10 +143,6 @@ ocsp_request_parse(const unsigned char *der, size_t len, struct ocsp_request *ou
 	out->has_nonce = OCSP_REQUEST_get_ext_by_NID(req, NID_id_pkix_OCSP_Nonce, -1) >= 0;
 	if (out->n_ids == 1) {
 		id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, 0));
-		if ((idlen = i2d_OCSP_CERTID(id, &idder)) <= 0)
-			goto out;
-		if ((size_t)idlen * 2 <= OCSP_KEY_MAX)
-			hex(idder, (size_t)idlen, out->key);
 		if (OCSP_id_get0_info(NULL, &md, &ikh, NULL, id) == 1) {
 			out->hash_nid = OBJ_obj2nid(md);
 			if (ikh != NULL && (size_t)ikh->length <= sizeof(out->issuer_key_hash)) {
@@ -78,16 +151,32 @@ ocsp_request_parse(const unsigned char *der, size_t len, struct ocsp_request *ou
 			}
 		}
 	}
+	if (out->n_ids == 1 && !out->has_nonce) {
+		if (rebuild(id, out) == -1)
+			goto out;
+		if (out->key[0] == '\0') { /* a CertID too long to be a key: pass it through */
+			free(out->der);
+			out->der = NULL;
+		}
+	} else if (out->n_ids == 1) {
+		/* A nonce request is passed through, but still has its entry's key for the
+		 * fallback to a valid cached answer. */
+		if (rebuild(id, out) == -1)
+			goto out;
+		free(out->der);
+		out->der = NULL;
+	}
 	out->cacheable = out->n_ids == 1 && !out->has_nonce && out->key[0] != '\0';
-	if ((out->der = malloc(len)) == NULL)
-		goto out;
-	memcpy(out->der, der, len);
-	out->der_len = len;
+	if (out->der == NULL) {
+		if ((out->der = malloc(len)) == NULL)
+			goto out;
+		memcpy(out->der, der, len);
+		out->der_len = len;
+	}
 	out->ossl = req;
 	req = NULL;
 	rc = 0;
 out:
-	OPENSSL_free(idder);
 	OCSP_REQUEST_free(req);
 	if (rc == -1)
 		ocsp_request_free(out);
@@ -137,10 +226,20 @@ single_info(OCSP_BASICRESP *bs, OCSP_CERTID *id, struct ocsp_response_info *info
 	return info->this_update == 0 ? -1 : 0;
 }
 
+/* The signature check of a parsed basic response, when verification is on. */
+static enum ocsp_verdict
+verified(OCSP_BASICRESP *bs, struct issuers *issuers, time_t now, enum ocsp_verdict v,
+         char *why, size_t whylen)
+{
+	if (issuers == NULL)
+		return v;
+	return verify_response(bs, issuers, now, why, whylen) == VERIFY_OK ? v : OCSP_V_UNVERIFIED;
+}
+
 enum ocsp_verdict
 ocsp_response_check(const struct ocsp_request *req, const unsigned char *der, size_t len,
-                    time_t now, long long skew_s, void *trust, struct ocsp_response_info *info,
-                    char *why, size_t whylen)
+                    time_t now, long long skew_s, struct issuers *issuers,
+                    struct ocsp_response_info *info, char *why, size_t whylen)
 {
 	const unsigned char *p = der;
 	OCSP_RESPONSE *resp = NULL;
@@ -157,6 +256,7 @@ ocsp_response_check(const struct ocsp_request *req, const unsigned char *der, si
 		goto out;
 	info->status = OCSP_response_status(resp);
 	if (info->status != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+		/* Error statuses are unsigned by design (RFC 6960 2.3): nothing to verify. */
 		snprintf(why, whylen, "upstream status %s", ocsp_status_name(info->status));
 		v = OCSP_V_RELAY;
 		goto out;
@@ -167,7 +267,7 @@ ocsp_response_check(const struct ocsp_request *req, const unsigned char *der, si
 	}
 	if (!req->cacheable) {
 		snprintf(why, whylen, "request not cacheable");
-		v = OCSP_V_RELAY;
+		v = verified(bs, issuers, now, OCSP_V_RELAY, why, whylen);
 		goto out;
 	}
 	id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req->ossl, 0));
@@ -189,16 +289,53 @@ ocsp_response_check(const struct ocsp_request *req, const unsigned char *der, si
 		snprintf(why, whylen, "expired");
 		goto out;
 	}
-	if (trust != NULL && OCSP_basic_verify(bs, NULL, trust, 0) <= 0) {
-		snprintf(why, whylen, "signature does not verify");
-		goto out;
-	}
-	why[0] = '\0';
-	v = OCSP_V_CACHEABLE;
+	/* Last: the signature is the costly check. */
+	if ((v = verified(bs, issuers, now, OCSP_V_CACHEABLE, why, whylen)) == OCSP_V_CACHEABLE)
+		why[0] = '\0';
 out:
 	OCSP_BASICRESP_free(bs);
 	OCSP_RESPONSE_free(resp);
 	return v;
+}
+
+int
+ocsp_cached_check(const struct ocsp_request *req, const unsigned char *der, size_t len,
+                  const char *etag, struct ocsp_response_info *info, char *why, size_t whylen)
+{
+	const unsigned char *p = der;
+	OCSP_RESPONSE *resp = NULL;
+	OCSP_BASICRESP *bs = NULL;
+	char sum[65];
+	int rc = -1;
+
+	memset(info, 0, sizeof(*info));
+	info->cert_status = -1;
+	/* The ETag goes into a header: exactly the 64 lower-case hex digits the proxy wrote. */
+	if (strlen(etag) != 64 || etag[strspn(etag, "0123456789abcdef")] != '\0') {
+		snprintf(why, whylen, "stored ETag is not a SHA-256 in hex");
+		goto out;
+	}
+	ocsp_etag(der, len, sum);
+	if (strcmp(sum, etag) != 0) {
+		snprintf(why, whylen, "stored ETag is not the body's SHA-256");
+		goto out;
+	}
+	if (len == 0 || len > 1 << 24 || (resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len)) == NULL ||
+	    p != der + len || OCSP_response_status(resp) != OCSP_RESPONSE_STATUS_SUCCESSFUL ||
+	    (bs = OCSP_response_get1_basic(resp)) == NULL) {
+		snprintf(why, whylen, "stored body is not a successful OCSP response");
+		goto out;
+	}
+	if (req->n_ids != 1 ||
+	    single_info(bs, OCSP_onereq_get0_id(OCSP_request_onereq_get0(req->ossl, 0)), info) == -1) {
+		snprintf(why, whylen, "stored body does not answer for this CertID");
+		goto out;
+	}
+	rc = 0;
+out:
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(resp);
+	return rc;
 }
 
 int
@@ -268,36 +405,6 @@ ocsp_etag(const unsigned char *der, size_t len, char out[65])
 		return;
 	}
 	hex(md, 32, out);
-}
-
-void *
-ocsp_trust_load(const char *path, char *err, size_t errlen)
-{
-	X509_STORE *st;
-	struct stat sb;
-	int ok;
-
-	if (stat(path, &sb) == -1) {
-		snprintf(err, errlen, "%s: cannot stat", path);
-		return NULL;
-	}
-	if ((st = X509_STORE_new()) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	ok = S_ISDIR(sb.st_mode) ? X509_STORE_load_path(st, path) : X509_STORE_load_file(st, path);
-	if (ok != 1) {
-		snprintf(err, errlen, "%s: no certificates could be loaded", path);
-		X509_STORE_free(st);
-		return NULL;
-	}
-	return st;
-}
-
-void
-ocsp_trust_free(void *store)
-{
-	X509_STORE_free(store);
 }
 
 static X509 *

@@ -25,12 +25,15 @@ enum ocsp_cert_status { OCSP_CERT_GOOD = 0, OCSP_CERT_REVOKED = 1, OCSP_CERT_UNK
  * hash, serial, any length up to OCSP_KEY_MAX (bounds.h). */
 
 struct ocsp_request {
-	unsigned char *der;          /* owned copy of the request, re-encoded exactly as received */
+	/* What is sent upstream (and stored): for a single CertID without nonce the request
+	 * rebuilt from that CertID alone, nothing a client added; otherwise the client's bytes. */
+	unsigned char *der;
 	size_t der_len;
 	int n_ids;                   /* CertIDs in the request */
 	int has_nonce;
 	int cacheable;               /* exactly one CertID, no nonce, key fits */
-	char key[OCSP_KEY_MAX + 1];  /* CertID hex when n_ids == 1, else "" */
+	char key[OCSP_KEY_MAX + 1];  /* hex of the CertID's DER with NULL hash parameters
+	                                (one key per certificate) when n_ids == 1, else "" */
 	/* The single CertID's parts, for routing by issuer: */
 	int hash_nid;                /* hash algorithm NID (NID_sha1, ...) or 0 */
 	unsigned char issuer_key_hash[64];
@@ -56,7 +59,10 @@ enum ocsp_verdict {
 	OCSP_V_RELAY,       /* a well-formed OCSPResponse not to cache (error status, nonce
 	                       request, ...): relay to the client, never cache */
 	OCSP_V_INVALID,     /* not an OCSPResponse, or one that fails the checks: never serve it */
+	OCSP_V_UNVERIFIED,  /* signature unchecked (issuer unknown) or wrong: never serve or cache */
 };
+
+struct issuers;
 
 struct ocsp_response_info {
 	int status;                  /* enum ocsp_status */
@@ -69,14 +75,24 @@ struct ocsp_response_info {
 
 /* Checks an upstream answer to req at time now. For a cacheable request the answer is
  * CACHEABLE only when: status successful, a basic response, a SingleResponse for req's CertID,
- * thisUpdate < nextUpdate, thisUpdate <= now + skew, nextUpdate > now, and (when trust is
- * non-NULL, an X509_STORE *) the signature verifies. An answer without nextUpdate is CACHEABLE
- * with info->next_update 0: pass it through policy_cacheable, which says for how long. For a request that is not
- * cacheable the answer is RELAY when it parses as an OCSPResponse. why gets a short reason
- * whenever the verdict is not CACHEABLE. */
+ * thisUpdate < nextUpdate, thisUpdate <= now + skew, nextUpdate > now, and (when issuers is
+ * non-NULL, that is unless `verify = no`) the signature verifies (lib/verify.c), else
+ * UNVERIFIED. An answer without nextUpdate is CACHEABLE with info->next_update 0: pass it
+ * through policy_cacheable, which says for how long. For a request that is not cacheable the
+ * answer is RELAY when it parses as an OCSPResponse and, if successful, verifies. why gets a
+ * short reason whenever the verdict is not CACHEABLE. */
 enum ocsp_verdict ocsp_response_check(const struct ocsp_request *req, const unsigned char *der,
-                                      size_t len, time_t now, long long skew_s, void *trust,
-                                      struct ocsp_response_info *info, char *why, size_t whylen);
+                                      size_t len, time_t now, long long skew_s,
+                                      struct issuers *issuers, struct ocsp_response_info *info,
+                                      char *why, size_t whylen);
+
+/* What Redis returned, checked before it is sent (Redis is storage, not authority): etag is the
+ * 64 lower-case hex digits of der's SHA-256, der a successful OCSP response holding a
+ * SingleResponse for req's CertID, whose times go into info (the caller checks them against
+ * now). No signature check: that was done before the entry was stored. 0 ok, -1 with why. */
+int ocsp_cached_check(const struct ocsp_request *req, const unsigned char *der, size_t len,
+                      const char *etag, struct ocsp_response_info *info, char *why,
+                      size_t whylen);
 
 /* Just the times and status of a DER response we already trust (cached). 0 ok, -1 bad. */
 int ocsp_response_info(const unsigned char *der, size_t len, const char *key,
@@ -87,11 +103,6 @@ const unsigned char *ocsp_error_response(enum ocsp_status status, size_t *len);
 
 /* Lower-case hex SHA-256 of der, for ETag. out must hold 65 bytes. */
 void ocsp_etag(const unsigned char *der, size_t len, char out[65]);
-
-/* Loads trust anchors (a CA file or a directory of hashed certs) into an X509_STORE *.
- * NULL on error with err set. */
-void *ocsp_trust_load(const char *path, char *err, size_t errlen);
-void ocsp_trust_free(void *store);
 
 /* 1 when the request's CertID names the issuer given as a hex hash of its public key (in the
  * CertID's hash algorithm) or as the path of its certificate (PEM or DER). 0 otherwise. */

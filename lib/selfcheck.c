@@ -11,6 +11,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "issuers.h"
 #include "ocsp.h"
 #include "redis.h"
 #include "selfcheck.h"
@@ -90,17 +91,22 @@ check_log(struct report *r, const char *log)
 static void
 check_files(struct report *r, const struct config *cfg)
 {
-	char err[256], subj[512], iss[512];
-	void *trust;
+	char subj[512], iss[512];
+	struct issuers *issuers;
+	struct err err;
 	size_t i;
 
-	if (cfg->trust_anchors != NULL) {
-		if ((trust = ocsp_trust_load(cfg->trust_anchors, err, sizeof(err))) == NULL) {
-			say(r, 0, "trust_anchors %s: %s", cfg->trust_anchors, err);
-		} else {
-			say(r, 1, "trust_anchors %s: loaded", cfg->trust_anchors);
-			ocsp_trust_free(trust);
-		}
+	/* The issuer store answers are verified against: issuers, issuers_dir, route issuer files,
+	 * trust_anchors (the system bundle is read only on need). */
+	if (!cfg->verify) {
+		say(r, -1, "verify = no: upstream answers are not checked; anyone on the path to a "
+		           "responder can forge them");
+	} else if ((issuers = issuers_load(cfg, &err)) == NULL) {
+		say(r, 0, "issuer store: %s", err.msg);
+	} else {
+		say(r, 1, "issuer store: %d certificates%s", sk_X509_num(issuers_all(issuers)),
+		    cfg->system_issuers ? ", and the system CA bundle" : "");
+		issuers_free(issuers);
 	}
 	for (i = 0; i < cfg->n_routes; i++) {
 		const char *is = cfg->routes[i].issuer;

@@ -65,14 +65,19 @@ static const char touch_lua[] =
     "redis.call('HINCRBY', KEYS[2], ARGV[2], 1)\n"
     "return 0\n";
 
-/* KEYS: entry due failing; ARGV: certid due, then one value per field of ENTRY_FIELDS, in
- * order, applied by its put rule. An unreadable stored thisUpdate loses to any good answer; a
- * cached `unknown` (2) loses to any good or revoked answer, whatever their thisUpdates. */
+/* KEYS: entry due failing stats; ARGV: certid due max, then one value per field of
+ * ENTRY_FIELDS, in order, applied by its put rule. An unreadable stored thisUpdate loses to any
+ * good answer; a cached `unknown` (2) loses to any good or revoked answer, whatever their
+ * thisUpdates. A new entry past max (max_entries) is refused and counted: the cache stays
+ * bounded whatever serials clients ask about. */
 static const char put_lua[] =
+    "if redis.call('EXISTS', KEYS[1]) == 0 and"
+    " redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then\n"
+    "  redis.call('HINCRBY', KEYS[4], 'refused_full', 1) return 2 end\n"
     "local names = { " ENTRY_FIELDS(LUA_NAME) "}\n"
     "local rules = { " ENTRY_FIELDS(LUA_PUT) "}\n"
     "local new = {}\n"
-    "for i, n in ipairs(names) do new[n] = ARGV[i + 2] end\n"
+    "for i, n in ipairs(names) do new[n] = ARGV[i + 3] end\n"
     "local o = redis.call('HMGET', KEYS[1], 'this', 'status')\n"
     "local old, olds = tonumber(o[1]) or -1, tonumber(o[2])\n"
     "if old > tonumber(new['this']) and not (olds == 2 and tonumber(new['status']) ~= 2) then\n"
@@ -664,10 +669,10 @@ put_arg(const struct field *f, const struct entry *e, char num[24], const char *
 int
 store_put(struct store *st, const char *certid, const struct entry *e, time_t due)
 {
-	enum { FIRST = 8 }; /* EVAL script 3 KEYS[1..3] certid due, then the fields */
+	enum { FIRST = 10 }; /* EVAL script 4 KEYS[1..4] certid due max, then the fields */
 	const char *argv[FIRST + ALL_NFIELDS];
 	size_t lens[FIRST + ALL_NFIELDS], i;
-	char du[24], nums[ALL_NFIELDS][24];
+	char du[24], max[24], nums[ALL_NFIELDS][24];
 	struct keys k;
 
 	/* Without a response the entry would read as absent forever: refuse it here. */
@@ -678,14 +683,18 @@ store_put(struct store *st, const char *certid, const struct entry *e, time_t du
 	if (entry_keys(st, certid, &k) == -1)
 		return -1;
 	snprintf(du, sizeof(du), "%lld", (long long)due);
+	/* 0 (a configuration built by hand, not read) means no cap. */
+	snprintf(max, sizeof(max), "%d", st->cfg->max_entries > 0 ? st->cfg->max_entries : INT_MAX);
 	argv[0] = "EVAL";
 	argv[1] = put_lua;
-	argv[2] = "3";
+	argv[2] = "4";
 	argv[3] = k.e;
 	argv[4] = k.due;
 	argv[5] = k.failing;
-	argv[6] = certid;
-	argv[7] = du;
+	argv[6] = k.stats;
+	argv[7] = certid;
+	argv[8] = du;
+	argv[9] = max;
 	for (i = 0; i < FIRST; i++)
 		lens[i] = strlen(argv[i]);
 	for (i = 0; i < ALL_NFIELDS; i++)

@@ -99,9 +99,15 @@ int store_flush(struct store *st);
 int store_get(struct store *st, const char *certid, struct entry *out);
 
 /* Atomically stores e's fields as ENTRY_FIELDS says (put column) unless the cached response has
- * a newer thisUpdate, schedules it at `due` and clears the failure count. e->resp must not be
- * empty. Callers with a fetched answer use answer_store (answer.h). 1 stored, 0 kept the cached
- * one (newer), -1 error. */
+ * a newer thisUpdate, schedules it at `due` and clears the failure count. A new entry is refused
+ * once max_entries are cached (counted as refused_full). e->resp must not be empty. Callers with
+ * a fetched answer use answer_store (answer.h). Returns an enum store_put_result. */
+enum store_put_result {
+	STORE_PUT_ERROR = -1,        /* store_error says why */
+	STORE_PUT_KEPT = 0,          /* the cached response is newer: kept */
+	STORE_PUT_STORED = 1,
+	STORE_PUT_FULL = 2,          /* a new entry past max_entries: refused, counted */
+};
 int store_put(struct store *st, const char *certid, const struct entry *e, time_t due);
 
 /* Records a failed refresh of an existing entry (never creates one): failures+1, err, fail_at,

@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "config.h"
 #include "fetch.h"
+#include "issuers.h"
 #include "log.h"
 #include "metrics.h"
 #include "ocsp.h"
@@ -49,7 +50,7 @@ struct runtime {
 	struct config cfg;
 	struct store *store;
 	struct fetcher *fetcher;
-	void *trust;
+	struct issuers *issuers;     /* NULL with verify = no */
 };
 
 static void
@@ -57,8 +58,7 @@ runtime_free(struct runtime *rt)
 {
 	store_free(rt->store);
 	fetch_free(rt->fetcher);
-	if (rt->trust != NULL)
-		ocsp_trust_free(rt->trust);
+	issuers_free(rt->issuers);
 	config_free(&rt->cfg);
 	memset(rt, 0, sizeof(*rt));
 }
@@ -75,13 +75,38 @@ runtime_new(struct runtime *rt, const char *path, struct err *err)
 	}
 	if ((rt->fetcher = fetch_new(&rt->cfg, err)) == NULL)
 		goto fail;
-	if (rt->cfg.trust_anchors != NULL &&
-	    (rt->trust = ocsp_trust_load(rt->cfg.trust_anchors, err->msg, sizeof(err->msg))) == NULL)
+	if (rt->cfg.verify && (rt->issuers = issuers_load(&rt->cfg, err)) == NULL)
 		goto fail;
 	return 0;
 fail:
 	runtime_free(rt);
 	return -1;
+}
+
+/* Read again before a tick when issuers_dir changed, so issuers ocsp-proxyctl prefetch --issuer
+ * added count at once; a store that no longer reads keeps the previous one. Logs the warning of
+ * verify = no at start. */
+static void
+reload_issuers(struct runtime *rt, int starting)
+{
+	struct issuers *is;
+	struct err err;
+
+	if (!rt->cfg.verify) {
+		if (starting)
+			log_msg(LOG_WARNING, "verify = no: upstream answers are cached and served "
+			        "without checking their signatures; anyone on the path to a responder "
+			        "can forge them");
+		return;
+	}
+	if (starting || (rt->issuers != NULL && !issuers_stale(rt->issuers)))
+		return;
+	if ((is = issuers_load(&rt->cfg, &err)) == NULL) {
+		log_msg(LOG_ERR, "issuer store: %s; keeping the one read before", err.msg);
+		return;
+	}
+	issuers_free(rt->issuers);
+	rt->issuers = is;
 }
 
 /* Sleeps up to ms, waking at once for a signal. Signals are blocked outside this and the tick,
@@ -192,6 +217,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	log_open("ocsp-proxy-scheduler", rt.cfg.log, log_flags(rt.cfg.debug, rt.cfg.log_format));
+	reload_issuers(&rt, 1);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -226,12 +252,14 @@ main(int argc, char **argv)
 				log_open("ocsp-proxy-scheduler", rt.cfg.log,
 				         log_flags(rt.cfg.debug, rt.cfg.log_format));
 				log_msg(LOG_INFO, "configuration reloaded");
+				reload_issuers(&rt, 1);
 			}
 		}
 		env.cfg = &rt.cfg;
 		env.store = rt.store;
 		env.fetcher = rt.fetcher;
-		env.trust = rt.trust;
+		reload_issuers(&rt, 0);
+		env.issuers = rt.issuers;
 		env.owner = owner;
 		env.stop = &stop_flag;
 		env.keepalive = keepalive;
@@ -261,7 +289,7 @@ main(int argc, char **argv)
 			down = 0;
 			backoff_ms = 1000;
 			/* Staple files follow the cache (staple.c); on start this is the prefetch. */
-			if (rt.cfg.staple_cert.n > 0 && staple_run(&rt.cfg, rt.store, rt.fetcher, rt.trust,
+			if (rt.cfg.staple_cert.n > 0 && staple_run(&rt.cfg, rt.store, rt.fetcher, rt.issuers,
 			                                           time(NULL), &stop_flag) == -1)
 				log_msg(LOG_WARNING, "staples: redis: %s", store_error(rt.store));
 			n_entries = store_count(rt.store);

@@ -162,11 +162,11 @@ upstream(const struct config *cfg, const struct target *t)
  * the issuer's responder), good or revoked (an "unknown" staple helps no client)? */
 static int
 fit(const struct config *cfg, const struct target *t, const unsigned char *der, size_t len,
-    void *trust, time_t now, struct ocsp_response_info *info, struct err *why)
+    struct issuers *issuers, time_t now, struct ocsp_response_info *info, struct err *why)
 {
 	why->kind = ERR_PROTOCOL;
 	if (policy_cacheable(cfg, ocsp_response_check(&t->req, der, len, now,
-	                                              cfg->clock_skew / 1000, trust, info,
+	                                              cfg->clock_skew / 1000, issuers, info,
 	                                              why->msg, sizeof(why->msg)),
 	                     info, now, why->msg, sizeof(why->msg)) != OCSP_V_CACHEABLE)
 		return 0;
@@ -209,7 +209,7 @@ load_all(struct targets *ts, struct store *st)
 /* Caches one fetched answer if it is fit, and reads the entry back. -1 on a Redis error. */
 static int
 settle(const struct config *cfg, struct store *st, struct target *t, struct fetch_job *job,
-       void *trust, time_t now)
+       struct issuers *issuers, time_t now)
 {
 	struct ocsp_response_info info;
 	struct answer a;
@@ -222,7 +222,7 @@ settle(const struct config *cfg, struct store *st, struct target *t, struct fetc
 		err_set(&why, ERR_IO, "upstream: %s", job->res.err.msg);
 	else if (job->res.http_status != 200)
 		err_set(&why, ERR_REFUSED, "upstream answered HTTP %ld", job->res.http_status);
-	else if (fit(cfg, t, job->res.body, job->res.len, trust, now, &info, &why))
+	else if (fit(cfg, t, job->res.body, job->res.len, issuers, now, &info, &why))
 		err_clear(&why);
 	if (why.kind != ERR_NONE) {
 		log_staple(LOG_WARNING, t, "failed", why.msg);
@@ -249,8 +249,8 @@ settle(const struct config *cfg, struct store *st, struct target *t, struct fetc
 /* Fetches and caches what the cache lacks, in rounds of `concurrency` fetches, feeding the
  * watchdog between rounds (a round takes at most about upstream_timeout per host slot). */
 static int
-prefetch(const struct config *cfg, struct store *st, struct fetcher *f, void *trust,
-         struct targets *ts, time_t now, volatile sig_atomic_t *stop)
+prefetch(const struct config *cfg, struct store *st, struct fetcher *f,
+         struct issuers *issuers, struct targets *ts, time_t now, volatile sig_atomic_t *stop)
 {
 	struct fetch_job *jobs = NULL;
 	struct target **who = NULL;
@@ -285,7 +285,7 @@ prefetch(const struct config *cfg, struct store *st, struct fetcher *f, void *tr
 			log_msg(LOG_ERR, "staple: libcurl failed");
 		for (k = 0; k < n; k++) {
 			if (jobs[k].done && rc != -2 &&
-			    settle(cfg, st, who[k], &jobs[k], trust, now) == -1)
+			    settle(cfg, st, who[k], &jobs[k], issuers, now) == -1)
 				rc = -2;
 			fetch_result_free(&jobs[k].res);
 		}
@@ -370,14 +370,14 @@ out:
 
 /* Writes t's cached response to its file when it is fit and new, then hands it to HAProxy. */
 static void
-publish(const struct config *cfg, struct target *t, void *trust, time_t now)
+publish(const struct config *cfg, struct target *t, struct issuers *issuers, time_t now)
 {
 	struct ocsp_response_info info;
 	struct err why;
 
 	if (!t->cached)
 		return; /* said when the prefetch failed */
-	if (!fit(cfg, t, t->e.resp, t->e.resp_len, trust, now, &info, &why)) {
+	if (!fit(cfg, t, t->e.resp, t->e.resp_len, issuers, now, &info, &why)) {
 		log_staple(LOG_WARNING, t, "kept", why.msg);
 		return;
 	}
@@ -398,8 +398,8 @@ publish(const struct config *cfg, struct target *t, void *trust, time_t now)
 }
 
 int
-staple_run(const struct config *cfg, struct store *st, struct fetcher *f, void *trust,
-           time_t now, volatile sig_atomic_t *stop)
+staple_run(const struct config *cfg, struct store *st, struct fetcher *f,
+           struct issuers *issuers, time_t now, volatile sig_atomic_t *stop)
 {
 	struct targets ts = { NULL, 0 };
 	size_t i;
@@ -410,10 +410,10 @@ staple_run(const struct config *cfg, struct store *st, struct fetcher *f, void *
 		rc = 0;
 		goto out;
 	}
-	if (load_all(&ts, st) == -1 || prefetch(cfg, st, f, trust, &ts, now, stop) == -1)
+	if (load_all(&ts, st) == -1 || prefetch(cfg, st, f, issuers, &ts, now, stop) == -1)
 		goto out;
 	for (i = 0; i < ts.n && !*stop; i++)
-		publish(cfg, &ts.v[i], trust, now);
+		publish(cfg, &ts.v[i], issuers, now);
 	rc = 0;
 out:
 	targets_free(&ts);

@@ -9,14 +9,15 @@
 
 #include "config.h"
 #include "fetch.h"
+#include "issuers.h"
 #include "store.h"
 
 /* One pass over every certificate: a certificate the cache does not know is fetched and cached
  * (prefetch: a fresh install has staples before the first handshake); then each file whose
  * response differs from the cache's, valid for its certificate, is replaced atomically and
- * pushed to HAProxy. A file is never replaced by nothing or by an invalid response. trust is an
- * X509_STORE * or NULL. 0 done, -1 Redis failed. */
-int staple_run(const struct config *cfg, struct store *st, struct fetcher *f, void *trust,
-               time_t now, volatile sig_atomic_t *stop);
+ * pushed to HAProxy. A file is never replaced by nothing or by an invalid response. Answers
+ * are verified against issuers (NULL with verify = no). 0 done, -1 Redis failed. */
+int staple_run(const struct config *cfg, struct store *st, struct fetcher *f,
+               struct issuers *issuers, time_t now, volatile sig_atomic_t *stop);
 
 #endif

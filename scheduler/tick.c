@@ -71,8 +71,10 @@ judge(const struct tick_env *env, const struct item *it, const struct fetch_job 
 		snprintf(why, whylen, "upstream answered HTTP %ld", job->res.http_status);
 		return OCSP_V_INVALID;
 	}
+	/* The same checks as the handler's, signature included: a forged answer is a failed
+	 * refresh and leaves the cached response as it was. */
 	return policy_cacheable(cfg, ocsp_response_check(req, job->res.body, job->res.len, now,
-	                                                 cfg->clock_skew / 1000, env->trust, info,
+	                                                 cfg->clock_skew / 1000, env->issuers, info,
 	                                                 why, whylen),
 	                        info, now, why, whylen);
 }
@@ -177,6 +179,25 @@ on_poll(void *arg)
 	return b->over_budget;
 }
 
+/* An entry stored before requests were rebuilt from the CertID still sends only its CertID:
+ * e->req is replaced by the rebuilt request (left as it is when it does not parse). */
+static void
+rebuild_request(struct entry *e)
+{
+	struct ocsp_request req;
+	unsigned char *der;
+
+	if (ocsp_request_parse(e->req, e->req_len, &req) == -1)
+		return;
+	if ((der = malloc(req.der_len)) != NULL) {
+		memcpy(der, req.der, req.der_len);
+		free(e->req);
+		e->req = der;
+		e->req_len = req.der_len;
+	}
+	ocsp_request_free(&req);
+}
+
 /* Leases and reads key into it. 1 to fetch, 0 skipped or evicted, -1 Redis error. */
 static int
 prepare(struct batch *b, struct item *it, char *key)
@@ -193,8 +214,10 @@ prepare(struct batch *b, struct item *it, char *key)
 	if ((got = store_get(env->store, key, &it->e)) == -1)
 		return -1;
 	if (got == 1 && !policy_should_evict(env->cfg, it->e.last_hit, it->e.fetched,
-	                                     it->e.next_update, b->now))
+	                                     it->e.next_update, b->now)) {
+		rebuild_request(&it->e);
 		return 1;
+	}
 	/* Gone, malformed, unused or long expired: drop it and its schedule. */
 	if (store_delete(env->store, key) == -1)
 		return -1;

@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "fetch.h"
+#include "issuers.h"
 #include "store.h"
 
 struct tick_result {
@@ -24,7 +25,7 @@ struct tick_env {
 	const struct config *cfg;
 	struct store *store;
 	struct fetcher *fetcher;
-	void *trust;                 /* X509_STORE * or NULL */
+	struct issuers *issuers;     /* answers are verified against it; NULL with verify = no */
 	const char *owner;           /* lease owner: host:pid */
 	volatile sig_atomic_t *stop;
 	/* Called at least every 100 ms through a tick (the watchdog); may be NULL. */

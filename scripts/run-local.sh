@@ -13,7 +13,7 @@ LISTEN=${LISTEN:-127.0.0.1:8888}
 RESPONDER=${RESPONDER:-127.0.0.1:8887}
 CONF=$RUN/ocsp-proxy.conf
 . "$ROOT/scripts/demo-lib.sh"
-mkdir -p "$RUN/redis"
+mkdir -p "$RUN/redis" "$RUN/issuers"
 
 demo_ca "$RUN/ca" "http://$RESPONDER/"
 if [ ! -f "$CONF" ]; then
@@ -27,8 +27,13 @@ key_prefix = ocsp
 allow_upstream = $RESPONDER
 # For clients that name only the proxy (nginx's ssl_stapling_responder):
 # default_upstream = http://$RESPONDER/
-# The local CA's issuing CA and root: responses must verify against them.
+# Every answer is verified against the CA that issued the certificate asked about (man 5
+# ocsp-proxy.conf, "Trust model"). The local CA's issuing CA and root: responses must verify
+# against them, and they are the issuers here.
 trust_anchors = $RUN/ca/chain.pem
+# Other issuers (one PEM file each) go here, or through ocsp-proxyctl prefetch --issuer; the
+# system CA bundle counts too (public roots only, not their intermediates).
+issuers_dir = $RUN/issuers
 log = $RUN/ocsp-proxy.log
 metrics_file = $RUN/ocsp-proxy.prom
 CONF

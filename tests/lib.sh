@@ -328,10 +328,14 @@ stop_fake_upstream() { stop_pid "$FAKE_PID"; }
 write_config() { # FILE [LINE...]: test defaults, then LINEs; a later key replaces an earlier one
 	local f=$1
 	shift
+	# The test CAs are the issuers answers are verified against; nothing of the host's.
+	make_ca "$CA_DIR"
 	printf '%s\n' "redis = ${REDIS_URL:-unix://$T/none.sock}" "key_prefix = test" \
 		"allow_upstream = 127.0.0.1:$FAKE_PORT${RESP_PORT:+ 127.0.0.1:$RESP_PORT}" \
 		"upstream_timeout = 3s" "read_timeout = 2s" \
-		"redis_timeout = 500ms" "log = $T/ocsp-proxy.log" "$@" |
+		"redis_timeout = 500ms" "log = $T/ocsp-proxy.log" \
+		"issuers = $CA_DIR/ca.pem $CA_DIR/other/ca.pem" "issuers_dir = $T/issuers" \
+		"system_issuers = no" "$@" |
 		awk -F' = ' '$1 == "route" { print; next } { last[$1] = NR; line[NR] = $0 }
 			END { for (i = 1; i <= NR; i++) if (i in line && last[substr(line[i], 1, index(line[i], " = ") - 1)] == i) print line[i] }' \
 		> "$f"

@@ -1,6 +1,10 @@
 /* fake_upstream: an upstream that misbehaves on purpose, for what the real `openssl ocsp`
- * responder cannot do (tryLater, garbage, hangs, resets, huge or replayed answers).
- * usage: fake_upstream --port PORT [--record FILE] [--delay MS] MODE [FILE] */
+ * responder cannot do (tryLater, garbage, hangs, resets, huge or replayed answers), and the
+ * forger of issue 11: mode `forge` answers every CertID asked about with --status (good by
+ * default), valid ten years, signed with --key/--cert (a self-signed key posing as the CA),
+ * embedding that certificate unless --no-certs.
+ * usage: fake_upstream --port PORT [--record FILE] [--delay MS] MODE [FILE]
+ *        fake_upstream --port PORT --key KEY --cert CERT [--status S] [--no-certs] forge */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -10,6 +14,16 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <openssl/ocsp.h>
+#include <openssl/pem.h>
+
+/* The forger's signing identity and what it claims. */
+struct forgery {
+	const char *key, *cert;
+	int status;                  /* V_OCSP_CERTSTATUS_* */
+	unsigned long flags;         /* OCSP_basic_sign flags: OCSP_NOCERTS */
+};
 
 static int
 write_all(int fd, const void *p, size_t len)
@@ -97,8 +111,58 @@ answer(int fd, const char *type, const char *body, size_t len)
 		write_all(fd, body, len);
 }
 
+/* A successful response to the DER request in body, as the forgery says. NULL on error. */
+static unsigned char *
+forge(const struct forgery *fg, const char *body, size_t blen, size_t *len)
+{
+	const unsigned char *p = (const unsigned char *)body;
+	OCSP_REQUEST *req = d2i_OCSP_REQUEST(NULL, &p, (long)blen);
+	OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
+	OCSP_RESPONSE *resp = NULL;
+	ASN1_TIME *thisupd = X509_gmtime_adj(NULL, -60), *nextupd = X509_gmtime_adj(NULL, 3650L * 86400);
+	ASN1_TIME *rev = X509_gmtime_adj(NULL, -86400);
+	unsigned char *out = NULL;
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL;
+	FILE *f;
+	int i, n;
+
+	if ((f = fopen(fg->key, "r")) != NULL) {
+		key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	if ((f = fopen(fg->cert, "r")) != NULL) {
+		cert = PEM_read_X509(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	if (req == NULL || bs == NULL || key == NULL || cert == NULL)
+		goto out;
+	for (i = 0; i < OCSP_request_onereq_count(req); i++)
+		OCSP_basic_add1_status(bs, OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, i)),
+		                       fg->status, fg->status == V_OCSP_CERTSTATUS_REVOKED ? 0 : -1,
+		                       fg->status == V_OCSP_CERTSTATUS_REVOKED ? rev : NULL, thisupd,
+		                       nextupd);
+	OCSP_copy_nonce(bs, req);
+	if (OCSP_basic_sign(bs, cert, key, EVP_sha256(), NULL, fg->flags) != 1 ||
+	    (resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs)) == NULL ||
+	    (n = i2d_OCSP_RESPONSE(resp, &out)) <= 0)
+		goto out;
+	*len = (size_t)n;
+out:
+	OCSP_RESPONSE_free(resp);
+	OCSP_BASICRESP_free(bs);
+	OCSP_REQUEST_free(req);
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	ASN1_TIME_free(thisupd);
+	ASN1_TIME_free(nextupd);
+	ASN1_TIME_free(rev);
+	return out;
+}
+
 static void
-serve(int fd, const char *mode, const char *file, const char *record, int delay_ms)
+serve(int fd, const char *mode, const char *file, const char *record, int delay_ms,
+      const struct forgery *fg)
 {
 	static const char trylater[] = { 0x30, 0x03, 0x0a, 0x01, 0x03 };
 	char *body, *data = NULL;
@@ -110,6 +174,13 @@ serve(int fd, const char *mode, const char *file, const char *record, int delay_
 	if (record != NULL && (rec = fopen(record, "ab")) != NULL) {
 		fwrite(body, 1, blen, rec);
 		fclose(rec);
+	}
+	if (strcmp(mode, "forge") == 0) {
+		unsigned char *der = forge(fg, body, blen, &dlen);
+
+		if (der != NULL)
+			answer(fd, "application/ocsp-response", (const char *)der, dlen);
+		OPENSSL_free(der);
 	}
 	free(body);
 	if (delay_ms > 0)
@@ -155,6 +226,7 @@ int
 main(int argc, char **argv)
 {
 	const char *mode = NULL, *file = NULL, *record = NULL;
+	struct forgery fg = { NULL, NULL, V_OCSP_CERTSTATUS_GOOD, 0 };
 	struct sockaddr_in sa;
 	int i, port = 0, s, c, one = 1, delay_ms = 0;
 
@@ -165,6 +237,16 @@ main(int argc, char **argv)
 			record = argv[++i];
 		else if (strcmp(argv[i], "--delay") == 0 && i + 1 < argc)
 			delay_ms = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc)
+			fg.key = argv[++i];
+		else if (strcmp(argv[i], "--cert") == 0 && i + 1 < argc)
+			fg.cert = argv[++i];
+		else if (strcmp(argv[i], "--no-certs") == 0)
+			fg.flags |= OCSP_NOCERTS;
+		else if (strcmp(argv[i], "--status") == 0 && i + 1 < argc)
+			fg.status = strcmp(argv[++i], "revoked") == 0 ? V_OCSP_CERTSTATUS_REVOKED
+			          : strcmp(argv[i], "unknown") == 0 ? V_OCSP_CERTSTATUS_UNKNOWN
+			                                            : V_OCSP_CERTSTATUS_GOOD;
 		else if (mode == NULL)
 			mode = argv[i];
 		else
@@ -190,7 +272,7 @@ main(int argc, char **argv)
 			continue;
 		if (fork() == 0) {
 			close(s);
-			serve(c, mode, file, record, delay_ms);
+			serve(c, mode, file, record, delay_ms, &fg);
 			close(c);
 			_exit(0);
 		}

@@ -848,6 +848,32 @@ main(void)
 		test_malformed(other, dir);
 		store_free(other);
 	}
+	/* max_entries: a new entry past the cap is refused and counted; one cached is still
+	 * replaced. */
+	{
+		struct config cfg3 = cfg;
+		struct entry e;
+
+		cfg3.key_prefix = (char *)"t3";
+		cfg3.max_entries = 2;
+		other = store_new(&cfg3);
+		memset(&e, 0, sizeof(e));
+		e.resp = (unsigned char *)"r";
+		e.resp_len = 1;
+		e.this_update = 100;
+		e.next_update = 200;
+		CHECK_INT(store_put(other, "c1", &e, 150), 1);
+		CHECK_INT(store_put(other, "c2", &e, 150), 1);
+		CHECK_INT(store_put(other, "c3", &e, 150), 2);
+		CHECK_INT(stat_value(other, "refused_full"), 1);
+		CHECK_INT(store_lookup(other, "c3", 120, 0, &got), 0);
+		e.this_update = 110;
+		CHECK_INT(store_put(other, "c2", &e, 150), 1);
+		CHECK_INT(store_count(other), 2);
+		CHECK_INT(store_delete(other, "c1"), 1);
+		CHECK_INT(store_put(other, "c3", &e, 150), 1);
+		store_free(other);
+	}
 	{
 		redisContext *c;
 		redisReply *r;

@@ -1,0 +1,51 @@
+/* issuers: the CA certificates the operator trusts to issue certificates, found by the issuer
+ * key hash of an OCSP CertID, so an upstream answer can be checked against the CA it speaks for
+ * (lib/verify.c). Filled from `issuers`, `issuers_dir`, route issuer files, `trust_anchors` and,
+ * with `system_issuers`, the system CA bundle (read only when nothing else names the issuer). */
+#ifndef OCSP_PROXY_ISSUERS_H
+#define OCSP_PROXY_ISSUERS_H
+
+#include <stddef.h>
+
+#include <openssl/x509.h>
+
+#include "config.h"
+#include "err.h"
+
+struct issuers;
+
+/* Reads every certificate the configuration names. A file or directory named by `issuers`,
+ * `trust_anchors` or a route that cannot be read, or holds no certificate, is an error (NULL,
+ * err set, ERR_INPUT); a missing `issuers_dir` or system bundle is not. cfg must outlive the
+ * store. */
+struct issuers *issuers_load(const struct config *cfg, struct err *err);
+void issuers_free(struct issuers *is);
+
+/* The certificate whose subject name and public key hash, with the digest hash_nid, to
+ * name_hash and key_hash (a CertID's fields), or NULL. The system bundle is read on the first
+ * question nothing else answers. The certificate belongs to the store. */
+X509 *issuers_find(struct issuers *is, int hash_nid, const unsigned char *name_hash,
+                   size_t name_len, const unsigned char *key_hash, size_t key_len);
+
+/* 1 when issuers_dir changed since the store was read (a file added by ocsp-proxyctl prefetch
+ * --issuer): a long-running program reads the store again. */
+int issuers_stale(const struct issuers *is);
+
+/* `trust_anchors` as an X509_STORE, NULL when unset: an issuer must chain to it. */
+X509_STORE *issuers_anchors(const struct issuers *is);
+
+/* Every certificate of the store, for chain building (owned by the store). */
+STACK_OF(X509) *issuers_all(const struct issuers *is);
+
+/* Reads the certificates of one file (PEM, several allowed, or one DER) onto out. Returns how
+ * many, -1 when the file cannot be opened. */
+int issuers_read_file(const char *path, STACK_OF(X509) *out);
+
+/* 1 when the store holds a certificate with x's subject and key, 0 otherwise. */
+int issuers_has(struct issuers *is, X509 *x);
+
+/* Writes x into dir as <sha1-key-hash>.pem (ocsp-proxyctl prefetch: the issuer of a certificate
+ * it was given), unless it is there already. 1 added, 0 already there, -1 with err. */
+int issuers_add(const char *dir, X509 *x, struct err *err);
+
+#endif
