@@ -9,6 +9,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "clock.h"
 #include "conn.h"
 #include "fastpath.h"
@@ -16,8 +17,6 @@
 #include "peer.h"
 #include "respond.h"
 
-/* Read in pieces of this size; a request is usually one piece. */
-#define READ_CHUNK 16384
 
 enum state { READING, WRITING };
 
@@ -222,7 +221,7 @@ static int
 readable(struct worker *w, struct conn *c)
 {
 	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-	char chunk[READ_CHUNK];
+	char chunk[CONN_READ_CHUNK];
 	size_t max = max_request(w->cfg);
 	ssize_t n;
 	int rc, eof = 0, send_continue = 0;

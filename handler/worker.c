@@ -20,14 +20,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "clock.h"
 #include "conn.h"
 #include "log.h"
 #include "worker.h"
 
-#define MAX_EVENTS 128
-/* Descriptors a worker keeps beyond its connections: epoll, Redis, log, listening socket. */
-#define SPARE_FDS 32
 
 /* Set by the signal handlers, read by the loop: the only state a handler may touch. */
 static volatile sig_atomic_t stop_flag, child_flag;
@@ -76,7 +74,7 @@ raise_fd_limit(const struct config *cfg)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	if (rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur < (rlim_t)cfg->max_connections + cfg->max_misses + SPARE_FDS)
+	    rl.rlim_cur < (rlim_t)cfg->max_connections + cfg->max_misses + WORKER_SPARE_FDS)
 		log_msg(LOG_WARNING, "max_connections %d needs more descriptors than the limit (%llu): "
 		        "raise LimitNOFILE", cfg->max_connections, (unsigned long long)rl.rlim_cur);
 }
@@ -251,7 +249,7 @@ turn(struct worker *w, struct epoll_event *evs, long long *next_tick)
 	long long now = clock_ms();
 	int i, n;
 
-	n = epoll_pwait(w->ep, evs, MAX_EVENTS, next_timeout(w, now, *next_tick), w->open_mask);
+	n = epoll_pwait(w->ep, evs, WORKER_EVENTS_MAX, next_timeout(w, now, *next_tick), w->open_mask);
 	if (child_flag) {
 		child_flag = 0;
 		reap(w);
@@ -280,7 +278,7 @@ turn(struct worker *w, struct epoll_event *evs, long long *next_tick)
 void
 worker_run(int lfd, const struct config *cfg, const sigset_t *open_mask)
 {
-	struct epoll_event evs[MAX_EVENTS];
+	struct epoll_event evs[WORKER_EVENTS_MAX];
 	struct worker w;
 	long long next_tick;
 

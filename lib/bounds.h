@@ -18,6 +18,13 @@
 #define LISTEN_BACKLOG 1024
 /* Resident mode: most worker processes, whatever `workers` says. */
 #define RESIDENT_WORKERS_MAX 256
+/* Resident mode: a worker reads a connection in pieces of this size; a request is usually one. */
+#define CONN_READ_CHUNK 16384
+/* Resident mode: events one epoll_pwait returns at most. */
+#define WORKER_EVENTS_MAX 128
+/* Resident mode: descriptors a worker keeps beyond its connections (epoll, Redis, log,
+ * listening socket, libcurl), checked against RLIMIT_NOFILE. */
+#define WORKER_SPARE_FDS 32
 
 /* --- OCSP (lib/ocsp.c) --- */
 /* Longest CertID hex, the cache key: bounded so a hostile request cannot make a huge Redis key
@@ -29,6 +36,8 @@
 #define OCSP_RESPONSE_DER_MAX (1 << 24)
 /* Longest subject or issuer name kept for an entry (ctl prefetch); longer ones are not kept. */
 #define CERT_NAME_MAX 1024
+/* Largest certificate file read (a full chain is a few KB). */
+#define CERT_FILE_MAX (1 << 20)
 
 /* --- Upstream fetches (lib/fetch.c) --- */
 /* First buffer for a response body, doubled as it grows: most OCSP responses fit. */
@@ -54,6 +63,9 @@
 /* A scheduler silent this long (or three check intervals, if longer) is dropped from the
  * report every host reads (ctl stats). */
 #define SCHEDULER_REPORT_MAX_AGE_S 86400
+
+/* Longest answer read from HAProxy's runtime API (a one-line status). */
+#define HAPROXY_ANSWER_MAX 4096
 
 /* --- ocsp-proxyctl --- */
 /* CertIDs `list` reads per round trip. */

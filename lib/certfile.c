@@ -11,9 +11,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "bounds.h"
 #include "certfile.h"
 
-#define MAX_FILE (1 << 20)
 
 /* Every certificate in a PEM file (keys and other blocks are skipped). NULL when none. */
 static STACK_OF(X509) *
@@ -25,7 +25,7 @@ read_certs(const char *path)
 	BIO *bio = NULL;
 	int i;
 
-	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size > MAX_FILE)
+	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size > CERT_FILE_MAX)
 		return NULL;
 	if ((bio = BIO_new_file(path, "r")) == NULL)
 		goto out;

@@ -13,10 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "b64.h"
 #include "haproxy.h"
 
-#define MAX_ANSWER 4096
 
 static long long
 now_ms(void)
@@ -117,12 +117,12 @@ converse(int fd, const char *cmd, size_t len, char *ans, long long deadline, str
 		}
 		off += (size_t)n;
 	}
-	while (got < MAX_ANSWER - 1) {
+	while (got < HAPROXY_ANSWER_MAX - 1) {
 		if (!wait_fd(fd, POLLIN, deadline)) {
 			err_set(why, ERR_IO, "timed out waiting for the answer");
 			return -1;
 		}
-		if ((n = recv(fd, ans + got, MAX_ANSWER - 1 - got, 0)) == -1) {
+		if ((n = recv(fd, ans + got, HAPROXY_ANSWER_MAX - 1 - got, 0)) == -1) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			err_set(why, ERR_IO, "recv: %s", strerror(errno));
@@ -143,7 +143,7 @@ haproxy_push(const char *where, const unsigned char *der, size_t len, long long 
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	long long deadline = now_ms() + timeout_ms;
-	char *cmd = NULL, ans[MAX_ANSWER];
+	char *cmd = NULL, ans[HAPROXY_ANSWER_MAX];
 	size_t n;
 	int fd = -1, rc = -1, soerr = 0;
 	socklen_t el = sizeof(soerr);
