@@ -102,7 +102,7 @@ check_files(struct report *r, const struct config *cfg)
 		say(r, -1, "verify = no: upstream answers are not checked; anyone on the path to a "
 		           "responder can forge them");
 	} else if ((issuers = issuers_load(cfg, &err)) == NULL) {
-		say(r, 0, "issuer store: %s", err.msg);
+		say(r, 0, "%s", err.msg); /* names the key and file: "trust_anchors FILE: ..." */
 	} else {
 		say(r, 1, "issuer store: %d certificates%s", sk_X509_num(issuers_all(issuers)),
 		    cfg->system_issuers ? ", and the system CA bundle" : "");
