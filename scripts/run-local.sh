@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
-RUN=$ROOT/run
+RUN=${RUN:-$ROOT/run}
 LISTEN=${LISTEN:-127.0.0.1:8888}
 RESPONDER=${RESPONDER:-127.0.0.1:8887}
 CONF=$RUN/ocsp-proxy.conf
@@ -39,6 +39,11 @@ metrics_file = $RUN/ocsp-proxy.prom
 CONF
 fi
 
+if ! grep -q "^allow_upstream = .*$RESPONDER" "$CONF"; then
+	echo "note: $CONF was written by an older make run or edited: it does not allow the test" \
+		"responder $RESPONDER, so the commands below get HTTP 403. Remove it for a fresh one." >&2
+fi
+
 cleanup() {
 	trap "" INT TERM
 	trap - EXIT
@@ -54,9 +59,13 @@ demo_handler "$BUILD/ocsp-proxy-handler" "$CONF" "$LISTEN" "$RUN/socket-activate
 "$BUILD/ocsp-proxy-scheduler" -c "$CONF" &
 DEMO_PIDS="$DEMO_PIDS $!"
 
-C=run/ca
+# Paths as the operator types them from the source tree.
+rel() { case $1 in "$ROOT"/*) echo "${1#"$ROOT"/}" ;; *) echo "$1" ;; esac; }
+C=$(rel "$RUN/ca")
+B=$(rel "$BUILD")
+F=$(rel "$CONF")
 cat <<MSG
-ocsp-proxy is running on http://$LISTEN/ (config run/ocsp-proxy.conf, log run/ocsp-proxy.log).
+ocsp-proxy is running on http://$LISTEN/ (config $F, log $(rel "$RUN/ocsp-proxy.log")).
 A test CA is in $C/ (www.pem good, revoked.pem revoked), its responder on http://$RESPONDER/.
 From $ROOT, in another terminal:
 
@@ -67,10 +76,12 @@ From $ROOT, in another terminal:
   openssl ocsp -issuer $C/issuing.pem -cert $C/revoked.pem -CAfile $C/chain.pem -no_nonce \\
       -proxy $LISTEN -url http://$RESPONDER/
   # what is cached, and the counters
-  $BUILD/ocsp-proxyctl -c run/ocsp-proxy.conf list
-  $BUILD/ocsp-proxyctl -c run/ocsp-proxy.conf stats
+  $B/ocsp-proxyctl -c $F list
+  $B/ocsp-proxyctl -c $F stats
+  # the health answer a load balancer would ask for
+  curl http://$LISTEN/-/health
 
-With your own certificate, allow its responder's host in run/ocsp-proxy.conf (allow_upstream) and
+With your own certificate, allow its responder's host in $F (allow_upstream) and
 give its issuer (trust_anchors), then: openssl ocsp -issuer ISSUER.pem -cert CERT.pem -no_nonce \\
   -proxy $LISTEN -url "\$(openssl x509 -in CERT.pem -noout -ocsp_uri)"
 Point Apache at it with SSLOCSPProxyURL http://$LISTEN/. Stop it all with Ctrl-C.
