@@ -79,8 +79,10 @@ key_prefix = demo
 # The responders the proxy may contact, HOST[:PORT]: this demo's only (a bare host would mean
 # port 80).
 allow_upstream = 127.0.0.1:$RESP_PORT
-# The issuing CA and its root: responses must verify against them.
-trust_anchors = $D/ca/chain.pem
+# The issuing CA: every answer must be signed by it or by a responder it delegated.
+issuers = $D/ca/issuing.pem
+# Where ocsp-proxyctl prefetch adds issuers it learns (this demo's needs none).
+issuers_dir = $D/issuers
 log = $LOG
 metrics_file = $D/ocsp-proxy.prom
 # Rewritten every minute by default; every second for this tour.

@@ -82,7 +82,7 @@ From $ROOT, in another terminal:
   curl http://$LISTEN/-/health
 
 With your own certificate, allow its responder's host in $F (allow_upstream) and
-give its issuer (trust_anchors), then: openssl ocsp -issuer ISSUER.pem -cert CERT.pem -no_nonce \\
+give its issuing CA (issuers), then: openssl ocsp -issuer ISSUER.pem -cert CERT.pem -no_nonce \\
   -proxy $LISTEN -url "\$(openssl x509 -in CERT.pem -noout -ocsp_uri)"
 Point Apache at it with SSLOCSPProxyURL http://$LISTEN/. Stop it all with Ctrl-C.
 MSG
