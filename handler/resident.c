@@ -17,39 +17,11 @@
 
 #include "log.h"
 #include "resident.h"
+#include "signals.h"
 #include "bounds.h"
 #include "clock.h"
 #include "url.h"
 #include "worker.h"
-
-/* Set by signal handlers and read by the master's loop: the only state a handler may touch. */
-static volatile sig_atomic_t stop_flag, reload_flag, child_flag;
-
-static void
-on_signal(int sig)
-{
-	if (sig == SIGHUP)
-		reload_flag = 1;
-	else if (sig == SIGCHLD)
-		child_flag = 1;
-	else
-		stop_flag = 1;
-}
-
-/* No SA_RESTART: a signal must interrupt the master's wait. */
-static void
-catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGCHLD, &sa, NULL);
-}
 
 int
 resident_inherited_socket(void)
@@ -185,7 +157,7 @@ reap(struct gen *cur, struct gen *old, int lfd, const struct config *cfg,
 				continue;
 			log_msg(LOG_WARNING, "worker %ld died (status %d), replacing it", (long)pid, status);
 			usleep(100000); /* a worker that dies at once must not spin */
-			cur->pids[i] = stop_flag ? 0 : spawn(lfd, cfg, open_mask);
+			cur->pids[i] = signal_stop ? 0 : spawn(lfd, cfg, open_mask);
 		}
 	}
 }
@@ -224,7 +196,7 @@ wait_signal(long long ms, const sigset_t *open_mask)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
 
-	if (!reload_flag && !child_flag && !stop_flag)
+	if (!signal_reload && !signal_child && !signal_stop)
 		ppoll(NULL, 0, ms < 0 ? NULL : &ts, open_mask);
 }
 
@@ -239,7 +211,7 @@ stop_all(struct gen *cur, struct gen *old, const struct config *cfg, const sigse
 	signal_gen(cur, SIGTERM);
 	signal_gen(old, SIGTERM);
 	while (alive(cur) + alive(old) > 0 && clock_ms() < deadline) {
-		child_flag = 0;
+		signal_child = 0;
 		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
 			if (!forget(cur, pid))
 				forget(old, pid);
@@ -256,34 +228,29 @@ int
 resident_run(int lfd, const char *path, struct config *cfg)
 {
 	struct gen cur, old;
-	sigset_t block, open_mask;
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, 0 };
+	sigset_t open_mask;
 	int fl;
 
 	memset(&cur, 0, sizeof(cur));
 	memset(&old, 0, sizeof(old));
-	catch_signals();
 	/* The master and the workers sleep with these unblocked only inside ppoll/epoll_pwait,
 	 * so none is missed between checking the flags and sleeping. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &block, &open_mask);
+	signals_catch(sigs, &open_mask);
 	/* Workers accept from an event loop: a connection another worker took must not block. */
 	if ((fl = fcntl(lfd, F_GETFL)) != -1)
 		fcntl(lfd, F_SETFL, fl | O_NONBLOCK);
 	start_gen(&cur, lfd, cfg, &open_mask);
 	log_msg(LOG_INFO, "resident mode: %d workers", cur.n);
 
-	while (!stop_flag) {
+	while (!signal_stop) {
 		wait_signal(alive(&old) > 0 ? 100 : -1, &open_mask);
-		if (reload_flag) {
-			reload_flag = 0;
+		if (signal_reload) {
+			signal_reload = 0;
 			reload(&cur, &old, lfd, path, cfg, &open_mask);
 		}
-		if (child_flag) {
-			child_flag = 0;
+		if (signal_child) {
+			signal_child = 0;
 			reap(&cur, &old, lfd, cfg, &open_mask);
 		}
 		if (alive(&old) > 0 && clock_ms() >= old.deadline) {

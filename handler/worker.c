@@ -24,20 +24,9 @@
 #include "clock.h"
 #include "conn.h"
 #include "log.h"
+#include "signals.h"
 #include "worker.h"
 
-
-/* Set by the signal handlers, read by the loop: the only state a handler may touch. */
-static volatile sig_atomic_t stop_flag, child_flag;
-
-static void
-on_signal(int sig)
-{
-	if (sig == SIGCHLD)
-		child_flag = 1;
-	else
-		stop_flag = 1;
-}
 
 long long
 worker_drain_ms(const struct config *cfg)
@@ -45,19 +34,15 @@ worker_drain_ms(const struct config *cfg)
 	return 2 * cfg->read_timeout + cfg->upstream_timeout + 4 * cfg->redis_timeout + 1000;
 }
 
-/* Signals arrive only inside epoll_pwait (they are blocked otherwise), so none is lost
- * between checking a flag and sleeping. */
+/* Signals arrive only inside epoll_pwait (the master left them blocked), so none is lost
+ * between checking a flag and sleeping. A worker has no reload of its own: SIGHUP is the
+ * master's. */
 static void
 catch_signals(void)
 {
-	struct sigaction sa;
+	static const int sigs[] = { SIGTERM, SIGINT, SIGCHLD, 0 };
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGCHLD, &sa, NULL);
+	signals_catch(sigs, NULL);
 	signal(SIGHUP, SIG_IGN);
 }
 
@@ -250,8 +235,8 @@ turn(struct worker *w, struct epoll_event *evs, long long *next_tick)
 	int i, n;
 
 	n = epoll_pwait(w->ep, evs, WORKER_EVENTS_MAX, next_timeout(w, now, *next_tick), w->open_mask);
-	if (child_flag) {
-		child_flag = 0;
+	if (signal_child) {
+		signal_child = 0;
 		reap(w);
 	}
 	for (i = 0; i < n; i++)
@@ -289,7 +274,7 @@ worker_run(int lfd, const struct config *cfg, const sigset_t *open_mask)
 		_exit(1);
 	next_tick = clock_ms() + 1000;
 	for (;;) {
-		if (stop_flag && w.lfd != -1) {
+		if (signal_stop && w.lfd != -1) {
 			/* Stop accepting (the new workers or the next start take the queue) and
 			 * finish what is open: requests within their deadlines, children too. */
 			epoll_ctl(w.ep, EPOLL_CTL_DEL, w.lfd, NULL);

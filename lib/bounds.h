@@ -60,6 +60,9 @@
 /* Waits between attempts while Redis is unreachable: doubling from the first to the last. */
 #define REDIS_BACKOFF_FIRST_MS 1000
 #define REDIS_BACKOFF_MAX_MS 30000
+/* How often a sleeping scheduler looks at the earliest due time: an entry a handler adds that
+ * falls due sooner than the planned wake is refreshed within this (one ZRANGE per wake). */
+#define WAKE_CHECK_MS 1000
 /* A scheduler silent this long (or three check intervals, if longer) is dropped from the
  * report every host reads (ctl stats). */
 #define SCHEDULER_REPORT_MAX_AGE_S 86400

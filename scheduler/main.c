@@ -13,12 +13,14 @@
 #include <systemd/sd-daemon.h>
 
 #include "cli.h"
+#include "bounds.h"
 #include "clock.h"
 #include "config.h"
 #include "fetch.h"
 #include "issuers.h"
 #include "log.h"
 #include "metrics.h"
+#include "signals.h"
 #include "ocsp.h"
 #include "staple.h"
 #include "store.h"
@@ -31,19 +33,6 @@ static const char usage[] =
     "      --once         run one tick, print its summary, exit (1 when Redis is unreachable)\n"
     "  -h, --help         this text\n"
     "  -V, --version      the version\n";
-
-/* Set by signal handlers, read by the loop and by fetch_many: the only state a signal handler
- * may touch, so it cannot live in a struct passed around. */
-static volatile sig_atomic_t stop_flag, reload_flag;
-
-static void
-on_signal(int sig)
-{
-	if (sig == SIGHUP)
-		reload_flag = 1;
-	else
-		stop_flag = 1;
-}
 
 /* Everything built from one configuration; rebuilt whole on SIGHUP. */
 struct runtime {
@@ -116,7 +105,7 @@ sleep_ms(long long ms, const sigset_t *open_mask)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
 
-	if (stop_flag || reload_flag)
+	if (signal_stop || signal_reload)
 		return;
 	ppoll(NULL, 0, &ts, open_mask);
 }
@@ -150,10 +139,6 @@ keepalive(void *arg)
 	wd->last_ms = now;
 }
 
-/* How often a sleeping scheduler looks at the earliest due time: an entry a handler adds that
- * falls due sooner than the planned wake is refreshed within this (one ZRANGE per wake). */
-#define WAKE_CHECK_MS 1000
-
 /* Sleeps wait_ms, watchdog fed and metrics file rewritten meanwhile, but wakes at once for a
  * signal and early when the schedule's earliest entry falls due before the planned wake. */
 static void
@@ -163,7 +148,7 @@ doze(struct runtime *rt, long long wait_ms, struct watchdog *wd, long long *metr
 	long long until = clock_ms() + wait_ms, left, step, soon;
 	time_t due;
 
-	while (!stop_flag && !reload_flag && (left = until - clock_ms()) > 0) {
+	while (!signal_stop && !signal_reload && (left = until - clock_ms()) > 0) {
 		step = left < WAKE_CHECK_MS ? left : WAKE_CHECK_MS;
 		if (wd->usec > 0 && step > (long long)(wd->usec / 4000))
 			step = (long long)(wd->usec / 4000);
@@ -184,150 +169,212 @@ doze(struct runtime *rt, long long wait_ms, struct watchdog *wd, long long *metr
 	keepalive(wd);
 }
 
-int
-main(int argc, char **argv)
+/* The scheduler's state across ticks. */
+struct sched {
+	struct runtime rt;
+	const char *path;
+	int once;
+	char owner[300];             /* host:pid, for leases and reports */
+	struct watchdog wd;
+	sigset_t open_mask;          /* the mask to sleep with: signals open */
+	long long backoff_ms;        /* the next wait while Redis is unreachable */
+	long long metrics_ms;        /* when the metrics file was last written */
+	int ready;                   /* READY=1 sent */
+	int down;                    /* Redis was unreachable at the last tick */
+	char line[256];              /* the last tick's summary */
+};
+
+/* --once and the common flags. 0 to run, else the exit status + 1. */
+static int
+parse_args(int argc, char **argv, struct sched *s)
 {
-	struct runtime rt, next;
-	struct tick_result res;
-	struct tick_env env;
-	struct sigaction sa;
-	sigset_t block, open_mask;
-	const char *path = NULL;
-	struct err err;
-	char owner[300], host[256], line[256];
-	long long wait_ms, backoff_ms = 1000, cap_ms, metrics_ms = 0;
-	struct watchdog wd = { 0, 0 };
-	time_t now, due;
-	long long n_entries, n_due, n_failing;
-	int rc, rest, once = 0, i, ready = 0, down = 0;
+	int rc, rest, i;
 
-	rc = cli_parse(argc, argv, "ocsp-proxy-scheduler", usage, &path, &rest);
+	rc = cli_parse(argc, argv, "ocsp-proxy-scheduler", usage, &s->path, &rest);
 	if (rc != CLI_RUN)
-		return rc == CLI_EXIT ? 0 : 2;
+		return rc == CLI_EXIT ? 1 : 3;
 	for (i = 1; i < rest; i++) {
-		if (strcmp(argv[i], "--once") == 0) {
-			once = 1;
-		} else {
+		if (strcmp(argv[i], "--once") != 0) {
 			fprintf(stderr, "ocsp-proxy-scheduler: unknown argument '%s'\n%s", argv[i], usage);
-			return 2;
+			return 3;
 		}
+		s->once = 1;
 	}
-	if (runtime_new(&rt, path, &err) == -1) {
-		fprintf(stderr, "ocsp-proxy-scheduler: %s\n", err.msg);
-		return 1;
-	}
-	log_open("ocsp-proxy-scheduler", rt.cfg.log, log_flags(rt.cfg.debug, rt.cfg.log_format));
-	reload_issuers(&rt, 1);
+	return 0;
+}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, &open_mask);
+/* host:pid: which scheduler holds a lease or wrote a report. */
+static void
+make_owner(char *owner, size_t len)
+{
+	char host[256];
 
 	if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
-	snprintf(owner, sizeof(owner), "%s:%ld", host, (long)getpid());
-	if (sd_watchdog_enabled(0, &wd.usec) <= 0)
-		wd.usec = 0;
-	log_msg(LOG_INFO, "started (%s), config %s", owner,
-	        rt.cfg.path != NULL ? rt.cfg.path : "built-in defaults");
+	snprintf(owner, len, "%s:%ld", host, (long)getpid());
+}
 
-	while (!stop_flag) {
-		if (reload_flag) {
-			reload_flag = 0;
-			if (runtime_new(&next, path, &err) == -1) {
-				log_msg(LOG_ERR, "reload failed, keeping the old configuration: %s", err.msg);
-			} else {
-				runtime_free(&rt);
-				rt = next;
-				log_open("ocsp-proxy-scheduler", rt.cfg.log,
-				         log_flags(rt.cfg.debug, rt.cfg.log_format));
-				log_msg(LOG_INFO, "configuration reloaded");
-				reload_issuers(&rt, 1);
-			}
+/* SIGHUP: the new configuration whole, or the old one kept. */
+static void
+reload(struct sched *s)
+{
+	struct runtime next;
+	struct err err;
+
+	if (runtime_new(&next, s->path, &err) == -1) {
+		log_msg(LOG_ERR, "reload failed, keeping the old configuration: %s", err.msg);
+		return;
+	}
+	runtime_free(&s->rt);
+	s->rt = next;
+	log_open("ocsp-proxy-scheduler", s->rt.cfg.log,
+	         log_flags(s->rt.cfg.debug, s->rt.cfg.log_format));
+	log_msg(LOG_INFO, "configuration reloaded");
+	reload_issuers(&s->rt, 1);
+}
+
+/* One tick with signals open (a SIGTERM cuts fetch_many short). tick_run's result. */
+static int
+tick(struct sched *s, struct tick_result *res)
+{
+	struct runtime *rt = &s->rt;
+	struct tick_env env;
+	sigset_t closed;
+	int rc;
+
+	reload_issuers(rt, 0);
+	memset(&env, 0, sizeof(env));
+	env.cfg = &rt->cfg;
+	env.store = rt->store;
+	env.fetcher = rt->fetcher;
+	env.issuers = rt->issuers;
+	env.owner = s->owner;
+	env.stop = &signal_stop;
+	env.keepalive = keepalive;
+	env.keepalive_arg = &s->wd;
+	sigprocmask(SIG_SETMASK, &s->open_mask, &closed);
+	rc = tick_run(&env, time(NULL), res);
+	sigprocmask(SIG_SETMASK, &closed, NULL);
+	summary(s->line, sizeof(s->line), res);
+	return rc;
+}
+
+/* Redis unreachable: said once, in STATUS every time. The wait before the next try. */
+static long long
+after_failure(struct sched *s)
+{
+	long long wait_ms = s->backoff_ms;
+
+	if (!s->down)
+		log_msg(LOG_ERR, "redis unreachable: %s", store_error(s->rt.store));
+	s->down = 1;
+	sd_notifyf(0, "%sSTATUS=redis unreachable: %s, retrying in %llds",
+	           s->ready ? "" : "READY=1\n", store_error(s->rt.store), s->backoff_ms / 1000);
+	s->ready = 1;
+	s->backoff_ms = s->backoff_ms * 2 > REDIS_BACKOFF_MAX_MS ? REDIS_BACKOFF_MAX_MS
+	                                                        : s->backoff_ms * 2;
+	return wait_ms;
+}
+
+/* Until the earliest entry falls due, at most check_interval, at least a second (or
+ * check_interval when shorter). */
+static long long
+next_wait(struct runtime *rt)
+{
+	long long wait_ms = rt->cfg.check_interval, until, floor_ms;
+	time_t due;
+
+	if (store_next_due(rt->store, &due) == 0 && due > 0) {
+		until = ((long long)due - (long long)time(NULL)) * 1000;
+		if (until < wait_ms)
+			wait_ms = until;
+	}
+	floor_ms = rt->cfg.check_interval < 1000 ? rt->cfg.check_interval : 1000;
+	return wait_ms < floor_ms ? floor_ms : wait_ms;
+}
+
+/* A tick that reached Redis: staples, the tick's report, metrics and STATUS. The wait before
+ * the next tick. */
+static long long
+after_success(struct sched *s, const struct tick_result *res)
+{
+	struct runtime *rt = &s->rt;
+	long long n_entries, n_due, n_failing, max_age = rt->cfg.check_interval / 1000 * 3;
+
+	if (s->down)
+		log_msg(LOG_INFO, "redis reachable again");
+	s->down = 0;
+	s->backoff_ms = REDIS_BACKOFF_FIRST_MS;
+	/* Staple files follow the cache (staple.c); on start this is the prefetch. */
+	if (rt->cfg.staple_cert.n > 0 && staple_run(&rt->cfg, rt->store, rt->fetcher, rt->issuers,
+	                                            time(NULL), &signal_stop) == -1)
+		log_msg(LOG_WARNING, "staples: redis: %s", store_error(rt->store));
+	n_entries = store_count(rt->store);
+	n_due = store_count_due(rt->store, time(NULL));
+	n_failing = store_count_failing(rt->store);
+	if (res->refreshed + res->failed + res->evicted + res->kept > 0 || s->once)
+		log_msg(LOG_INFO, "tick: %s", s->line);
+	if (store_report(rt->store, s->owner, time(NULL), s->line,
+	                 max_age > SCHEDULER_REPORT_MAX_AGE_S ? max_age
+	                                                      : SCHEDULER_REPORT_MAX_AGE_S) == -1)
+		log_msg(LOG_WARNING, "cannot report the tick: %s", store_error(rt->store));
+	if (metrics_refresh(rt->store, rt->cfg.metrics_file, rt->cfg.metrics_interval,
+	                    &s->metrics_ms, 1) == -1)
+		log_msg(LOG_WARNING, "cannot write metrics_file %s", rt->cfg.metrics_file);
+	sd_notifyf(0, "%sSTATUS=entries %lld, due %lld, failing %lld, last tick: %s",
+	           s->ready ? "" : "READY=1\n", n_entries, n_due, n_failing, s->line);
+	s->ready = 1;
+	return next_wait(rt);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, 0 };
+	struct sched s;
+	struct tick_result res;
+	struct err err;
+	long long wait_ms;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	s.backoff_ms = REDIS_BACKOFF_FIRST_MS;
+	if ((rc = parse_args(argc, argv, &s)) != 0)
+		return rc - 1;
+	if (runtime_new(&s.rt, s.path, &err) == -1) {
+		fprintf(stderr, "ocsp-proxy-scheduler: %s\n", err.msg);
+		return 1;
+	}
+	log_open("ocsp-proxy-scheduler", s.rt.cfg.log,
+	         log_flags(s.rt.cfg.debug, s.rt.cfg.log_format));
+	reload_issuers(&s.rt, 1);
+	signals_catch(sigs, &s.open_mask);
+	signal(SIGPIPE, SIG_IGN);
+	make_owner(s.owner, sizeof(s.owner));
+	if (sd_watchdog_enabled(0, &s.wd.usec) <= 0)
+		s.wd.usec = 0;
+	log_msg(LOG_INFO, "started (%s), config %s", s.owner,
+	        s.rt.cfg.path != NULL ? s.rt.cfg.path : "built-in defaults");
+
+	while (!signal_stop) {
+		if (signal_reload) {
+			signal_reload = 0;
+			reload(&s);
 		}
-		env.cfg = &rt.cfg;
-		env.store = rt.store;
-		env.fetcher = rt.fetcher;
-		reload_issuers(&rt, 0);
-		env.issuers = rt.issuers;
-		env.owner = owner;
-		env.stop = &stop_flag;
-		env.keepalive = keepalive;
-		env.keepalive_arg = &wd;
-
-		now = time(NULL);
-		/* Signals open during the tick: a SIGTERM cuts fetch_many short. */
-		sigprocmask(SIG_SETMASK, &open_mask, NULL);
-		rc = tick_run(&env, now, &res);
-		sigprocmask(SIG_BLOCK, &block, NULL);
-		summary(line, sizeof(line), &res);
-
-		if (rc == -1) {
-			if (!down)
-				log_msg(LOG_ERR, "redis unreachable: %s", store_error(rt.store));
-			down = 1;
-			sd_notifyf(0, "%sSTATUS=redis unreachable: %s, retrying in %llds",
-			           ready ? "" : "READY=1\n", store_error(rt.store), backoff_ms / 1000);
-			ready = 1;
-			if (once)
-				break;
-			wait_ms = backoff_ms;
-			backoff_ms = backoff_ms * 2 > 30000 ? 30000 : backoff_ms * 2;
-		} else {
-			if (down)
-				log_msg(LOG_INFO, "redis reachable again");
-			down = 0;
-			backoff_ms = 1000;
-			/* Staple files follow the cache (staple.c); on start this is the prefetch. */
-			if (rt.cfg.staple_cert.n > 0 && staple_run(&rt.cfg, rt.store, rt.fetcher, rt.issuers,
-			                                           time(NULL), &stop_flag) == -1)
-				log_msg(LOG_WARNING, "staples: redis: %s", store_error(rt.store));
-			n_entries = store_count(rt.store);
-			n_due = store_count_due(rt.store, time(NULL));
-			n_failing = store_count_failing(rt.store);
-			if (res.refreshed + res.failed + res.evicted + res.kept > 0 || once)
-				log_msg(LOG_INFO, "tick: %s", line);
-			if (store_report(rt.store, owner, time(NULL), line,
-			                 rt.cfg.check_interval / 1000 * 3 > 86400
-			                     ? rt.cfg.check_interval / 1000 * 3 : 86400) == -1)
-				log_msg(LOG_WARNING, "cannot report the tick: %s", store_error(rt.store));
-			if (metrics_refresh(rt.store, rt.cfg.metrics_file, rt.cfg.metrics_interval,
-			                    &metrics_ms, 1) == -1)
-				log_msg(LOG_WARNING, "cannot write metrics_file %s", rt.cfg.metrics_file);
-			sd_notifyf(0, "%sSTATUS=entries %lld, due %lld, failing %lld, last tick: %s",
-			           ready ? "" : "READY=1\n", n_entries, n_due, n_failing, line);
-			ready = 1;
-			if (once)
-				break;
-			wait_ms = rt.cfg.check_interval;
-			if (store_next_due(rt.store, &due) == 0 && due > 0) {
-				long long until = ((long long)due - (long long)time(NULL)) * 1000;
-
-				if (until < wait_ms)
-					wait_ms = until;
-			}
-			cap_ms = rt.cfg.check_interval < 1000 ? rt.cfg.check_interval : 1000;
-			if (wait_ms < cap_ms)
-				wait_ms = cap_ms;
-		}
-		doze(&rt, wait_ms, &wd, &metrics_ms, &open_mask);
+		rc = tick(&s, &res);
+		wait_ms = rc == -1 ? after_failure(&s) : after_success(&s, &res);
+		if (s.once)
+			break;
+		doze(&s.rt, wait_ms, &s.wd, &s.metrics_ms, &s.open_mask);
 	}
 
-	if (once)
-		printf("%s%s\n", rc == -1 ? "redis unreachable: " : "", rc == -1 ? store_error(rt.store) : line);
+	if (s.once)
+		printf("%s%s\n", rc == -1 ? "redis unreachable: " : "",
+		       rc == -1 ? store_error(s.rt.store) : s.line);
 	sd_notify(0, "STOPPING=1");
 	log_msg(LOG_INFO, "stopped");
-	runtime_free(&rt);
+	runtime_free(&s.rt);
 	log_close();
-	return once && rc == -1 ? 1 : 0;
+	return s.once && rc == -1 ? 1 : 0;
 }

@@ -1,0 +1,36 @@
+/* signals: one handler setting one flag per kind of signal (signals.h). */
+#include <string.h>
+
+#include "signals.h"
+
+volatile sig_atomic_t signal_stop, signal_reload, signal_child;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		signal_reload = 1;
+	else if (sig == SIGCHLD)
+		signal_child = 1;
+	else
+		signal_stop = 1;
+}
+
+void
+signals_catch(const int *sigs, sigset_t *open_mask)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	signal_stop = signal_reload = signal_child = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	for (; *sigs != 0; sigs++) {
+		sigaction(*sigs, &sa, NULL);
+		sigaddset(&block, *sigs);
+	}
+	if (open_mask != NULL)
+		sigprocmask(SIG_BLOCK, &block, open_mask);
+}
