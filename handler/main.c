@@ -19,7 +19,7 @@ static const char usage[] =
     "usage: ocsp-proxy-handler [-c FILE] [-t [--offline]] [--listen HOST:PORT]\n"
     "Answers one HTTP OCSP request on standard input and output (inetd style); or, given a\n"
     "listening socket by systemd (Accept=no) or --listen, serves connections itself with\n"
-    "pre-forked workers (resident mode).\n"
+    "pre-forked event-loop workers (resident mode).\n"
     "  -c, --config FILE  configuration (default $" CONFIG_ENV " or " CONFIG_DEFAULT_PATH ")\n"
     "  -t, --check        check the configuration, the files it names, the log target and\n"
     "                     Redis (not with --offline); report and exit, 1 on any error\n"

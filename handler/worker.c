@@ -46,20 +46,20 @@ catch_signals(void)
 	signal(SIGHUP, SIG_IGN);
 }
 
-/* Room for max_connections descriptors: the soft limit raised to the hard one. */
+/* Room for max_connections descriptors: the soft limit raised to the hard one when short. */
 static void
 raise_fd_limit(const struct config *cfg)
 {
+	rlim_t need = (rlim_t)cfg->max_connections + (rlim_t)cfg->max_misses + WORKER_SPARE_FDS;
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		return;
-	if (rl.rlim_cur < rl.rlim_max) {
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	if (rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur < (rlim_t)cfg->max_connections + cfg->max_misses + WORKER_SPARE_FDS)
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
 		log_msg(LOG_WARNING, "max_connections %d needs more descriptors than the limit (%llu): "
 		        "raise LimitNOFILE", cfg->max_connections, (unsigned long long)rl.rlim_cur);
 }
