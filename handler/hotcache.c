@@ -192,9 +192,10 @@ hot_invalidations(struct hotcache *hc)
 }
 
 /* What memory may hold: the proxy's ETag (the body's SHA-256 in hex, as for every hit: see
- * ocsp_cached_check), and a body whose CertID and times are the entry's. */
+ * ocsp_cached_check), and a body whose CertID and times are the entry's. A body without
+ * nextUpdate was stored with thisUpdate + no_next_update_max_age (policy.c): no later than that. */
 static int
-acceptable(const char *key, const struct entry *e)
+acceptable(const struct config *cfg, const char *key, const struct entry *e)
 {
 	struct ocsp_response_info info;
 	char sum[65];
@@ -213,7 +214,10 @@ acceptable(const char *key, const struct entry *e)
 	}
 	return ocsp_response_info(e->resp, e->resp_len, key, &info) == 0 &&
 	    info.status == OCSP_ST_SUCCESSFUL && info.this_update == e->this_update &&
-	    info.next_update == e->next_update;
+	    (info.next_update == e->next_update ||
+	     (info.next_update == 0 && e->next_update > e->this_update &&
+	      (long long)e->next_update <= (long long)e->this_update +
+	                                    cfg->no_next_update_max_age / 1000));
 }
 
 static struct hot_entry *
@@ -283,7 +287,7 @@ hot_get(struct hotcache *hc, const char *key, time_t now, const struct hot_entry
 		hc->down_until_ms = clock_ms() + 1000;
 		return -1;
 	}
-	if (rc == 0 || !acceptable(key, &src)) {
+	if (rc == 0 || !acceptable(hc->cfg, key, &src)) {
 		entry_free(&src);
 		return 0;
 	}

@@ -983,8 +983,8 @@ hgetall(struct store *st, const char *kind, struct strlist *names, struct strlis
 
 const char *const store_counters[] = {
 	"hits", "misses", "stale_lookups", "fetches", "upstream_errors", "stale_served",
-	"passthrough", "uncacheable", "refreshes", "refresh_kept", "refresh_failures", "evictions",
-	"invalid_due", NULL,
+	"passthrough", "uncacheable", "unverified", "cache_rejected", "refused_full", "refreshes",
+	"refresh_kept", "refresh_failures", "evictions", "invalid_due", NULL,
 };
 
 int

@@ -47,6 +47,20 @@ sleep 1.1
 make_due
 check_output "no nextUpdate: refreshed by the scheduler" \
 	"refreshed 1, kept 0, failed 0, evicted 0, skipped 0" "$S" -c "$T/s.conf" --once
+# The resident handler's memory cache holds it too: repeated hits read nothing from Redis.
+port=$(free_port)
+"$BUILD/ocsp-proxy-handler" -c "$T/s.conf" --listen "127.0.0.1:$port" &
+rp=$!
+register_pid $rp "resident handler --listen"
+wait_port "$port"
+ocsp_query "http://127.0.0.1:$port/" "$CA_DIR/good.pem" >/dev/null
+ocsp_query "http://127.0.0.1:$port/" "$CA_DIR/good.pem" >/dev/null
+rcli CONFIG RESETSTAT >/dev/null
+for _ in 1 2 3; do ocsp_query "http://127.0.0.1:$port/" "$CA_DIR/good.pem" >/dev/null; done
+reads=$(rcli INFO commandstats | sed -n 's/^cmdstat_\(hmget\|eval\|evalsha\|hgetall\):calls=\([0-9]*\),.*/\2/p' |
+	awk '{s += $1} END {print s + 0}')
+check_eq "no nextUpdate, resident: 3 hits from memory, no entry read from Redis" 0 "$reads"
+stop_pid $rp
 stop_handler
 start_handler "$T/nocache.conf"
 fresh
@@ -118,7 +132,8 @@ sed -n 's/^ocsp_proxy_events_total{event="\([a-z_]*\)"} \([0-9]*\)$/\1 \2/p' "$T
 grep -E '^[a-z_]+ [0-9]+$' "$T/stats.txt" | grep -v -E '^(entries|failing) ' | sort > "$T/c.txt"
 check "ctl stats and the metrics file: the same counters and values" diff "$T/m.txt" "$T/c.txt"
 for c in hits misses stale_lookups fetches upstream_errors stale_served passthrough uncacheable \
-	refreshes refresh_kept refresh_failures evictions invalid_due; do
+	unverified cache_rejected refused_full refreshes refresh_kept refresh_failures evictions \
+	invalid_due; do
 	grep -q "^$c " "$T/c.txt" || not_ok "documented counter $c shown by ctl stats and metrics"
 done
 check_eq "entries: ctl stats and the metrics file agree" \
