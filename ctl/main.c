@@ -207,7 +207,7 @@ resolve_key(struct store *st, const struct opts *o, char *key, size_t keylen)
 		certfile_free(&cf);
 		return CTL_FAILED;
 	}
-	snprintf(key, keylen, "%s", req.key);
+	snprintf(key, keylen, "%s", req.certid);
 	ocsp_request_free(&req);
 	certfile_free(&cf);
 	return 0;
@@ -216,7 +216,7 @@ resolve_key(struct store *st, const struct opts *o, char *key, size_t keylen)
 static int
 cmd_show(struct store *st, const struct opts *o)
 {
-	char key[OCSP_KEY_MAX + 1];
+	char key[CERTID_HEX_MAX + 1];
 	struct entry e;
 	int rc, found;
 
@@ -238,7 +238,7 @@ cmd_show(struct store *st, const struct opts *o)
 static int
 cmd_purge(struct store *st, const struct opts *o)
 {
-	char key[OCSP_KEY_MAX + 1];
+	char key[CERTID_HEX_MAX + 1];
 	int rc, n;
 
 	if ((rc = resolve_key(st, o, key, sizeof(key))) != 0)

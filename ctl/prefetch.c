@@ -144,7 +144,7 @@ has_certificate(const char *path)
 static void
 prefetch_file(struct run *r, const char *path, int in_dir)
 {
-	char why[512], serial[OCSP_KEY_MAX + 1] = "?", subject[CERT_NAME_MAX], issuer[CERT_NAME_MAX];
+	char why[512], serial[CERTID_HEX_MAX + 1] = "?", subject[CERT_NAME_MAX], issuer[CERT_NAME_MAX];
 	struct certfile cf;
 	struct ocsp_request req;
 	struct ocsp_response_info info;
@@ -181,7 +181,7 @@ prefetch_file(struct run *r, const char *path, int in_dir)
 	if (fetch_checked(r, &cf, &req, url, &res, &info, why, sizeof(why)) == -1)
 		goto fail;
 	memset(&a, 0, sizeof(a));
-	a.certid = req.key;
+	a.certid = req.certid;
 	a.req = &req;
 	a.resp = res.body;
 	a.resp_len = res.len;
@@ -195,7 +195,7 @@ prefetch_file(struct run *r, const char *path, int in_dir)
 		r->redis_down |= store_error_kind(r->st) == ERR_IO;
 		goto fail;
 	}
-	report(r, path, req.key, serial, subject, ocsp_cert_status_name(info.cert_status),
+	report(r, path, req.certid, serial, subject, ocsp_cert_status_name(info.cert_status),
 	       put == STORE_PUT_STORED ? "cached" : put == STORE_PUT_FULL ? "refused (max_entries)"
 	                                   : "kept", NULL);
 	r->done++;
@@ -203,7 +203,7 @@ prefetch_file(struct run *r, const char *path, int in_dir)
 fail_msg:
 	snprintf(why, sizeof(why), "%.500s", e.msg);
 fail:
-	report(r, path, have_req ? req.key : NULL, have_req ? serial : NULL, NULL, NULL, "error",
+	report(r, path, have_req ? req.certid : NULL, have_req ? serial : NULL, NULL, NULL, "error",
 	       why);
 	r->failed++;
 out:

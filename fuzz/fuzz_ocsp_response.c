@@ -38,7 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ready = 1;
 	}
 	ocsp_response_check(&req, data, size, 1800000000, 300, NULL, &info, why, sizeof(why));
-	ocsp_response_info(data, size, req.key, &info);
+	ocsp_response_info(data, size, req.certid, &info);
 	ocsp_response_info(data, size, NULL, &info);
 	return 0;
 }

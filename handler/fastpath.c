@@ -27,8 +27,8 @@
 struct memo {
 	size_t len;
 	unsigned char der[MEMO_DER_MAX];
-	char key[OCSP_KEY_MAX + 1];
-	char serial[OCSP_KEY_MAX + 1];
+	char key[CERTID_HEX_MAX + 1];
+	char serial[CERTID_HEX_MAX + 1];
 };
 
 struct fastpath {
@@ -95,7 +95,7 @@ memo_add(struct fastpath *fp, const unsigned char *der, size_t len,
 		return;
 	(*m)->len = len;
 	memcpy((*m)->der, der, len);
-	memcpy((*m)->key, oreq->key, sizeof((*m)->key));
+	memcpy((*m)->key, oreq->certid, sizeof((*m)->key));
 	if (ocsp_request_serial(oreq, (*m)->serial, sizeof((*m)->serial)) != 0)
 		(*m)->serial[0] = '\0';
 }
@@ -124,14 +124,14 @@ log_line(const struct http_request *req, const struct fast_conn *c, const char *
 }
 
 static int
-ocsp_error(const struct http_request *req, const char *rid, enum ocsp_status st, time_t now,
+ocsp_error(const struct http_request *req, const char *rid, enum ocsp_status status, time_t now,
            char **out, size_t *outlen)
 {
 	struct reply r;
 
 	memset(&r, 0, sizeof(r));
 	r.status = 200;
-	r.body = ocsp_error_response(st, &r.len);
+	r.body = ocsp_error_response(status, &r.len);
 	r.ocsp = 1;
 	r.head = req->method == HTTP_HEAD;
 	r.request_id = rid;
@@ -196,7 +196,7 @@ parse(struct fastpath *fp, const struct ocsp_input *in, struct memo *tmp, const 
 	if ((cacheable = oreq.cacheable)) {
 		memo_add(fp, in->der, in->len, &oreq);
 		if ((*m = memo_find(fp, in->der, in->len)) == NULL) {
-			memcpy(tmp->key, oreq.key, sizeof(tmp->key));
+			memcpy(tmp->key, oreq.certid, sizeof(tmp->key));
 			if (ocsp_request_serial(&oreq, tmp->serial, sizeof(tmp->serial)) != 0)
 				tmp->serial[0] = '\0';
 			*m = tmp;

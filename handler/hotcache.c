@@ -106,9 +106,9 @@ static struct hot_entry *
 find(const struct hotcache *hc, const char *key, size_t len)
 {
 	struct hot_entry *e;
-	char k[OCSP_KEY_MAX + 1];
+	char k[CERTID_HEX_MAX + 1];
 
-	if (len > OCSP_KEY_MAX)
+	if (len > CERTID_HEX_MAX)
 		return NULL;
 	memcpy(k, key, len);
 	k[len] = '\0';

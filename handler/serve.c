@@ -133,13 +133,13 @@ send_uncached(struct exchange *x, const unsigned char *der, size_t len)
 }
 
 static int
-send_ocsp_error(struct exchange *x, enum ocsp_status st, const char *result, const char *why)
+send_ocsp_error(struct exchange *x, enum ocsp_status status, const char *result, const char *why)
 {
 	const unsigned char *der;
 	size_t len;
 
 	set_outcome(x, 200, result, "%s", why);
-	der = ocsp_error_response(st, &len);
+	der = ocsp_error_response(status, &len);
 	return send_uncached(x, der, len);
 }
 
@@ -197,7 +197,7 @@ cached_sound(struct exchange *x)
 
 	if (ocsp_cached_check(&x->oreq, x->cached.resp, x->cached.resp_len, x->cached.etag, &info,
 	                      why, sizeof(why)) == -1) {
-		log_msg(LOG_WARNING, "cached entry %s ignored, treated as absent: %s", x->oreq.key,
+		log_msg(LOG_WARNING, "cached entry %s ignored, treated as absent: %s", x->oreq.certid,
 		        why);
 		store_stat_incr(x->h->store, "cache_rejected", 1);
 		entry_free(&x->cached);
@@ -222,13 +222,13 @@ lookup(struct exchange *x, int count_it)
 	struct store *st;
 	int rc;
 
-	if (x->oreq.n_ids != 1 || x->oreq.key[0] == '\0' || x->cache != CACHE_UNKNOWN)
+	if (x->oreq.n_ids != 1 || x->oreq.certid[0] == '\0' || x->cache != CACHE_UNKNOWN)
 		return;
 	if ((st = get_store(x)) == NULL) {
 		x->cache = CACHE_DOWN;
 		return;
 	}
-	rc = store_lookup(st, x->oreq.key, x->now, count_it, &x->cached);
+	rc = store_lookup(st, x->oreq.certid, x->now, count_it, &x->cached);
 	if (rc == -1) {
 		log_msg(LOG_WARNING, "redis unavailable, answering without the cache: %s",
 		        store_error(st));
@@ -265,7 +265,7 @@ cache_answer(struct exchange *x, struct answer *a)
 		x->o.reason = "not cached: the cache holds a newer response";
 	} else if (rc == 2) {
 		log_msg(LOG_WARNING, "cache full (max_entries = %d): %s not cached",
-		        x->h->cfg->max_entries, x->oreq.key);
+		        x->h->cfg->max_entries, x->oreq.certid);
 		x->o.reason = "not cached: max_entries reached";
 	}
 }
@@ -340,7 +340,7 @@ forward(struct exchange *x)
 		                     &info, x->now, why, sizeof(why));
 
 	if (v == OCSP_V_CACHEABLE) {
-		struct answer a = { .certid = x->oreq.key, .req = &x->oreq, .resp = x->fr.body,
+		struct answer a = { .certid = x->oreq.certid, .req = &x->oreq, .resp = x->fr.body,
 		                    .resp_len = x->fr.len, .info = &info, .url = x->upstream,
 		                    .now = x->now, .earliest = x->now };
 
@@ -371,7 +371,7 @@ forward(struct exchange *x)
 	if (v == OCSP_V_UNVERIFIED) {
 		count(x, "unverified");
 		log_msg(LOG_ERR, "upstream %s: answer for %s not verified, not used: %s",
-		        x->upstream, x->oreq.key[0] != '\0' ? x->oreq.key : "-", why);
+		        x->upstream, x->oreq.certid[0] != '\0' ? x->oreq.certid : "-", why);
 	} else {
 		count(x, "upstream_errors");
 		log_msg(LOG_WARNING, "upstream %s failed: %s", x->upstream, why);
@@ -393,14 +393,14 @@ forward(struct exchange *x)
 void
 handler_log_request(const struct request_log *l)
 {
-	char status[16], dur[32], serial[OCSP_KEY_MAX + 1];
+	char status[16], dur[32], serial[CERTID_HEX_MAX + 1];
 	const char *fields[24];
 	int i = 0;
 
 	snprintf(status, sizeof(status), "%d", l->status);
 	snprintf(dur, sizeof(dur), "%lld", clock_ms() - l->t0);
 	fields[i++] = "CERTID";
-	fields[i++] = l->oreq != NULL && l->oreq->key[0] != '\0' ? l->oreq->key : l->certid;
+	fields[i++] = l->oreq != NULL && l->oreq->certid[0] != '\0' ? l->oreq->certid : l->certid;
 	fields[i++] = "RESULT";
 	fields[i++] = l->result;
 	fields[i++] = "STATUS";

@@ -18,7 +18,7 @@ answer_prepare(const struct config *cfg, struct answer *a)
 int
 answer_store(struct store *st, const struct config *cfg, struct answer *a)
 {
-	char serial[OCSP_KEY_MAX + 1];
+	char serial[CERTID_HEX_MAX + 1];
 	struct entry e;
 
 	answer_prepare(cfg, a);

@@ -27,9 +27,9 @@
 #define WORKER_SPARE_FDS 32
 
 /* --- OCSP (lib/ocsp.c) --- */
-/* Longest CertID hex, the cache key: bounded so a hostile request cannot make a huge Redis key
- * (a SHA-512 CertID with a 20-byte serial is about 300 hex digits). */
-#define OCSP_KEY_MAX 512
+/* Longest CertID hex (`certid`, the cache's key): bounded so a hostile request cannot make a
+ * huge Redis key (a SHA-512 CertID with a 20-byte serial is about 300 hex digits). */
+#define CERTID_HEX_MAX 512
 /* Largest DER parsed at all, before the configured max_request_bytes/max_response_bytes
  * (which are lower) apply: bounds what a caller that skipped them can make OpenSSL parse. */
 #define OCSP_REQUEST_DER_MAX (1 << 20)

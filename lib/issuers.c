@@ -132,21 +132,21 @@ is_hex(const char *s)
 static X509_STORE *
 load_anchors(const char *path, struct err *err)
 {
-	X509_STORE *st;
+	X509_STORE *anchors;
 	struct stat sb;
 	int ok;
 
-	if (stat(path, &sb) == -1 || (st = X509_STORE_new()) == NULL) {
+	if (stat(path, &sb) == -1 || (anchors = X509_STORE_new()) == NULL) {
 		err_set(err, ERR_INPUT, "trust_anchors %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	ok = S_ISDIR(sb.st_mode) ? X509_STORE_load_path(st, path) : X509_STORE_load_file(st, path);
+	ok = S_ISDIR(sb.st_mode) ? X509_STORE_load_path(anchors, path) : X509_STORE_load_file(anchors, path);
 	if (ok != 1) {
 		err_set(err, ERR_INPUT, "trust_anchors %s: no certificates could be loaded", path);
-		X509_STORE_free(st);
+		X509_STORE_free(anchors);
 		return NULL;
 	}
-	return st;
+	return anchors;
 }
 
 struct issuers *

@@ -108,8 +108,8 @@ rebuild(OCSP_CERTID *id, struct ocsp_request *out)
 	    OCSP_request_add0_id(req, canon) == NULL)
 		goto out;
 	canon = NULL; /* owned by req now */
-	if ((size_t)idlen * 2 <= OCSP_KEY_MAX)
-		hex(idder, (size_t)idlen, out->key);
+	if ((size_t)idlen * 2 <= CERTID_HEX_MAX)
+		hex(idder, (size_t)idlen, out->certid);
 	if ((len = i2d_OCSP_REQUEST(req, &der)) <= 0 || (out->der = malloc((size_t)len)) == NULL)
 		goto out;
 	memcpy(out->der, der, (size_t)len);
@@ -154,7 +154,7 @@ ocsp_request_parse(const unsigned char *der, size_t len, struct ocsp_request *ou
 	if (out->n_ids == 1 && !out->has_nonce) {
 		if (rebuild(id, out) == -1)
 			goto out;
-		if (out->key[0] == '\0') { /* a CertID too long to be a key: pass it through */
+		if (out->certid[0] == '\0') { /* a CertID too long to be a key: pass it through */
 			free(out->der);
 			out->der = NULL;
 		}
@@ -166,7 +166,7 @@ ocsp_request_parse(const unsigned char *der, size_t len, struct ocsp_request *ou
 		free(out->der);
 		out->der = NULL;
 	}
-	out->cacheable = out->n_ids == 1 && !out->has_nonce && out->key[0] != '\0';
+	out->cacheable = out->n_ids == 1 && !out->has_nonce && out->certid[0] != '\0';
 	if (out->der == NULL) {
 		if ((out->der = malloc(len)) == NULL)
 			goto out;
@@ -339,11 +339,11 @@ out:
 }
 
 int
-ocsp_response_info(const unsigned char *der, size_t len, const char *key,
+ocsp_response_info(const unsigned char *der, size_t len, const char *certid,
                    struct ocsp_response_info *info)
 {
 	const unsigned char *p = der, *q;
-	unsigned char idbuf[OCSP_KEY_MAX / 2];
+	unsigned char idbuf[CERTID_HEX_MAX / 2];
 	OCSP_RESPONSE *resp = NULL;
 	OCSP_BASICRESP *bs = NULL;
 	OCSP_CERTID *id = NULL;
@@ -358,12 +358,12 @@ ocsp_response_info(const unsigned char *der, size_t len, const char *key,
 	info->status = OCSP_response_status(resp);
 	if ((bs = OCSP_response_get1_basic(resp)) == NULL)
 		goto out;
-	if (key != NULL) {
-		n = strlen(key) / 2;
-		if (n == 0 || n > sizeof(idbuf) || strlen(key) % 2 != 0)
+	if (certid != NULL) {
+		n = strlen(certid) / 2;
+		if (n == 0 || n > sizeof(idbuf) || strlen(certid) % 2 != 0)
 			goto out;
 		for (i = 0; i < n; i++) {
-			if (sscanf(key + 2 * i, "%2x", &b) != 1)
+			if (sscanf(certid + 2 * i, "%2x", &b) != 1)
 				goto out;
 			idbuf[i] = (unsigned char)b;
 		}

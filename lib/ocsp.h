@@ -22,7 +22,7 @@ enum ocsp_status {
 enum ocsp_cert_status { OCSP_CERT_GOOD = 0, OCSP_CERT_REVOKED = 1, OCSP_CERT_UNKNOWN = 2 };
 
 /* The cache key is the hex of the CertID's DER: hash algorithm, issuer name hash, issuer key
- * hash, serial, any length up to OCSP_KEY_MAX (bounds.h). */
+ * hash, serial, any length up to CERTID_HEX_MAX (bounds.h). */
 
 struct ocsp_request {
 	/* What is sent upstream (and stored): for a single CertID without nonce the request
@@ -31,9 +31,9 @@ struct ocsp_request {
 	size_t der_len;
 	int n_ids;                   /* CertIDs in the request */
 	int has_nonce;
-	int cacheable;               /* exactly one CertID, no nonce, key fits */
-	char key[OCSP_KEY_MAX + 1];  /* hex of the CertID's DER with NULL hash parameters
-	                                (one key per certificate) when n_ids == 1, else "" */
+	int cacheable;               /* exactly one CertID, no nonce, certid fits */
+	char certid[CERTID_HEX_MAX + 1]; /* the cache's key: hex of the CertID's DER with NULL hash
+	                                parameters (one per certificate) when n_ids == 1, else "" */
 	/* The single CertID's parts, for routing by issuer: */
 	int hash_nid;                /* hash algorithm NID (NID_sha1, ...) or 0 */
 	unsigned char issuer_key_hash[64];
@@ -95,7 +95,7 @@ int ocsp_cached_check(const struct ocsp_request *req, const unsigned char *der, 
                       size_t whylen);
 
 /* Just the times and status of a DER response we already trust (cached). 0 ok, -1 bad. */
-int ocsp_response_info(const unsigned char *der, size_t len, const char *key,
+int ocsp_response_info(const unsigned char *der, size_t len, const char *certid,
                        struct ocsp_response_info *info);
 
 /* A fixed unsigned OCSPResponse carrying only an error status (30 03 0a 01 NN). */
@@ -116,7 +116,7 @@ int ocsp_request_build(const char *cert_path, const char *issuer_path, unsigned 
 
 /* The serial of the request's single CertID in upper-case hex, as openssl x509 -serial prints
  * it ("-" first when negative). 0 ok, -1 (out "") when the request has not exactly one CertID
- * or the serial does not fit. OCSP_KEY_MAX + 1 bytes always suffice. */
+ * or the serial does not fit. CERTID_HEX_MAX + 1 bytes always suffice. */
 int ocsp_request_serial(const struct ocsp_request *req, char *out, size_t outlen);
 
 /* The subject and issuer names of the certificate in cert_path (PEM or DER) on one line each,

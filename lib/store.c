@@ -767,7 +767,7 @@ push_array(struct store *st, redisReply *r, struct strlist *out)
 static int
 valid_certid(const char *s, size_t len)
 {
-	return len > 0 && len <= OCSP_KEY_MAX && len % 2 == 0 &&
+	return len > 0 && len <= CERTID_HEX_MAX && len % 2 == 0 &&
 	    strspn(s, "0123456789abcdef") == len;
 }
 

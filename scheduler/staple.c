@@ -199,7 +199,7 @@ load_all(struct targets *ts, struct store *st)
 			continue;
 		}
 		t->loaded = 1;
-		if ((got = store_get(st, t->req.key, &t->e)) == -1)
+		if ((got = store_get(st, t->req.certid, &t->e)) == -1)
 			return -1;
 		t->cached = got == 1;
 	}
@@ -229,7 +229,7 @@ settle(const struct config *cfg, struct store *st, struct target *t, struct fetc
 		return 0;
 	}
 	memset(&a, 0, sizeof(a));
-	a.certid = t->req.key;
+	a.certid = t->req.certid;
 	a.req = &t->req;
 	a.resp = job->res.body;
 	a.resp_len = job->res.len;
@@ -240,7 +240,7 @@ settle(const struct config *cfg, struct store *st, struct target *t, struct fetc
 		a.subject = subject;
 		a.issuer = issuer;
 	}
-	if (answer_store(st, cfg, &a) == -1 || (got = store_get(st, t->req.key, &t->e)) == -1)
+	if (answer_store(st, cfg, &a) == -1 || (got = store_get(st, t->req.certid, &t->e)) == -1)
 		return -1;
 	t->cached = got == 1;
 	return 0;

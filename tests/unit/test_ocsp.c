@@ -379,7 +379,7 @@ test_canonical(const struct world *w)
 	memcpy(buf + n, idder + i + 3, (size_t)idlen - i - 3);
 	n += (size_t)idlen - i - 3;
 	CHECK_INT(ocsp_request_parse(buf, n, &b), 0);
-	CHECK_STR(b.key, a.key);
+	CHECK_STR(b.certid, a.certid);
 	CHECK(b.der_len == a.der_len && memcmp(b.der, a.der, a.der_len) == 0);
 	/* A 15 KB extension a client added is neither stored nor sent. */
 	memset(big, 'x', sizeof(big));
@@ -398,7 +398,7 @@ test_canonical(const struct world *w)
 	CHECK(len > 15000);
 	CHECK_INT(ocsp_request_parse(der, (size_t)len, &c), 0);
 	CHECK_INT(c.cacheable, 1);
-	CHECK_STR(c.key, a.key);
+	CHECK_STR(c.certid, a.certid);
 	CHECK(c.der_len < 200);
 	p = c.der;
 	back = d2i_OCSP_REQUEST(NULL, &p, (long)c.der_len);
@@ -446,7 +446,7 @@ main(void)
 	CHECK_INT(req.cacheable, 1);
 	CHECK_INT(req.hash_nid, NID_sha1);
 	CHECK_INT(req.issuer_key_hash_len, 20);
-	CHECK(strncmp(req.key, "30", 2) == 0 && strlen(req.key) > 40);
+	CHECK(strncmp(req.certid, "30", 2) == 0 && strlen(req.certid) > 40);
 	CHECK_INT(ocsp_request_parse(d, dl - 1, &req2), -1);       /* truncated */
 	{
 		unsigned char longer[512];
@@ -458,28 +458,28 @@ main(void)
 	OPENSSL_free(d);
 	dl = der_request(w.good, w.ca, EVP_sha256(), 0, 0, &d);
 	CHECK_INT(ocsp_request_parse(d, dl, &req256), 0);
-	CHECK(strcmp(req.key, req256.key) != 0);                    /* hash algorithm in the key */
+	CHECK(strcmp(req.certid, req256.certid) != 0);                    /* hash algorithm in the key */
 	CHECK_INT(req256.hash_nid, NID_sha256);
 	OPENSSL_free(d);
 	dl = der_request(w.revoked, w.ca, EVP_sha1(), 0, 0, &d);
 	CHECK_INT(ocsp_request_parse(d, dl, &req2), 0);
-	CHECK(strcmp(req.key, req2.key) != 0);                      /* serial in the key */
+	CHECK(strcmp(req.certid, req2.certid) != 0);                      /* serial in the key */
 	OPENSSL_free(d);
 	dl = der_request(w.longserial, w.ca, EVP_sha1(), 0, 0, &d);
 	CHECK_INT(ocsp_request_parse(d, dl, &rlong), 0);            /* 8-byte serial */
-	CHECK(strstr(rlong.key, "0123456789abcdef") != NULL);
+	CHECK(strstr(rlong.certid, "0123456789abcdef") != NULL);
 	OPENSSL_free(d);
 	dl = der_request(w.good, w.ca, EVP_sha1(), 1, 0, &d);
 	CHECK_INT(ocsp_request_parse(d, dl, &rnonce), 0);
 	CHECK_INT(rnonce.has_nonce, 1);
 	CHECK_INT(rnonce.cacheable, 0);
-	CHECK_STR(rnonce.key, req.key);                             /* still keyed, for fallback */
+	CHECK_STR(rnonce.certid, req.certid);                             /* still keyed, for fallback */
 	OPENSSL_free(d);
 	dl = der_request(w.good, w.ca, EVP_sha1(), 0, 1, &d);
 	CHECK_INT(ocsp_request_parse(d, dl, &rtwo), 0);
 	CHECK_INT(rtwo.n_ids, 2);
 	CHECK_INT(rtwo.cacheable, 0);
-	CHECK_STR(rtwo.key, "");
+	CHECK_STR(rtwo.certid, "");
 	OPENSSL_free(d);
 
 	/* Verdicts. */
@@ -511,7 +511,7 @@ main(void)
 	CHECK_INT(ocsp_response_check(&req2, r, rl, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_CACHEABLE);
 	CHECK_INT(info.cert_status, OCSP_CERT_REVOKED);
 	CHECK(info.revoked_at > 0);
-	CHECK_INT(ocsp_response_info(r, rl, req2.key, &info), 0);
+	CHECK_INT(ocsp_response_info(r, rl, req2.certid, &info), 0);
 	CHECK_INT(info.cert_status, OCSP_CERT_REVOKED);
 	CHECK_INT(ocsp_response_check(&req2, r, rl - 1, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_INVALID);
 	CHECK_INT(ocsp_response_check(&rnonce, r, rl, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_RELAY);

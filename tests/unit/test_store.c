@@ -476,7 +476,7 @@ test_schedule(struct store *st, const char *dir)
 	/* Schedule members that cannot name an entry are removed, and said so. */
 	{
 		struct strlist bad = { 0 };
-		char big[OCSP_KEY_MAX + 3];
+		char big[CERTID_HEX_MAX + 3];
 
 		memset(big, 'a', sizeof(big) - 1);
 		big[sizeof(big) - 1] = '\0';
