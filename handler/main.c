@@ -4,10 +4,12 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "config.h"
+#include "lastgood.h"
 #include "log.h"
 #include "ocsp.h"
 #include "resident.h"
@@ -40,25 +42,38 @@ silence_stderr(void)
 	}
 }
 
-/* A per-connection handler with a configuration it cannot use: the client still deserves an
- * answer, and the operator a log line where the file says logs go, when it says so. There is
- * no earlier configuration to fall back on: each connection starts a fresh process that reads
- * only the file (resident mode keeps the last good one across SIGHUP). */
-static void
-broken_config(const char *path, const char *err)
+/* A per-connection handler with a configuration it cannot use. With the scheduler's copy of
+ * the last good one (lastgood.h) it answers with that and says so at every connection; without,
+ * the client gets HTTP 500. Either way the operator gets a log line where the broken file says
+ * logs go, when it can be read that far. 0 when *cfg now holds the last good configuration. */
+static int
+broken_config(const char *path, const char *err, struct config *cfg)
 {
-	char target[1024];
+	char target[1024], when[32];
+	time_t saved;
+	struct tm tm;
 
+	if (lastgood_load(cfg, path, &saved) == 0) {
+		log_open("ocsp-proxy-handler", cfg->log, log_flags(cfg->debug, cfg->log_format));
+		if (!log_uses_stderr())
+			silence_stderr();
+		gmtime_r(&saved, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		log_msg(LOG_ERR, "configuration: %s; answering with the last good one, %s (the "
+		        "scheduler's copy of %s)", err, lastgood_path(), when);
+		return 0;
+	}
 	if (config_peek(path, "log", target, sizeof(target)) == -1)
 		snprintf(target, sizeof(target), "auto");
 	log_open("ocsp-proxy-handler", target, 0);
 	if (!log_uses_stderr())
 		silence_stderr();
-	log_msg(LOG_ERR, "configuration: %s; answering HTTP 500 until it is fixed (a per-connection "
-	        "handler reads the file at every connection and has no earlier configuration to "
-	        "fall back on; check edits with ocsp-proxy-handler -t)", err);
+	log_msg(LOG_ERR, "configuration: %s; answering HTTP 500 until it is fixed (no last good copy "
+	        "in %s: the scheduler keeps one there when it runs from the shipped unit; check "
+	        "edits with ocsp-proxy-handler -t)", err, lastgood_path());
 	respond_error(STDOUT_FILENO, 500, 1000);
 	log_close();
+	return -1;
 }
 
 /* -t: the syntax, then what the configuration names (selfcheck.h). 0 when all is well. */
@@ -91,7 +106,7 @@ main(int argc, char **argv)
 	struct handler h;
 	const char *path = NULL, *listen_on = NULL;
 	struct err err;
-	int rc, rest, lfd;
+	int rc, rest, lfd, fallback = 0;
 
 	rc = cli_parse(argc, argv, "ocsp-proxy-handler", usage, &path, &rest);
 	if (rc != CLI_RUN)
@@ -119,8 +134,9 @@ main(int argc, char **argv)
 			fprintf(stderr, "ocsp-proxy-handler: %s\n", err.msg);
 			return 1;
 		}
-		broken_config(path, err.msg);
-		return 1;
+		if (broken_config(path, err.msg, &cfg) == -1)
+			return 1;
+		fallback = 1;
 	}
 
 	/* Resident mode: a listening socket from systemd, or --listen. Not from the shared
@@ -136,10 +152,11 @@ main(int argc, char **argv)
 	}
 
 	/* log_open refuses stderr when it is the client's socket; anything else goes nowhere. */
-	log_open("ocsp-proxy-handler", cfg.log, log_flags(cfg.debug, cfg.log_format));
-	if (!log_uses_stderr())
-		silence_stderr();
-
+	if (!fallback) {
+		log_open("ocsp-proxy-handler", cfg.log, log_flags(cfg.debug, cfg.log_format));
+		if (!log_uses_stderr())
+			silence_stderr();
+	}
 	handler_init(&h, &cfg);
 	rc = handler_serve(&h, STDIN_FILENO, STDOUT_FILENO);
 	handler_cleanup(&h);

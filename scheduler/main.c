@@ -18,6 +18,7 @@
 #include "config.h"
 #include "fetch.h"
 #include "issuers.h"
+#include "lastgood.h"
 #include "log.h"
 #include "metrics.h"
 #include "signals.h"
@@ -50,6 +51,18 @@ runtime_free(struct runtime *rt)
 	issuers_free(rt->issuers);
 	config_free(&rt->cfg);
 	memset(rt, 0, sizeof(*rt));
+}
+
+/* The configuration just loaded, copied where per-connection handlers fall back on it while
+ * the file is broken (lastgood.h). Outside the shipped unit the directory is usually absent. */
+static void
+keep_last_good(const struct config *cfg)
+{
+	struct err err;
+
+	if (lastgood_save(cfg, &err) == -1)
+		log_msg(err.kind == ERR_IO ? LOG_DEBUG : LOG_WARNING, "last good configuration: %s",
+		        err.msg);
 }
 
 static int
@@ -231,6 +244,7 @@ reload(struct sched *s)
 	log_open("ocsp-proxy-scheduler", s->rt.cfg.log,
 	         log_flags(s->rt.cfg.debug, s->rt.cfg.log_format));
 	log_msg(LOG_INFO, "configuration reloaded");
+	keep_last_good(&s->rt.cfg);
 	reload_issuers(&s->rt, 1);
 }
 
@@ -356,6 +370,7 @@ main(int argc, char **argv)
 		s.wd.usec = 0;
 	log_msg(LOG_INFO, "started (%s), config %s", s.owner,
 	        s.rt.cfg.path != NULL ? s.rt.cfg.path : "built-in defaults");
+	keep_last_good(&s.rt.cfg);
 
 	while (!signal_stop) {
 		if (signal_reload) {

@@ -47,7 +47,31 @@ start_handler "$T/b.conf"
 code=$(curl -s -o /dev/null -w '%{http_code}' "${PROXY_URL}$(b64url "$T/good.req")")
 check_eq "broken config: HTTP 500" 500 "$code"
 check "broken config: the reason in the configured log file" log_has 'level=err .*configuration: .*b.conf:[0-9]+: .*read_timeout' "$T/broken.log"
-check "broken config: and why there is nothing to fall back on" log_has 'no earlier configuration' "$T/broken.log"
+check "broken config: and why there is nothing to fall back on" log_has 'no last good copy' "$T/broken.log"
+
+# With the scheduler's copy of the last good configuration, a broken edit keeps answering.
+LG=$T/last-good.conf
+write_config "$T/g.conf" "default_upstream = $RESP_URL" "log = $T/g.log"
+OCSP_PROXY_LAST_GOOD=$LG "$BUILD/ocsp-proxy-scheduler" -c "$T/g.conf" > /dev/null 2>&1 &
+register_pid $! scheduler
+wait_file "$LG" 10
+check "the scheduler keeps a copy of the configuration it loaded" test -f "$LG"
+check_eq "mode 0640: it may hold a password" 640 "$(stat -c %a "$LG" 2>/dev/null)"
+gport=$(free_port)
+systemd-socket-activate --inetd -a -l "127.0.0.1:$gport" -E OCSP_PROXY_CONFIG="$T/g.conf" \
+	-E OCSP_PROXY_LAST_GOOD="$LG" "$BUILD/ocsp-proxy-handler" > "$T/sa-g.log" 2>&1 &
+register_pid $! "socket-activate, last good"
+wait_port "$gport"
+echo "read_timeout = soon" >> "$T/g.conf"
+check_eq "broken edit: still answered" good "$(ocsp_query "http://127.0.0.1:$gport/" "$CA_DIR/good.pem")"
+check "broken edit: says it answers with the last good one" log_has "configuration: .*g.conf:[0-9]+: .*; answering with the last good one, $LG" "$T/g.log"
+# A handler on another file never takes that copy.
+bport=$(free_port)
+systemd-socket-activate --inetd -a -l "127.0.0.1:$bport" -E OCSP_PROXY_CONFIG="$T/b.conf" \
+	-E OCSP_PROXY_LAST_GOOD="$LG" "$BUILD/ocsp-proxy-handler" > "$T/sa-b.log" 2>&1 &
+register_pid $! "socket-activate, other file"
+wait_port "$bport"
+check_eq "another file's copy is not used: HTTP 500" 500 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$bport/$(b64url "$T/good.req")")"
 
 # log = stderr where stderr is the client's socket (xinetd): refused, the answer stays clean.
 write_config "$T/s.conf" "default_upstream = $RESP_URL" "log = stderr"
