@@ -31,15 +31,15 @@ X509 *issuers_find(struct issuers *is, int hash_nid, const unsigned char *name_h
  * --issuer): a long-running program reads the store again. */
 int issuers_stale(const struct issuers *is);
 
-/* `trust_anchors` as an X509_STORE, NULL when unset: an issuer must chain to it. */
-X509_STORE *issuers_anchors(const struct issuers *is);
+/* `trust_anchors` as an X509_STORE (read on first need): an issuer must chain to it. NULL with
+ * err->kind ERR_NONE when unset, with the error when it cannot be read. */
+X509_STORE *issuers_anchors(struct issuers *is, struct err *err);
 
-/* Every certificate of the store, for chain building (owned by the store). */
-STACK_OF(X509) *issuers_all(const struct issuers *is);
+/* The operator's certificates, decoded, for chain building (owned by the store). */
+STACK_OF(X509) *issuers_all(struct issuers *is);
 
-/* Reads the certificates of one file (PEM, several allowed, or one DER) onto out. Returns how
- * many, -1 when the file cannot be opened. */
-int issuers_read_file(const char *path, STACK_OF(X509) *out);
+/* How many certificates the operator's sources hold (not the system bundle). */
+int issuers_count(const struct issuers *is);
 
 /* 1 when the store holds a certificate with x's subject and key, 0 otherwise. */
 int issuers_has(struct issuers *is, X509 *x);

@@ -104,7 +104,7 @@ check_files(struct report *r, const struct config *cfg)
 	} else if ((issuers = issuers_load(cfg, &err)) == NULL) {
 		say(r, 0, "%s", err.msg); /* names the key and file: "trust_anchors FILE: ..." */
 	} else {
-		say(r, 1, "issuer store: %d certificates%s", sk_X509_num(issuers_all(issuers)),
+		say(r, 1, "issuer store: %d certificates%s", issuers_count(issuers),
 		    cfg->system_issuers ? ", and the system CA bundle" : "");
 		issuers_free(issuers);
 	}

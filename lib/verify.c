@@ -78,13 +78,14 @@ delegate_ok(X509 *signer, X509 *issuer, time_t now, char *why, size_t whylen)
 static int
 chains(struct issuers *is, X509 *issuer, time_t now)
 {
-	X509_STORE *anchors = issuers_anchors(is);
+	X509_STORE *anchors;
 	X509_STORE_CTX *ctx;
 	X509_VERIFY_PARAM *p;
+	struct err err;
 	int ok = 0;
 
-	if (anchors == NULL)
-		return 1;
+	if ((anchors = issuers_anchors(is, &err)) == NULL)
+		return err.kind == ERR_NONE; /* unset: nothing to chain to */
 	if ((ctx = X509_STORE_CTX_new()) == NULL)
 		return 0;
 	if (X509_STORE_CTX_init(ctx, anchors, issuer, issuers_all(is)) == 1) {
