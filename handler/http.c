@@ -414,7 +414,8 @@ http_parse_buffer(const char *buf, size_t len, const struct config *cfg, size_t 
 		*scanned = look;
 		return len >= cap ? 431 : HTTP_INCOMPLETE;
 	}
-	*scanned = look;
+	/* Found: the next call (the body still coming) must find the same end again. */
+	*scanned = (size_t)(end - buf) - 1;
 	http_request_free(r);
 	if ((rc = http_parse_head(buf, (size_t)(end - buf), r)) != 0)
 		return rc;

@@ -37,6 +37,24 @@ ms=$(worst_hit)
 check "a hit with 200 idle and 200 half-sent connections open: ${ms} ms (<= 100)" test "$ms" -le 100
 check "it is the cached answer" cmp -s "$T/ms.out" "$T/resp.der"
 
+# A request that arrives in pieces (head, then the body later; or Expect: 100-continue) is read
+# across several wake-ups of the worker and answered.
+python3 - "$port" "$T/g.req" > "$T/pieces" <<'PY'
+import socket, sys, time
+port, req = int(sys.argv[1]), open(sys.argv[2], "rb").read()
+head = b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/ocsp-request\r\nContent-Length: %d\r\n" % len(req)
+s = socket.create_connection(("127.0.0.1", port))
+s.sendall(head + b"\r\n"); time.sleep(0.2); s.sendall(req[:5]); time.sleep(0.2); s.sendall(req[5:])
+print(s.recv(100).split(b"\r\n")[0].decode())
+s = socket.create_connection(("127.0.0.1", port))
+s.sendall(head + b"Expect: 100-continue\r\n\r\n")
+print(s.recv(100).split(b"\r\n")[0].decode())
+s.sendall(req)
+print(s.recv(100).split(b"\r\n")[0].decode())
+PY
+check_eq "a request in pieces, and one with Expect: 100-continue, answered" \
+	"HTTP/1.1 200 OK|HTTP/1.1 100 Continue|HTTP/1.1 200 OK" "$(paste -sd'|' "$T/pieces")"
+
 # Reload with them open: new workers answer at once.
 kill -HUP $M
 ms=$(ms_post "$URL" "$T/g.req")
