@@ -13,16 +13,12 @@ export BENCH=1
 
 make_ca "$CA_DIR" >/dev/null
 start_redis
-RESP_PORT=$(free_port)
-openssl ocsp -index "$CA_DIR/index.txt" -CA "$CA_DIR/ca.pem" -rsigner "$CA_DIR/ocsp.pem" \
-	-rkey "$CA_DIR/ocsp.key" -port "$RESP_PORT" -nmin 600 -multi 4 -ignore_err > "$T/resp.log" 2>&1 &
-register_pid $!
-RESP_URL=http://127.0.0.1:$RESP_PORT/
-sleep 1
+# Four worker processes: the harness stops them with their parent.
+start_responder 600 "" -multi 4
 write_config "$T/s.conf" "default_upstream = $RESP_URL" "log = $T/s.log" "upstream_timeout = 10s"
 start_handler "$T/s.conf"
 ocsp_query "$PROXY_URL" "$CA_DIR/good.pem" >/dev/null
-src=$(cached_keys | head -1)
+src=$(certids | head -1)
 
 # fill N: copies of the one real entry under distinct keys, scheduled DUE_AT.
 fill() {
@@ -30,10 +26,10 @@ fill() {
 		local src = redis.call('HGETALL', KEYS[1])
 		for i = 1, tonumber(ARGV[1]) do
 			local id = string.format('beef%08x', i)
-			redis.call('HSET', '{test}:e:' .. id, unpack(src))
-			redis.call('ZADD', '{test}:due', ARGV[2], id)
+			redis.call('HSET', ARGV[3] .. id, unpack(src))
+			redis.call('ZADD', KEYS[2], ARGV[2], id)
 		end
-		return redis.call('ZCARD', '{test}:due')" 1 "$src" "$1" "$2" >/dev/null
+		return redis.call('ZCARD', KEYS[2])" 2 "$(rkey entry "$src")" "$(rkey due)" "$1" "$2" "$(rkey entry '')" >/dev/null
 }
 S=$BUILD/ocsp-proxy-scheduler
 idle() {
@@ -47,15 +43,15 @@ idle() {
 
 future=$(( $(date +%s) + 86400 ))
 echo "== a tick with nothing due"
-rcli FLUSHALL >/dev/null; ocsp_query "$PROXY_URL" "$CA_DIR/good.pem" >/dev/null; src=$(cached_keys | head -1)
-rcli ZADD '{test}:due' "$future" "${src#\{test\}:e:}" >/dev/null
+rcli FLUSHALL >/dev/null; ocsp_query "$PROXY_URL" "$CA_DIR/good.pem" >/dev/null; src=$(certids | head -1)
+rcli ZADD "$(rkey due)" "$future" "$src" >/dev/null
 fill 1000 "$future"
 idle "1,000 entries"
 fill 100000 "$future"
 idle "100,000 entries"
-echo "   (cache holds $(rcli ZCARD '{test}:due') entries, $(rcli INFO memory | sed -n 's/used_memory_human://p' | tr -d '\r') in Redis)"
+echo "   (cache holds $(rcli ZCARD "$(rkey due)") entries, $(rcli INFO memory | sed -n 's/used_memory_human://p' | tr -d '\r') in Redis)"
 
-echo "== refreshing $DUE due entries (out of $(rcli ZCARD '{test}:due'))"
+echo "== refreshing $DUE due entries (out of $(rcli ZCARD "$(rkey due)"))"
 refresh() {
 	local label=$1 start end rss
 	shift
@@ -75,9 +71,9 @@ refresh "one at a time" "concurrency = 1" "per_upstream_concurrency = 1"
 # The same against a responder 50 ms away (fake_upstream replaying a real response after a
 # delay), where concurrency is what counts. 1,000 entries.
 FAR=${FAR:-1000}
-redis-cli -s "$REDIS_SOCK" --raw HGET "$src" resp | head -c -1 > "$T/far.der"
+entry_field "$src" resp | head -c -1 > "$T/far.der"
 start_fake_upstream --delay 50 file "$T/far.der"
-rcli HSET "$src" url "$FAKE_URL" >/dev/null
+entry_set "$src" url "$FAKE_URL"
 DUE=$FAR
 echo "== refreshing $DUE due entries from a responder 50 ms away"
 refresh "concurrency 16, 4 per upstream"

@@ -303,8 +303,9 @@ start_responder() {
 	register_pid "$RESP_PID" "openssl ocsp responder"
 	RESP_URL=http://127.0.0.1:$RESP_PORT/
 	# Not wait_port: the responder serves one connection at a time, and a probe would hold it.
+	# It prints "ACCEPT addr PID=n" once it listens (the one line with -multi).
 	for _ in $(seq 200); do
-		grep -q 'waiting for OCSP client connections' "$T/responder.log" 2>/dev/null && return 0
+		grep -Eq '^ACCEPT |waiting for OCSP client connections' "$T/responder.log" 2>/dev/null && return 0
 		sleep 0.05
 	done
 	bail "responder started" "$(tail -3 "$T/responder.log")"
