@@ -48,7 +48,7 @@ ifneq ($(CTL_SRC),)
 PROGRAMS    += $(BUILD)/ocsp-proxyctl
 endif
 
-.PHONY: all check check-asan lint unit helpers run demo install uninstall clean deps help fuzz bench deb
+.PHONY: all check check-asan lint shellcheck clang unit helpers run demo install uninstall clean deps help fuzz bench deb
 all: $(PROGRAMS)
 
 $(BUILD)/libocspproxy.a: $(LIB_OBJ)
@@ -99,8 +99,8 @@ check:
 fuzz:
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-600} fuzz/run.sh
 
-# Static analysis: cppcheck over every C file of ours.
-lint:
+# Static analysis: cppcheck over every C file of ours, shellcheck over every shell script.
+lint: shellcheck
 	cppcheck --enable=warning,performance,portability --std=c11 -q --error-exitcode=1 \
 		--suppress=missingIncludeSystem -Ilib -Ihandler -Ischeduler \
 		$(wildcard lib handler scheduler ctl tests/helpers tests/unit bench fuzz)
@@ -132,8 +132,17 @@ uninstall:
 deb:
 	@scripts/deb.sh "$(BUILD)/deb"
 
+# Settings in .shellcheckrc (bash; sourced files found from each script's directory).
+SHELL_SCRIPTS := tests/run .ci/run $(wildcard tests/*.sh tests/integration/*.sh bench/*.sh scripts/*.sh fuzz/*.sh)
+shellcheck:
+	shellcheck -x $(SHELL_SCRIPTS)
+
+# The same sources built with clang, -Werror included (.ci/run).
+clang:
+	@$(MAKE) --no-print-directory CC=clang BUILD=build-clang all unit helpers
+
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-clang
 
 help:
 	@echo "make          build into $(BUILD)/"

@@ -9,7 +9,7 @@
 #   sentinel+read    both: the deployment page's topology
 # Usage: bench/cluster.sh
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 export BENCH=1
 . tests/lib.sh
 

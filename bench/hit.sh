@@ -10,7 +10,7 @@
 # Usage: bench/hit.sh [N]   (default 2000 requests per ab run, 3 runs each, medians reported)
 #        IR_ONLY=1 bench/hit.sh   instructions only, no ab runs
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 N=${1:-2000}
 RUNS=${RUNS:-3}
 export BENCH=1

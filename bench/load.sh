@@ -5,7 +5,7 @@
 # could have answered) and that no handler process is left behind. Loopback only, bounded.
 # Usage: bench/load.sh [CLIENTS] [SECONDS] [MODE]   MODE: inetd (default) or resident
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 CLIENTS=${1:-50}
 DURATION=${2:-60}
 MODE=${3:-inetd}

@@ -6,7 +6,7 @@
 #    default concurrency (16, 4 per upstream) and with one at a time (1, 1), and peak RSS.
 # Usage: bench/scheduler.sh [DUE]   (default 10000)
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 DUE=${1:-10000}
 export BENCH=1
 . tests/lib.sh

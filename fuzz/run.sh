@@ -3,7 +3,7 @@
 # (default 30) from a seed corpus of real requests, responses and configurations. Prints one
 # "ok"/"not ok" per harness and "N passed, N failed". `make fuzz` runs it longer.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 SECONDS_EACH=${FUZZ_SECONDS:-30}
 OUT=${FUZZ_DIR:-tests/tmp/fuzz}
 mkdir -p "$OUT"

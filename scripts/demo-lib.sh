@@ -124,4 +124,5 @@ demo_stop() {
 	done
 	return 0
 }
+# shellcheck disable=SC2086  # a list of pids
 stop_all() { demo_stop $DEMO_PIDS; DEMO_PIDS=""; }

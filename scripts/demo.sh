@@ -6,7 +6,7 @@
 # DEMO_DIR names the (empty or absent) directory to work in; default a fresh one under /tmp,
 # removed at the end unless KEEP=1.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
@@ -18,11 +18,12 @@ LOG=$D/ocsp-proxy.log
 SCHED_PID=""
 fail=0
 
+# shellcheck disable=SC2317  # run by the trap
 finish() {
 	trap "" INT TERM
 	trap - EXIT
 	stop_all
-	[ "${KEEP:-0}" = 1 ] && echo "(kept $D)" || rm -rf "$D"
+	if [ "${KEEP:-0}" = 1 ]; then echo "(kept $D)"; else rm -rf "$D"; fi
 	if [ "$fail" = 0 ]; then
 		echo "== Everything the demo started is stopped. The demo passed."
 	else
@@ -116,6 +117,7 @@ ask() {
 		"$name" "$RESP_URL" "$PROXY"
 	out=$(openssl ocsp -issuer "$D/ca/issuing.pem" -cert "$D/ca/$name.pem" -url "$RESP_URL" \
 		-proxy "$PROXY" -no_nonce -CAfile "$D/ca/chain.pem" -timeout 10 2>&1)
+	# shellcheck disable=SC2001  # indents every line
 	echo "$out" | sed 's/^/  /'
 	echo "$out" | grep -q ": $want\$" || bad "expected $name to be $want"
 	echo "$out" | grep -q 'Response verify OK' || bad "the response did not verify"

@@ -7,9 +7,11 @@ set -eu
 # test:  curl, ab, valgrind, cppcheck, clang + libFuzzer runtime, faketime, the real servers of the
 #        deployment tests (apache2, nginx, xinetd, redis-sentinel, haproxy), the package
 #        tests (debhelper, dpkg-dev, lintian), promtool (prometheus) for the alert rules
+# lint:  shellcheck; clang builds the fuzzers and the CI's second build
 pkgs="gcc make pkg-config libssl-dev libhiredis-dev libcurl4-openssl-dev libsystemd-dev
       libcurl4 redis-server redis-tools openssl systemd curl apache2-utils valgrind cppcheck
-      apache2 nginx xinetd time redis-sentinel debhelper dpkg-dev lintian haproxy prometheus faketime"
+      apache2 nginx xinetd time redis-sentinel debhelper dpkg-dev lintian haproxy prometheus faketime
+      clang libclang-rt-dev shellcheck"
 # DEPS_RUN=1 (make demo): what building and running need, not the servers the tests drive.
 [ "${DEPS_RUN:-}" = 1 ] && pkgs="gcc make pkg-config libssl-dev libhiredis-dev libcurl4-openssl-dev libsystemd-dev
       libcurl4 redis-server redis-tools openssl systemd"
@@ -37,6 +39,7 @@ had_policy=0
 [ -e /usr/sbin/policy-rc.d ] && had_policy=1
 [ $had_policy = 0 ] && cp /usr/sbin/policy-rc.d.ocsp-proxy /usr/sbin/policy-rc.d
 rc=0
+# shellcheck disable=SC2086  # a list of packages
 apt-get install -y -qq --no-install-recommends $missing >/dev/null || rc=$?
 [ $had_policy = 0 ] && rm -f /usr/sbin/policy-rc.d
 rm -f /usr/sbin/policy-rc.d.ocsp-proxy

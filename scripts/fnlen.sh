@@ -7,6 +7,7 @@
 min=${1:-1}
 [ $# -gt 0 ] && shift
 [ $# -eq 0 ] && set -- lib handler scheduler ctl
+# shellcheck disable=SC2016  # awk's program
 out=$(find "$@" -name '*.c' | sort | xargs awk -v min="$min" '
 FNR == 1 { name = ""; body = 0 }
 /^[A-Za-z_][A-Za-z0-9_]*\(/ && !body { name = $0; sub(/\(.*/, "", name); start = FNR }

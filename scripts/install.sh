@@ -16,12 +16,13 @@ unitdir=$destdir${UNITDIR:-/etc/systemd/system}
 xinetddir=$destdir${XINETDDIR:-/etc/xinetd.d}
 confdir=$destdir${CONFDIR:-/etc/ocsp-proxy}
 
+# shellcheck disable=SC2015  # no program built is no error here
 programs=$(cd "$build" && ls ocsp-proxy-handler ocsp-proxy-scheduler ocsp-proxyctl 2>/dev/null || true)
 units="ocsp-proxy.socket ocsp-proxy@.service ocsp-proxy-scheduler.service"
 for u in ocsp-proxy-resident.socket ocsp-proxy-resident.service; do
 	[ -f "units/$u" ] && units="$units $u"
 done
-mans=$(cd docs && ls ./*.[1-8] | sed 's|^\./||')
+mans=$(cd docs && for m in ./*.[1-8]; do [ -e "$m" ] && echo "${m#./}"; done)
 
 # The configuration: 0640, group ocsp-proxy when that group exists (or can be made here).
 install_config() {

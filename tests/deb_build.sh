@@ -12,6 +12,8 @@ deb_build() {
 		"$ROOT/scripts/deb.sh" "$dir" >/dev/null || return 1
 		DEB_BUILD_SECONDS=$((SECONDS - DEB_BUILD_SECONDS))
 	fi
-	DEB=$(ls "$dir"/ocsp-proxy_*_*.deb | grep -v dbgsym | head -1)
-	DEB_CHANGES=$(ls "$dir"/*.changes | head -1)
+	# shellcheck disable=SC2034  # for the scripts that source this
+	DEB=$(find "$dir" -maxdepth 1 -name 'ocsp-proxy_*_*.deb' ! -name '*dbgsym*' | sort | head -1)
+	# shellcheck disable=SC2034
+	DEB_CHANGES=$(find "$dir" -maxdepth 1 -name '*.changes' | sort | head -1)
 }

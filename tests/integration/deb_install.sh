@@ -41,6 +41,7 @@ inroot dpkg -i /tmp/ocsp-proxy.deb > "$T/install.log" 2>&1
 rc=$?
 check_eq "dpkg -i succeeds" 0 "$rc"
 [ "$rc" = 0 ] || sed 's/^/# /' "$T/install.log"
+# shellcheck disable=SC2016  # ${Status} is dpkg-query's
 check_eq "installed" "install ok installed" "$(inroot dpkg-query -W -f='${Status}' ocsp-proxy)"
 check "the ocsp-proxy group exists" inroot getent group ocsp-proxy
 check_eq "no static ocsp-proxy user (the units use DynamicUser)" "" "$(inroot getent passwd ocsp-proxy)"
@@ -61,6 +62,7 @@ check_eq "... with its mode and group" "640 root:ocsp-proxy" "$(inroot stat -c '
 
 inroot dpkg -r ocsp-proxy > "$T/remove.log" 2>&1
 check_eq "dpkg -r succeeds" 0 "$?"
+# shellcheck disable=SC2016
 check_eq "removed: config-files" "deinstall ok config-files" "$(inroot dpkg-query -W -f='${Status}' ocsp-proxy)"
 check "the programs are gone" test ! -e "$R/usr/sbin/ocsp-proxy-handler"
 check "the units are gone" test ! -e "$R/lib/systemd/system/ocsp-proxy.socket"
@@ -70,6 +72,7 @@ check "the logrotate conffile stays after remove" test -e "$R/etc/logrotate.d/oc
 mkdir -p "$R/var/lib/private/ocsp-proxy" && touch "$R/var/lib/private/ocsp-proxy/ocsp-proxy.prom"
 inroot dpkg -P ocsp-proxy > "$T/purge.log" 2>&1
 check_eq "dpkg -P succeeds" 0 "$?"
+# shellcheck disable=SC2016
 check_eq "purged" "" "$(inroot dpkg-query -W -f='${Status}' ocsp-proxy 2>/dev/null)"
 check "the configuration is gone" test ! -e "$R$conf"
 check "/etc/ocsp-proxy is gone" test ! -e "$R/etc/ocsp-proxy"

@@ -85,7 +85,7 @@ check_eq "client with a good certificate gets in" 200 "$(client good)"
 check_eq "client with a revoked certificate is refused" 000 "$(client revoked)"
 check "Apache's requests came in absolute form" log_has "result=miss status=200 method=POST upstream=$RESP_URL"
 check_eq "Apache's requests were cacheable (no nonce)" 2 "$(cached_keys | wc -l)"
-check_eq "stapled good response" good "$(staple_status $sport)"
+check_eq "stapled good response" good "$(staple_status "$sport")"
 
 stop_responder
 stop_apache
@@ -93,6 +93,6 @@ log_mark
 start_apache
 check_eq "responder down, cache warm: good client still gets in" 200 "$(client good)"
 check_eq "responder down, cache warm: revoked still refused" 000 "$(client revoked)"
-check_eq "responder down, after a restart: still stapling" good "$(staple_status $sport)"
+check_eq "responder down, after a restart: still stapling" good "$(staple_status "$sport")"
 check "served from the cache" log_has 'result=hit status=200 method=POST'
 stop_apache

@@ -32,7 +32,7 @@ if wait_file "$staple" 20; then ok "the first pass writes site.pem.ocsp"; else
 	not_ok "the first pass writes site.pem.ocsp" "$(tail -3 "$T/ocsp-proxy.log")"; fi
 check_eq "the file is a verified good response for site.pem" "good" "$(file_status "$staple")"
 check_eq "mode 0644" "644" "$(stat -c %a "$staple" 2>/dev/null)"
-check_eq "no temporary file left" "" "$(ls "$H/certs" | grep -v -e '^site.pem$' -e '^site.pem.ocsp$')"
+check_eq "no temporary file left" "" "$(find "$H/certs" -mindepth 1 ! -name site.pem ! -name site.pem.ocsp)"
 check "the log says it was written" log_has 'staple.*result=("?)written'
 
 port=$(free_port)

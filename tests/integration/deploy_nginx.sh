@@ -46,12 +46,12 @@ start_nginx() {
 stop_nginx() { stop_pid "$NGINX_PID"; }
 
 start_nginx
-check_eq "nginx staples a good response" good "$(staple_status $port)"
+check_eq "nginx staples a good response" good "$(staple_status "$port")"
 check "nginx asked with GET naming only the proxy" log_has 'result=miss status=200 method=GET upstream='"$RESP_URL"
 stop_nginx
 stop_responder
 log_mark
 start_nginx
-check_eq "after a restart with the responder down, still stapling" good "$(staple_status $port)"
+check_eq "after a restart with the responder down, still stapling" good "$(staple_status "$port")"
 check "served from the cache" log_has 'result=hit status=200 method=GET'
 stop_nginx

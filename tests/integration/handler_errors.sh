@@ -8,7 +8,7 @@ make_request "$CA_DIR/good.pem" "$T/good.req"
 # raw REQUEST-BYTES: the status line of the answer, over a real TCP connection.
 raw() {
 	exec 3<>"/dev/tcp/127.0.0.1/$PROXY_PORT"
-	printf "$1" >&3
+	printf '%b' "$1" >&3
 	timeout 5 head -1 <&3 | tr -d '\r'
 	exec 3<&-
 }

@@ -76,6 +76,7 @@ check_eq "another file's copy is not used: HTTP 500" 500 "$(curl -s -o /dev/null
 # log = stderr where stderr is the client's socket (xinetd): refused, the answer stays clean.
 write_config "$T/s.conf" "default_upstream = $RESP_URL" "log = stderr"
 PORT=$(free_port)
+# shellcheck disable=SC2016  # $0 is the inner shell's
 systemd-socket-activate --inetd -a -l "127.0.0.1:$PORT" -E OCSP_PROXY_CONFIG="$T/s.conf" \
 	sh -c 'exec "$0" 2>&1' "$BUILD/ocsp-proxy-handler" > "$T/sa.log" 2>&1 &
 register_pid $! "socket-activate, stderr = the client"

@@ -71,6 +71,6 @@ check "dashboard is JSON with panels" jq -e '.panels | length > 5' "$D/ocsp-prox
 names=$( { jq -r '.panels[].targets[].expr' "$D/ocsp-proxy-dashboard.json"; grep 'expr:' "$D/ocsp-proxy-alerts.yml"; } |
 	grep -o 'ocsp_proxy_[a-z_]*' | sort -u)
 missing=""
-for n in $names; do grep -q "^$n[ {]" "$T/metrics.seen" || missing="$missing $n"; done
+for n in $names; do grep -q "^${n}[ {]" "$T/metrics.seen" || missing="$missing $n"; done
 check_eq "every metric the docs use is written by the scheduler" "" "$missing"
 check "the guide documents the metrics file" grep -q 'ocsp_proxy_earliest_next_update_seconds' "$ROOT/docs/operators-guide.md"

@@ -53,7 +53,7 @@ new_etag=$(sha256sum "$T/new.der" | cut -d' ' -f1)
 this=$(date -d "$(resp_this "$T/new.der")" +%s)
 next=$(date -d "$(openssl ocsp -respin "$T/new.der" -resp_text -noverify 2>/dev/null | sed -n 's/.*Next Update: //p' | head -1)" +%s)
 check "a different response to store" test "$new_etag" != "$etag"
-for w in 1 2 3; do hdr > /dev/null; done   # both workers hold the old one in memory
+for _ in 1 2 3; do hdr > /dev/null; done   # both workers hold the old one in memory
 rcli -x HSET "$key" this "$this" next "$next" etag "$new_etag" resp < "$T/new.der" > /dev/null
 got=""
 for _ in 1 2 3 4; do got="$got $(hdr)"; done
@@ -68,7 +68,7 @@ check "deleted in Redis: the next request is a miss" log_has 'result=miss'
 
 # The invalidation connection lost: the memory cache is dropped and not trusted until it is
 # back, so a change made meanwhile is still seen.
-for w in 1 2 3; do hdr > /dev/null; done
+for _ in 1 2 3; do hdr > /dev/null; done
 etag=$(rcli HGET "$key" etag)
 rcli CLIENT KILL TYPE pubsub > /dev/null
 rcli -x HSET "$key" this "$this" next "$next" etag "$new_etag" resp < "$T/new.der" > /dev/null
