@@ -6,7 +6,7 @@
 # request to a file (nginx's access_log, the handler's log).
 # Usage: bench/resident.sh [N]   (default 3000 requests per ab run, RUNS=3 runs each)
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 N=${1:-3000}
 RUNS=${RUNS:-3}
 export BENCH=1

@@ -40,7 +40,7 @@ site() {
 
 # The proxy, configured with the guide's "what you must set".
 start_redis
-PROXY_URL=unset
+PROXY_URL="unset"
 mapfile -t lines < <(snippet conf | site)
 write_config "$T/c.conf" "${lines[@]}"
 check "the conf snippet passes -t" "$BUILD/ocsp-proxy-handler" -c "$T/c.conf" -t

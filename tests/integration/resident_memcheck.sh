@@ -86,7 +86,7 @@ kill -TERM "$HOLD_PID" 2>/dev/null
 
 if [ "$wrap" = valgrind ]; then
 	# Every process of the run wrote its own log: the master, workers old and new, children.
-	n=$(ls "$T"/vg.* | wc -l)
+	n=$(find "$T" -maxdepth 1 -name 'vg.*' | wc -l)
 	check "valgrind followed the workers and children ($n processes)" test "$n" -ge 5
 	bad=$(grep -lE 'ERROR SUMMARY: [1-9]|definitely lost: [1-9]|indirectly lost: [1-9]' "$T"/vg.* 2>/dev/null)
 	if [ -z "$bad" ]; then

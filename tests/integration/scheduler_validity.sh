@@ -7,6 +7,7 @@
 
 # libfaketime preloaded directly: the faketime wrapper leaves a semaphore behind when its child
 # is stopped, and a later run with the same pid then fails to start.
+# shellcheck disable=SC2012  # one path, whatever the architecture
 FAKETIME_LIB=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1)
 [ -n "$FAKETIME_LIB" ] || { skip "scheduler_validity" "libfaketime not installed (scripts/deps.sh)"; exit 0; }
 make_ca "$CA_DIR"
@@ -67,7 +68,7 @@ validity() {
 	while [ "$fetches" -lt 100 ]; do
 		due=$(due_at -)
 		next=$(entry_field - next)
-		[ -n "$due" ] && [ -n "$next" ] || { bad=1; break; }
+		if [ -z "$due" ] || [ -z "$next" ]; then bad=1; break; fi
 		[ "$due" -lt "$end" ] || break
 		[ "$due" -lt "$next" ] || late=$((late + 1))
 		t=$due

@@ -42,6 +42,7 @@ check_eq "systemd credential: ctl works" 0 \
 # ocsp-proxyctl run by root, outside the units, finds the credential where systemd loads it
 # from (here /run/credstore, in a mount namespace of its own so nothing else sees it).
 if unshare -m true 2>/dev/null; then
+	# shellcheck disable=SC2016  # $1 is the inner shell's
 	rc=$(unshare -m sh -c 'mount -t tmpfs none /run && mkdir -m 700 /run/credstore &&
 		printf "%s\n" "$1" > /run/credstore/redis-password &&
 		"$2" -c "$3" stats > "$4.out" 2> "$4.err"; echo $?' sh "$PASS" "$C" "$T/cred.conf" "$O/ctl-store")
