@@ -119,7 +119,9 @@ if command -v valgrind >/dev/null; then
 	check "valgrind.sh: the crash of a handler that answered is reported" \
 		grep -q '^not ok - valgrind: miss: expected exit 0, got killed by SIGSEGV' "$T/vg.out"
 	check "valgrind.sh: ... though the miss itself was answered" grep -q '^ok - miss answered' "$T/vg.out"
-	check_eq "valgrind.sh: every program run under valgrind fails" 7 "$(grep -c '^not ok - valgrind: ' "$T/vg.out")"
+	n=$(grep -Ec '^(not )?ok - valgrind: ' "$T/vg.out")
+	check "valgrind.sh: programs ran under valgrind ($n)" test "$n" -ge 7
+	check_eq "valgrind.sh: every one fails" "$n" "$(grep -c '^not ok - valgrind: ' "$T/vg.out")"
 else
 	skip "valgrind" "not installed"
 fi
