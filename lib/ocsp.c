@@ -556,55 +556,6 @@ out:
 	return match;
 }
 
-int
-ocsp_request_build(const char *cert_path, const char *issuer_path, unsigned char **der,
-                   size_t *len, char **aia_url, char *err, size_t errlen)
-{
-	X509 *cert = NULL, *issuer = NULL;
-	OCSP_REQUEST *req = NULL;
-	OCSP_CERTID *id = NULL;
-	STACK_OF(OPENSSL_STRING) *aia = NULL;
-	unsigned char *buf = NULL;
-	int n, rc = -1;
-
-	*der = NULL;
-	*aia_url = NULL;
-	if ((cert = read_cert(cert_path)) == NULL) {
-		snprintf(err, errlen, "%s: not a certificate", cert_path);
-		goto out;
-	}
-	if ((issuer = read_cert(issuer_path)) == NULL) {
-		snprintf(err, errlen, "%s: not a certificate", issuer_path);
-		goto out;
-	}
-	if ((id = OCSP_cert_to_id(EVP_sha1(), cert, issuer)) == NULL ||
-	    (req = OCSP_REQUEST_new()) == NULL || OCSP_request_add0_id(req, id) == NULL) {
-		snprintf(err, errlen, "cannot build the OCSP request");
-		goto out;
-	}
-	id = NULL; /* owned by req now */
-	if ((n = i2d_OCSP_REQUEST(req, &buf)) <= 0) {
-		snprintf(err, errlen, "cannot encode the OCSP request");
-		goto out;
-	}
-	aia = X509_get1_ocsp(cert);
-	if (aia != NULL && sk_OPENSSL_STRING_num(aia) > 0 &&
-	    (*aia_url = strdup(sk_OPENSSL_STRING_value(aia, 0))) == NULL)
-		goto out;
-	*der = buf;
-	*len = (size_t)n;
-	buf = NULL;
-	rc = 0;
-out:
-	X509_email_free(aia);
-	OPENSSL_free(buf);
-	OCSP_CERTID_free(id);
-	OCSP_REQUEST_free(req);
-	X509_free(cert);
-	X509_free(issuer);
-	return rc;
-}
-
 const char *
 ocsp_status_name(int status)
 {

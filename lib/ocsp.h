@@ -108,12 +108,6 @@ void ocsp_etag(const unsigned char *der, size_t len, char out[65]);
  * CertID's hash algorithm) or as the path of its certificate (PEM or DER). 0 otherwise. */
 int ocsp_issuer_matches(const struct ocsp_request *req, const char *issuer);
 
-/* Builds a request (SHA-1 CertID, no nonce) for the certificate in cert_path issued by the one
- * in issuer_path, as ocsp-proxyctl prefetch and show need. *aia_url gets the certificate's OCSP
- * responder URL (owned) or NULL. 0 ok, -1 with err. */
-int ocsp_request_build(const char *cert_path, const char *issuer_path, unsigned char **der,
-                       size_t *len, char **aia_url, char *err, size_t errlen);
-
 /* The serial of the request's single CertID in upper-case hex, as openssl x509 -serial prints
  * it ("-" first when negative). 0 ok, -1 (out "") when the request has not exactly one CertID
  * or the serial does not fit. CERTID_HEX_MAX + 1 bytes always suffice. */
