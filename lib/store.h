@@ -158,7 +158,7 @@ int store_report(struct store *st, const char *owner, time_t now, const char *su
 int store_reports(struct store *st, struct strlist *owners, struct strlist *values);
 
 /* The earliest nextUpdate of any cached response, 0 when none has one (metrics). Reads every
- * entry, a thousand per round trip. 0 ok, -1 error. */
+ * entry, 250 per script call. 0 ok, -1 error. */
 int store_earliest_next(struct store *st, time_t *when);
 
 /* Round trip check (the handler's health answer). 0 ok, -1 error. */
