@@ -59,12 +59,12 @@ stop_handler
 
 # Wrong password: in the URL, the key, the file; handler, ctl, scheduler --once.
 write_config "$T/wrong.conf" "redis = redis://:$WRONG@127.0.0.1:$RP/0" "default_upstream = $RESP_URL"
-check_eq "wrong password: ctl fails" 1 "$(ctl wrong "$T/wrong.conf")"
+check_eq "wrong password: ctl fails" 3 "$(ctl wrong "$T/wrong.conf")"
 check "... saying why" grep -q 'WRONGPASS\|invalid' "$O/ctl-wrong.err"
 check "... naming the server by host:port" grep -q "127.0.0.1:$RP" "$O/ctl-wrong.err"
 check_eq "wrong password: scheduler --once fails" 1 "$(run sched-wrong "$S" -c "$T/wrong.conf" --once)"
 write_config "$T/wrongkey.conf" "redis = redis://127.0.0.1:$RP/0" "redis_password = $WRONG"
-check_eq "wrong redis_password: ctl fails" 1 "$(ctl wrongkey "$T/wrongkey.conf")"
+check_eq "wrong redis_password: ctl fails" 3 "$(ctl wrongkey "$T/wrongkey.conf")"
 start_handler "$T/wrong.conf"
 check_eq "wrong password: handler still answers" revoked "$(ocsp_query "$PROXY_URL" "$CA_DIR/revoked.pem")"
 check "... and logs why" log_has 'redis unavailable'
@@ -76,9 +76,9 @@ start_handler "$T/url.conf"
 check_eq "Redis down: handler still answers" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
 check "... and logs it" log_has "connect 127.0.0.1:$RP"
 stop_handler
-check_eq "Redis down: ctl fails" 1 "$(ctl down "$T/url.conf")"
+check_eq "Redis down: ctl fails" 3 "$(ctl down "$T/url.conf")"
 check "... naming the server by host:port" grep -q "127.0.0.1:$RP" "$O/ctl-down.err"
-check_eq "Redis down: ctl prefetch fails" 1 \
+check_eq "Redis down: ctl prefetch fails" 3 \
 	"$(run ctl-prefetch "$C" -c "$T/url.conf" prefetch --cert "$CA_DIR/good.pem" --issuer "$CA_DIR/ca.pem" --url "$RESP_URL")"
 check_eq "Redis down: scheduler --once fails" 1 "$(run sched-down "$S" -c "$T/url.conf" --once)"
 check "... saying so on stdout" grep -q 'redis unreachable' "$O/sched-down.out"
@@ -125,7 +125,7 @@ bad() { # NAME LINE...: a config with those lines; -t, ctl and scheduler must re
 		write_config "$T/bad-$1.conf" "${@:2}"
 	fi
 	check_eq "config $1: -t refuses it" 1 "$(run "t-$1" "$H" -c "$T/bad-$1.conf" -t)"
-	check_eq "config $1: ctl refuses it" 1 "$(ctl "bad-$1" "$T/bad-$1.conf")"
+	check_eq "config $1: ctl refuses it" 2 "$(ctl "bad-$1" "$T/bad-$1.conf")"
 	check_eq "config $1: scheduler refuses it" 1 "$(run "sched-bad-$1" "$S" -c "$T/bad-$1.conf" --once)"
 	run "handler-bad-$1" env OCSP_PROXY_CONFIG="$T/bad-$1.conf" "$H" >/dev/null
 }
@@ -152,10 +152,10 @@ if command -v redis-sentinel >/dev/null; then
 	printf '%s\n' "$SPASS" > "$T/spw"
 	check_eq "Sentinel password from its file: ctl works" 0 \
 		"$(ctl sent-ok <(cat "$T/sent.conf"; echo "redis_sentinel_password_file = $T/spw"))"
-	check_eq "wrong Sentinel password: ctl fails" 1 \
+	check_eq "wrong Sentinel password: ctl fails" 3 \
 		"$(ctl sent-wrong <(cat "$T/sent.conf"; echo "redis_sentinel_password = $WRONG"))"
 	check "... saying no Sentinel answered" grep -q 'no sentinel' "$O/ctl-sent-wrong.err"
-	check_eq "right Sentinel password, wrong Redis password: ctl fails" 1 \
+	check_eq "right Sentinel password, wrong Redis password: ctl fails" 3 \
 		"$(ctl sent-wrongredis <(sed "s|:$PASS@|:$WRONG@|" "$T/sent.conf"; echo "redis_sentinel_password = $SPASS"))"
 else
 	skip "sentinel passwords" "redis-sentinel is not installed"

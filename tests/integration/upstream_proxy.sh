@@ -24,7 +24,7 @@ check "... and is cached" log_has 'result=miss'
 out=$(env "${penv[@]}" "$BUILD/ocsp-proxyctl" -c "$CONF" prefetch --cert "$CA_DIR/revoked.pem" \
 	--issuer "$CA_DIR/ca.pem" --url "$RESP_URL" 2>&1)
 check_eq "ctl prefetch with http_proxy set: direct" 0 "$?"
-check "... cached" sh -c "echo '$out' | grep -q ' revoked cached$'"
+check "... cached" sh -c "echo '$out' | grep -q ' revoked cached '"
 make_due "$(certids | head -1)"
 out=$(env "${penv[@]}" "$BUILD/ocsp-proxy-scheduler" -c "$CONF" --once 2>&1)
 check_eq "scheduler --once with http_proxy set" 0 "$?"
@@ -42,7 +42,7 @@ out=$(env no_proxy='*' "$BUILD/ocsp-proxyctl" -c "$T/p.conf" prefetch --cert "$C
 	--issuer "$CA_DIR/ca.pem" --url http://ocsp.invalid/ 2>&1)
 check_eq "upstream_proxy: fetched through it (no_proxy='*' ignored)" 0 "$?"
 check "... the proxy saw the request" test -s "$T/via-proxy"
-check "... cached" sh -c "echo '$out' | grep -q ' good cached$'"
+check "... cached" sh -c "echo '$out' | grep -q ' good cached '"
 write_config "$T/d.conf" "upstream_proxy = http://127.0.0.1:1" "default_upstream = $RESP_URL"
 "$BUILD/ocsp-proxyctl" -c "$T/d.conf" prefetch --cert "$CA_DIR/good.pem" \
 	--issuer "$CA_DIR/ca.pem" --url "$RESP_URL" > /dev/null 2> "$T/err"
