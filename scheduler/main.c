@@ -184,7 +184,9 @@ doze(struct runtime *rt, long long wait_ms, struct watchdog *wd, long long *metr
 
 /* The scheduler's state across ticks. */
 struct sched {
-	struct runtime rt;
+	/* On the heap: its store, fetcher and issuers keep pointers to its cfg, so a runtime is
+	 * never copied (a reload used to copy one from the stack, leaving them pointing there). */
+	struct runtime *rt;
 	const char *path;
 	int once;
 	char owner[300];             /* host:pid, for leases and reports */
@@ -232,27 +234,33 @@ make_owner(char *owner, size_t len)
 static void
 reload(struct sched *s)
 {
-	struct runtime next;
+	struct runtime *next;
 	struct err err;
 
-	if (runtime_new(&next, s->path, &err) == -1) {
-		log_msg(LOG_ERR, "reload failed, keeping the old configuration: %s", err.msg);
+	if ((next = calloc(1, sizeof(*next))) == NULL) {
+		log_msg(LOG_ERR, "reload failed, keeping the old configuration: out of memory");
 		return;
 	}
-	runtime_free(&s->rt);
+	if (runtime_new(next, s->path, &err) == -1) {
+		log_msg(LOG_ERR, "reload failed, keeping the old configuration: %s", err.msg);
+		free(next);
+		return;
+	}
+	runtime_free(s->rt);
+	free(s->rt);
 	s->rt = next;
-	log_open("ocsp-proxy-scheduler", s->rt.cfg.log,
-	         log_flags(s->rt.cfg.debug, s->rt.cfg.log_format));
+	log_open("ocsp-proxy-scheduler", s->rt->cfg.log,
+	         log_flags(s->rt->cfg.debug, s->rt->cfg.log_format));
 	log_msg(LOG_INFO, "configuration reloaded");
-	keep_last_good(&s->rt.cfg);
-	reload_issuers(&s->rt, 1);
+	keep_last_good(&s->rt->cfg);
+	reload_issuers(s->rt, 1);
 }
 
 /* One tick with signals open (a SIGTERM cuts fetch_many short). tick_run's result. */
 static int
 tick(struct sched *s, struct tick_result *res)
 {
-	struct runtime *rt = &s->rt;
+	struct runtime *rt = s->rt;
 	struct tick_env env;
 	sigset_t closed;
 	int rc;
@@ -281,10 +289,10 @@ after_failure(struct sched *s)
 	long long wait_ms = s->backoff_ms;
 
 	if (!s->down)
-		log_msg(LOG_ERR, "redis unreachable: %s", store_error(s->rt.store));
+		log_msg(LOG_ERR, "redis unreachable: %s", store_error(s->rt->store));
 	s->down = 1;
 	sd_notifyf(0, "%sSTATUS=redis unreachable: %s, retrying in %llds",
-	           s->ready ? "" : "READY=1\n", store_error(s->rt.store), s->backoff_ms / 1000);
+	           s->ready ? "" : "READY=1\n", store_error(s->rt->store), s->backoff_ms / 1000);
 	s->ready = 1;
 	s->backoff_ms = s->backoff_ms * 2 > REDIS_BACKOFF_MAX_MS ? REDIS_BACKOFF_MAX_MS
 	                                                        : s->backoff_ms * 2;
@@ -313,7 +321,7 @@ next_wait(struct runtime *rt)
 static long long
 after_success(struct sched *s, const struct tick_result *res)
 {
-	struct runtime *rt = &s->rt;
+	struct runtime *rt = s->rt;
 	long long n_entries, n_due, n_failing, max_age = rt->cfg.check_interval / 1000 * 3;
 
 	if (s->down)
@@ -356,21 +364,26 @@ main(int argc, char **argv)
 	s.backoff_ms = REDIS_BACKOFF_FIRST_MS;
 	if ((rc = parse_args(argc, argv, &s)) != 0)
 		return rc - 1;
-	if (runtime_new(&s.rt, s.path, &err) == -1) {
-		fprintf(stderr, "ocsp-proxy-scheduler: %s\n", err.msg);
+	if ((s.rt = calloc(1, sizeof(*s.rt))) == NULL) {
+		fprintf(stderr, "ocsp-proxy-scheduler: out of memory\n");
 		return 1;
 	}
-	log_open("ocsp-proxy-scheduler", s.rt.cfg.log,
-	         log_flags(s.rt.cfg.debug, s.rt.cfg.log_format));
-	reload_issuers(&s.rt, 1);
+	if (runtime_new(s.rt, s.path, &err) == -1) {
+		fprintf(stderr, "ocsp-proxy-scheduler: %s\n", err.msg);
+		free(s.rt);
+		return 1;
+	}
+	log_open("ocsp-proxy-scheduler", s.rt->cfg.log,
+	         log_flags(s.rt->cfg.debug, s.rt->cfg.log_format));
+	reload_issuers(s.rt, 1);
 	signals_catch(sigs, &s.open_mask);
 	signal(SIGPIPE, SIG_IGN);
 	make_owner(s.owner, sizeof(s.owner));
 	if (sd_watchdog_enabled(0, &s.wd.usec) <= 0)
 		s.wd.usec = 0;
 	log_msg(LOG_INFO, "started (%s), config %s", s.owner,
-	        s.rt.cfg.path != NULL ? s.rt.cfg.path : "built-in defaults");
-	keep_last_good(&s.rt.cfg);
+	        s.rt->cfg.path != NULL ? s.rt->cfg.path : "built-in defaults");
+	keep_last_good(&s.rt->cfg);
 
 	while (!signal_stop) {
 		if (signal_reload) {
@@ -381,15 +394,16 @@ main(int argc, char **argv)
 		wait_ms = rc == -1 ? after_failure(&s) : after_success(&s, &res);
 		if (s.once)
 			break;
-		doze(&s.rt, wait_ms, &s.wd, &s.metrics_ms, &s.open_mask);
+		doze(s.rt, wait_ms, &s.wd, &s.metrics_ms, &s.open_mask);
 	}
 
 	if (s.once)
 		printf("%s%s\n", rc == -1 ? "redis unreachable: " : "",
-		       rc == -1 ? store_error(s.rt.store) : s.line);
+		       rc == -1 ? store_error(s.rt->store) : s.line);
 	sd_notify(0, "STOPPING=1");
 	log_msg(LOG_INFO, "stopped");
-	runtime_free(&s.rt);
+	runtime_free(s.rt);
+	free(s.rt);
 	log_close();
 	return s.once && rc == -1 ? 1 : 0;
 }
