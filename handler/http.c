@@ -250,8 +250,8 @@ http_parse_head(const char *buf, size_t len, struct http_request *r)
 	return 0;
 }
 
-/* Reads what is there into buf, waiting until the deadline. >0 bytes, 0 EOF, -1 error,
- * -2 deadline. */
+/* Reads what is there into buf, waiting until the deadline. >0 bytes, 0 EOF, -1 error (errno
+ * ETIMEDOUT when the deadline passed). */
 static ssize_t
 read_some(int fd, void *buf, size_t len, long long deadline)
 {
@@ -261,8 +261,10 @@ read_some(int fd, void *buf, size_t len, long long deadline)
 	int pr;
 
 	for (;;) {
-		if ((left = deadline - clock_ms()) <= 0)
-			return -2;
+		if ((left = deadline - clock_ms()) <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
 		pr = poll(&pfd, 1, left > POLL_SLICE_MS ? POLL_SLICE_MS : (int)left);
 		if (pr == -1 && errno == EINTR)
 			continue;
@@ -349,7 +351,7 @@ http_read_request(int fd, int out_fd, const struct config *cfg, struct http_requ
 			goto out;
 		}
 		n = read_some(fd, buf + got, cap - got, deadline);
-		if (n == -2) {
+		if (n == -1 && errno == ETIMEDOUT) {
 			rc = 408;
 			goto out;
 		}
@@ -380,7 +382,7 @@ http_read_request(int fd, int out_fd, const struct config *cfg, struct http_requ
 	memcpy(r->body, end, have);
 	while (have < need) {
 		n = read_some(fd, r->body + have, need - have, deadline);
-		if (n == -2) {
+		if (n == -1 && errno == ETIMEDOUT) {
 			rc = 408;
 			goto out;
 		}

@@ -255,7 +255,7 @@ prefetch(const struct config *cfg, struct store *st, struct fetcher *f,
 	struct fetch_job *jobs = NULL;
 	struct target **who = NULL;
 	size_t i = 0, n, k;
-	int rc = 0;
+	int redis_failed = 0;
 
 	if ((jobs = calloc((size_t)cfg->concurrency, sizeof(*jobs))) == NULL ||
 	    (who = calloc((size_t)cfg->concurrency, sizeof(*who))) == NULL) {
@@ -284,19 +284,19 @@ prefetch(const struct config *cfg, struct store *st, struct fetcher *f,
 		                        stop, NULL) == -1)
 			log_msg(LOG_ERR, "staple: libcurl failed");
 		for (k = 0; k < n; k++) {
-			if (jobs[k].done && rc != -2 &&
+			if (jobs[k].done && !redis_failed &&
 			    settle(cfg, st, who[k], &jobs[k], issuers, now) == -1)
-				rc = -2;
+				redis_failed = 1;
 			fetch_result_free(&jobs[k].res);
 		}
-		if (rc == -2)
+		if (redis_failed)
 			goto out;
 		sd_notify(0, "WATCHDOG=1");
 	}
 out:
 	free(jobs);
 	free(who);
-	return rc < 0 ? -1 : 0;
+	return redis_failed ? -1 : 0;
 }
 
 /* 1 when the file at path holds exactly der. */
