@@ -6,6 +6,9 @@
 
 #include "health.h"
 
+/* A host name (255) and ":pid". */
+#define HOST_NAME_SHOWN 280
+
 int
 health_wanted(const struct http_request *req)
 {
@@ -35,12 +38,25 @@ newest_tick(struct strlist *owners, struct strlist *ticks, const char **owner)
 	return best;
 }
 
+/* The scheduler's name as Redis holds it (host:pid), cut to what a host name and pid may hold:
+ * anyone who can write to Redis must not add lines or fields to the answer a monitor parses. */
+static void
+host_name(const char *owner, char *out, size_t len)
+{
+	size_t i;
+
+	for (i = 0; owner[i] != '\0' && i + 1 < len; i++)
+		out[i] = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:[]",
+		                owner[i]) != NULL ? owner[i] : '?';
+	out[i] = '\0';
+}
+
 int
 health_check(struct store *st, const struct config *cfg, time_t now, char *body, size_t len)
 {
 	struct strlist owners, ticks;
 	const char *owner = NULL, *sched = "none";
-	char stamp[32] = "-";
+	char stamp[32] = "-", host[HOST_NAME_SHOWN] = "-";
 	struct tm tm;
 	time_t last = 0;
 	long long age = -1;
@@ -55,12 +71,14 @@ health_check(struct store *st, const struct config *cfg, time_t now, char *body,
 		gmtime_r(&last, &tm);
 		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	}
+	if (owner != NULL)
+		host_name(owner, host, sizeof(host));
 	snprintf(body, len,
 	         "status=%s redis=%s scheduler=%s last_tick=%s last_tick_age_s=%lld "
 	         "scheduler_host=%s\n",
 	         !redis_up ? "down" : strcmp(sched, "ok") == 0 ? "ok" : "degraded",
 	         redis_up ? "up" : "down", redis_up ? sched : "unknown", stamp, age,
-	         owner != NULL ? owner : "-");
+	         host);
 	strlist_free(&owners);
 	strlist_free(&ticks);
 	return redis_up ? 200 : 503;

@@ -297,6 +297,25 @@ choose_upstream(struct exchange *x)
 	return 0;
 }
 
+/* An answer older than the one the cache holds is a replay (or a stale CDN edge), genuine and
+ * still within its validity: it loses to the cached answer while that is valid (a nonce request
+ * is not looked up first), and an older answer never overrides a cached "revoked", valid or not. */
+static int
+older_than_cached(struct exchange *x, const struct ocsp_response_info *info, char *why,
+                  size_t whylen)
+{
+	if (info->this_update == 0)
+		return 0;
+	lookup(x, 0);
+	if (x->cache != CACHE_FOUND || x->cached.this_update <= info->this_update)
+		return 0;
+	if (!cached_valid(x) && !(x->cached.cert_status == OCSP_CERT_REVOKED &&
+	                          info->cert_status != OCSP_CERT_REVOKED))
+		return 0;
+	snprintf(why, whylen, "an answer older than the cached one (a replay?)");
+	return 1;
+}
+
 /* Miss, stale, or not cacheable: ask upstream and answer with what it says, or with the cache
  * when it fails. */
 static void
@@ -339,6 +358,9 @@ forward(struct exchange *x)
 		                                              x->h->issuers, &info, why, sizeof(why)),
 		                     &info, x->now, why, sizeof(why));
 
+	if ((v == OCSP_V_CACHEABLE || (v == OCSP_V_RELAY && info.status == OCSP_ST_SUCCESSFUL)) &&
+	    older_than_cached(x, &info, why, sizeof(why)))
+		v = OCSP_V_INVALID;
 	if (v == OCSP_V_CACHEABLE) {
 		struct answer a = { .certid = x->oreq.certid, .req = &x->oreq, .resp = x->fr.body,
 		                    .resp_len = x->fr.len, .info = &info, .url = x->upstream,

@@ -237,6 +237,34 @@ verified(OCSP_BASICRESP *bs, struct issuers *issuers, time_t now, enum ocsp_verd
 	return verify_response(bs, issuers, now, why, whylen) == VERIFY_OK ? v : OCSP_V_UNVERIFIED;
 }
 
+/* The SingleResponse for req's one CertID, valid now, into info. 0 ok, -1 with why. */
+static int
+answers_for(const struct ocsp_request *req, OCSP_BASICRESP *bs, time_t now, long long skew_s,
+            struct ocsp_response_info *info, char *why, size_t whylen)
+{
+	OCSP_CERTID *id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req->ossl, 0));
+
+	if (single_info(bs, id, info) == -1) {
+		snprintf(why, whylen, "no response for this certificate");
+		return -1;
+	}
+	/* No nextUpdate (RFC 6960 allows it: newer information is always available) passes here
+	 * with next_update 0; how long such an answer is kept is policy_cacheable's call. */
+	if (info->next_update != 0 && info->this_update >= info->next_update) {
+		snprintf(why, whylen, "thisUpdate not before nextUpdate");
+		return -1;
+	}
+	if (info->this_update > now + skew_s) {
+		snprintf(why, whylen, "thisUpdate in the future");
+		return -1;
+	}
+	if (info->next_update != 0 && info->next_update <= now) {
+		snprintf(why, whylen, "expired");
+		return -1;
+	}
+	return 0;
+}
+
 enum ocsp_verdict
 ocsp_response_check(const struct ocsp_request *req, const unsigned char *der, size_t len,
                     time_t now, long long skew_s, struct issuers *issuers,
@@ -245,7 +273,6 @@ ocsp_response_check(const struct ocsp_request *req, const unsigned char *der, si
 	const unsigned char *p = der;
 	OCSP_RESPONSE *resp = NULL;
 	OCSP_BASICRESP *bs = NULL;
-	OCSP_CERTID *id;
 	enum ocsp_verdict v = OCSP_V_INVALID;
 
 	memset(info, 0, sizeof(*info));
@@ -267,29 +294,17 @@ ocsp_response_check(const struct ocsp_request *req, const unsigned char *der, si
 		goto out;
 	}
 	if (!req->cacheable) {
+		/* A nonce request for one certificate is relayed, not cached; it gets no less checked
+		 * an answer: a genuine "good" for another serial, or an old one replayed past its
+		 * nextUpdate, must not reach the client either. */
+		if (req->n_ids == 1 && answers_for(req, bs, now, skew_s, info, why, whylen) == -1)
+			goto out;
 		snprintf(why, whylen, "request not cacheable");
 		v = verified(bs, issuers, now, OCSP_V_RELAY, why, whylen);
 		goto out;
 	}
-	id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req->ossl, 0));
-	if (single_info(bs, id, info) == -1) {
-		snprintf(why, whylen, "no response for this certificate");
+	if (answers_for(req, bs, now, skew_s, info, why, whylen) == -1)
 		goto out;
-	}
-	/* No nextUpdate (RFC 6960 allows it: newer information is always available) passes here
-	 * with next_update 0; how long such an answer is kept is policy_cacheable's call. */
-	if (info->next_update != 0 && info->this_update >= info->next_update) {
-		snprintf(why, whylen, "thisUpdate not before nextUpdate");
-		goto out;
-	}
-	if (info->this_update > now + skew_s) {
-		snprintf(why, whylen, "thisUpdate in the future");
-		goto out;
-	}
-	if (info->next_update != 0 && info->next_update <= now) {
-		snprintf(why, whylen, "expired");
-		goto out;
-	}
 	/* Last: the signature is the costly check. */
 	if ((v = verified(bs, issuers, now, OCSP_V_CACHEABLE, why, whylen)) == OCSP_V_CACHEABLE)
 		why[0] = '\0';
@@ -407,18 +422,66 @@ out:
 	return rc;
 }
 
+/* The CertID its DER in hex (a cache key) names, or NULL. */
+static OCSP_CERTID *
+certid_from_hex(const char *hex)
+{
+	unsigned char idbuf[CERTID_HEX_MAX / 2];
+	const unsigned char *q = idbuf;
+	OCSP_CERTID *id;
+	size_t i, n = strlen(hex) / 2;
+	unsigned int b;
+
+	if (n == 0 || n > sizeof(idbuf) || strlen(hex) % 2 != 0)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (sscanf(hex + 2 * i, "%2x", &b) != 1)
+			return NULL;
+		idbuf[i] = (unsigned char)b;
+	}
+	if ((id = d2i_OCSP_CERTID(NULL, &q, (long)n)) != NULL && q != idbuf + n) {
+		OCSP_CERTID_free(id);
+		id = NULL;
+	}
+	return id;
+}
+
+int
+ocsp_request_for_certid(const char *certid, struct ocsp_request *out)
+{
+	OCSP_CERTID *id = certid_from_hex(certid);
+	OCSP_REQUEST *req = NULL;
+	unsigned char *der = NULL;
+	int len, rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (id == NULL || (req = OCSP_REQUEST_new()) == NULL || OCSP_request_add0_id(req, id) == NULL)
+		goto out;
+	id = NULL; /* owned by req now */
+	if ((len = i2d_OCSP_REQUEST(req, &der)) <= 0 || ocsp_request_parse(der, (size_t)len, out) == -1)
+		goto out;
+	/* Only a key in the form the handler writes names an entry anyone asks for. */
+	if (!out->cacheable || strcmp(out->certid, certid) != 0) {
+		ocsp_request_free(out);
+		goto out;
+	}
+	rc = 0;
+out:
+	OPENSSL_free(der);
+	OCSP_REQUEST_free(req);
+	OCSP_CERTID_free(id);
+	return rc;
+}
+
 int
 ocsp_response_info(const unsigned char *der, size_t len, const char *certid,
                    struct ocsp_response_info *info)
 {
-	const unsigned char *p = der, *q;
-	unsigned char idbuf[CERTID_HEX_MAX / 2];
+	const unsigned char *p = der;
 	OCSP_RESPONSE *resp = NULL;
 	OCSP_BASICRESP *bs = NULL;
 	OCSP_CERTID *id = NULL;
-	size_t i, n;
 	int rc = -1;
-	unsigned int b;
 
 	memset(info, 0, sizeof(*info));
 	info->cert_status = -1;
@@ -427,19 +490,8 @@ ocsp_response_info(const unsigned char *der, size_t len, const char *certid,
 	info->status = OCSP_response_status(resp);
 	if ((bs = OCSP_response_get1_basic(resp)) == NULL)
 		goto out;
-	if (certid != NULL) {
-		n = strlen(certid) / 2;
-		if (n == 0 || n > sizeof(idbuf) || strlen(certid) % 2 != 0)
-			goto out;
-		for (i = 0; i < n; i++) {
-			if (sscanf(certid + 2 * i, "%2x", &b) != 1)
-				goto out;
-			idbuf[i] = (unsigned char)b;
-		}
-		q = idbuf;
-		if ((id = d2i_OCSP_CERTID(NULL, &q, (long)n)) == NULL)
-			goto out;
-	}
+	if (certid != NULL && (id = certid_from_hex(certid)) == NULL)
+		goto out;
 	rc = single_info(bs, id, info);
 out:
 	OCSP_CERTID_free(id);

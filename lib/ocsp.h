@@ -94,6 +94,11 @@ int ocsp_cached_check(const struct ocsp_request *req, const unsigned char *der, 
                       const char *etag, struct ocsp_response_info *info, char *why,
                       size_t whylen);
 
+/* The request for the CertID certid (hex, a cache key) names, built from it alone (what a refresh
+ * sends, whatever the entry's stored request says). 0 ok, -1 when certid is not a CertID in the
+ * form ocsp_request_parse gives. */
+int ocsp_request_for_certid(const char *certid, struct ocsp_request *out);
+
 /* Just the times and status of a DER response we already trust (cached). 0 ok, -1 bad. */
 int ocsp_response_info(const unsigned char *der, size_t len, const char *certid,
                        struct ocsp_response_info *info);

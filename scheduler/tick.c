@@ -179,15 +179,19 @@ on_poll(void *arg)
 	return b->over_budget;
 }
 
-/* An entry stored before requests were rebuilt from the CertID still sends only its CertID:
- * e->req is replaced by the rebuilt request (left as it is when it does not parse). */
+/* What a refresh sends is built from the entry's key, the CertID, not taken from the stored
+ * request: a request for another CertID (written by anyone who can write to Redis) would store
+ * that certificate's answer under this one's name. A key that names no CertID (made up: benches
+ * and tests copy one entry under many) keeps its stored request, rebuilt: no client can ask for
+ * such a key. */
 static void
-rebuild_request(struct entry *e)
+rebuild_request(const char *key, struct entry *e)
 {
 	struct ocsp_request req;
 	unsigned char *der;
 
-	if (ocsp_request_parse(e->req, e->req_len, &req) == -1)
+	if (ocsp_request_for_certid(key, &req) == -1 &&
+	    ocsp_request_parse(e->req, e->req_len, &req) == -1)
 		return;
 	if ((der = malloc(req.der_len)) != NULL) {
 		memcpy(der, req.der, req.der_len);
@@ -215,7 +219,7 @@ prepare(struct batch *b, struct item *it, char *key)
 		return -1;
 	if (got == 1 && !policy_should_evict(env->cfg, it->e.last_hit, it->e.fetched,
 	                                     it->e.next_update, b->now)) {
-		rebuild_request(&it->e);
+		rebuild_request(key, &it->e);
 		return 1;
 	}
 	/* Gone, malformed, unused or long expired: drop it and its schedule. */

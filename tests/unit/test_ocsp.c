@@ -474,6 +474,18 @@ main(void)
 	CHECK_INT(rnonce.has_nonce, 1);
 	CHECK_INT(rnonce.cacheable, 0);
 	CHECK_STR(rnonce.certid, req.certid);                             /* still keyed, for fallback */
+	{
+		/* What a refresh sends comes from the CertID alone: the same request as the handler's. */
+		struct ocsp_request fk;
+
+		CHECK_INT(ocsp_request_for_certid(req.certid, &fk), 0);
+		CHECK_STR(fk.certid, req.certid);
+		CHECK(fk.der_len == req.der_len && memcmp(fk.der, req.der, req.der_len) == 0);
+		ocsp_request_free(&fk);
+		CHECK_INT(ocsp_request_for_certid("c0ffee000001", &fk), -1);
+		CHECK_INT(ocsp_request_for_certid("", &fk), -1);
+		CHECK_INT(ocsp_request_for_certid("zz", &fk), -1);
+	}
 	OPENSSL_free(d);
 	dl = der_request(w.good, w.ca, EVP_sha1(), 0, 1, &d);
 	CHECK_INT(ocsp_request_parse(d, dl, &rtwo), 0);
@@ -514,7 +526,18 @@ main(void)
 	CHECK_INT(ocsp_response_info(r, rl, req2.certid, &info), 0);
 	CHECK_INT(info.cert_status, OCSP_CERT_REVOKED);
 	CHECK_INT(ocsp_response_check(&req2, r, rl - 1, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_INVALID);
+	/* A nonce request is relayed, never cached, but only with an answer for its CertID that is
+	 * valid now: here another certificate's (a genuine answer misused), then its own, expired. */
+	CHECK_INT(ocsp_response_check(&rnonce, r, rl, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_INVALID);
+	CHECK_STR(why, "no response for this certificate");
+	OPENSSL_free(r);
+	rl = der_response(&w, w.good, V_OCSP_CERTSTATUS_GOOD, -60, 3600, w.resp, w.resp_key, &r);
 	CHECK_INT(ocsp_response_check(&rnonce, r, rl, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_RELAY);
+	CHECK_INT(info.cert_status, OCSP_CERT_GOOD);
+	OPENSSL_free(r);
+	rl = der_response(&w, w.good, V_OCSP_CERTSTATUS_GOOD, -7200, -3600, w.resp, w.resp_key, &r);
+	CHECK_INT(ocsp_response_check(&rnonce, r, rl, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_INVALID);
+	CHECK_STR(why, "expired");
 	OPENSSL_free(d);
 
 	OPENSSL_free(r);

@@ -1,0 +1,201 @@
+# adversary: an on-path attacker and someone who can write to Redis, against every way an answer
+# enters the cache or reaches a client. Delegated responder certificates that RFC 6960 4.2.2.2
+# refuses (no OCSPSigning EKU, issued by another CA, expired) on a miss, at a refresh and through
+# ocsp-proxyctl prefetch; the self-signed forger through the resident mode and the staple writer;
+# genuine answers misused: another serial's, an expired one, an older one replayed over a newer
+# cached "revoked" (also to nonce requests, which are relayed); a stored request naming another
+# CertID; a poisoned entry in the resident memory cache; a scheduler name that would add lines to
+# the health answer.
+. "$(dirname "$0")/../lib.sh"
+
+setup_proxy --no-handler
+H=$BUILD/ocsp-proxy-handler S=$BUILD/ocsp-proxy-scheduler C=$BUILD/ocsp-proxyctl
+A=$T/adv
+mkdir -p "$A"
+# What an attacker signs with: the revoked certificate listed as valid.
+sed 's/^R\t\([^\t]*\)\t[^\t]*\t1002/V\t\1\t\t1002/' "$CA_DIR/index.txt" > "$A/allgood.txt"
+# delegate NAME CA-DIR EXT [FAKETIME DAYS]: a responder certificate signed by CA-DIR's CA.
+delegate() {
+	openssl ecparam -name prime256v1 -genkey -noout -out "$A/$1.key" 2>/dev/null
+	openssl req -new -key "$A/$1.key" -subj "/CN=$1" -out "$A/$1.csr" 2>/dev/null
+	printf '%s\n' "$3" > "$A/$1.ext"
+	${4:+faketime -f "$4"} openssl x509 -req -in "$A/$1.csr" -CA "$2/ca.pem" -CAkey "$2/ca.key" \
+		-out "$A/$1.pem" -days "${5:-30}" -set_serial "0x$RANDOM" -extfile "$A/$1.ext" 2>/dev/null
+	test -s "$A/$1.pem" || bail "made the delegate $1"
+}
+delegate noeku "$CA_DIR" "basicConstraints=CA:FALSE"
+delegate otherca "$CA_DIR/other" "extendedKeyUsage=OCSPSigning"
+delegate expired "$CA_DIR" "extendedKeyUsage=OCSPSigning" "-100d" 10
+# sign INDEX REQ OUT [FAKETIME]: a genuine answer (the test CA's responder) made offline.
+sign() {
+	${4:+faketime -f "$4"} openssl ocsp -index "$1" -CA "$CA_DIR/ca.pem" -rsigner "$CA_DIR/ocsp.pem" \
+		-rkey "$CA_DIR/ocsp.key" -reqin "$2" -respout "$3" -ndays 1 >/dev/null 2>&1
+	test -s "$3" || bail "signed $3"
+}
+make_request "$CA_DIR/good.pem" "$A/good.req"
+make_request "$CA_DIR/revoked.pem" "$A/rev.req"
+id_of() { # the cached CertID whose status field is $1 (0 good, 1 revoked)
+	local c
+	for c in $(certids); do [ "$(entry_field "$c" status)" = "$1" ] && echo "$c"; done
+}
+TRYLATER="error: Responder Error: trylater (3) "
+
+# 1. Delegates RFC 6960 refuses, each as an `openssl ocsp` responder saying "good" for the
+# revoked certificate: on a miss, at a refresh of the genuine entry, through ctl prefetch.
+write_config "$T/g.conf" "default_upstream = $RESP_URL"
+start_handler "$T/g.conf"
+check_eq "genuine: revoked" revoked "$(ocsp_query "$PROXY_URL" "$CA_DIR/revoked.pem")"
+RID=$(id_of 1)
+RK=$(rkey entry "$RID")
+genuine_etag=$(rcli HGET "$RK" etag)
+stop_handler
+for d in noeku otherca expired; do
+	case $d in
+	noeku) why="lacks the OCSPSigning extended key usage" ;;
+	otherca) why="signed by a certificate the CertID's issuer did not issue" ;;
+	expired) why="responder certificate not valid now" ;;
+	esac
+	port=$(free_port)
+	openssl ocsp -index "$A/allgood.txt" -CA "$CA_DIR/ca.pem" -rsigner "$A/$d.pem" -rkey "$A/$d.key" \
+		-port "$port" -nmin 600 -ignore_err > "$A/$d.log" 2>&1 &
+	DP=$!
+	register_pid $DP "openssl ocsp responder ($d delegate)"
+	for _ in $(seq 200); do grep -q 'waiting for OCSP' "$A/$d.log" && break; sleep 0.05; done
+	write_config "$T/d.conf" "default_upstream = http://127.0.0.1:$port/" \
+		"allow_upstream = 127.0.0.1:$port 127.0.0.1:$RESP_PORT"
+	start_handler "$T/d.conf"
+	log_mark
+	check_eq "$d delegate on a miss: tryLater" "$TRYLATER" "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem" -noverify)"
+	check "$d delegate on a miss: logged why" log_has "not verified, not used: .*$why"
+	check_eq "$d delegate on a miss: nothing more cached" 1 "$(cached_keys | wc -l)"
+	stop_handler
+	entry_set "$RID" url "http://127.0.0.1:$port/"
+	make_due "$RID"
+	check_output "$d delegate at a refresh: failed" "refreshed 0, kept 0, failed 1, evicted 0, skipped 0" \
+		"$S" -c "$T/d.conf" --once
+	check_eq "$d delegate at a refresh: the genuine revoked entry untouched" "$genuine_etag/1" \
+		"$(rcli HGET "$RK" etag)/$(rcli HGET "$RK" status)"
+	"$C" -c "$T/d.conf" prefetch --cert "$CA_DIR/good.pem" --issuer "$CA_DIR/ca.pem" \
+		--url "http://127.0.0.1:$port/" > "$A/pf.out" 2>&1
+	check_rc "$d delegate through ctl prefetch: refused" 1 $?
+	check "$d delegate through ctl prefetch: says why" grep -q "$why" "$A/pf.out"
+	check_eq "$d delegate through ctl prefetch: nothing cached" 1 "$(cached_keys | wc -l)"
+	stop_pid $DP
+done
+entry_set "$RID" url "$RESP_URL"
+
+# 2. The forger (a self-signed key with the CA's name) as the responder of the resident mode,
+# whose hits come from memory, and of the staple writer.
+openssl ecparam -name prime256v1 -genkey -noout -out "$A/forger.key" 2>/dev/null
+openssl req -new -x509 -key "$A/forger.key" -out "$A/forger.pem" -days 3650 \
+	-subj "/$(openssl x509 -in "$CA_DIR/ca.pem" -noout -subject -nameopt RFC2253 | sed 's/^subject=//')" 2>/dev/null
+start_fake_upstream --key "$A/forger.key" --cert "$A/forger.pem" --no-certs forge
+write_config "$T/r.conf" "default_upstream = $FAKE_URL" "workers = 1"
+RPORT_H=$(free_port)
+"$H" -c "$T/r.conf" --listen "127.0.0.1:$RPORT_H" 2> "$A/resident.err" &
+RES=$!
+register_pid $RES "resident handler"
+wait_port "$RPORT_H" || bail "resident handler started"
+RURL=http://127.0.0.1:$RPORT_H/
+check_eq "resident, forged good on a miss: tryLater" "$TRYLATER" "$(ocsp_query "$RURL" "$CA_DIR/good.pem" -noverify)"
+check_eq "resident, forged good on a miss: not cached" 1 "$(cached_keys | wc -l)"
+check_eq "resident: the genuine revoked from memory" revoked "$(ocsp_query "$RURL" "$CA_DIR/revoked.pem")"
+check_eq "resident: again" revoked "$(ocsp_query "$RURL" "$CA_DIR/revoked.pem")"
+entry_set "$RID" url "$FAKE_URL"
+make_due "$RID"
+check_output "resident: a forged refresh fails" "refreshed 0, kept 0, failed 1, evicted 0, skipped 0" \
+	"$S" -c "$T/r.conf" --once
+check_eq "resident: still the genuine revoked" revoked "$(ocsp_query "$RURL" "$CA_DIR/revoked.pem")"
+# Poisoned in Redis while the worker holds the entry in memory: never served in either form.
+rcli HSET "$RK" etag $'0000\r\nX-Evil: 1' > /dev/null
+curl -s -D "$A/h" -o "$A/b" -H 'Content-Type: application/ocsp-request' --data-binary @"$A/rev.req" "$RURL"
+check "resident: a CR/LF ETag written to Redis is not sent" sh -c "! grep -qi '^X-Evil' '$A/h'"
+rcli HSET "$RK" etag "$genuine_etag" > /dev/null
+rcli -x HSET "$RK" resp < "$A/rev.req" > /dev/null
+rcli HSET "$RK" etag "$(sha256sum "$A/rev.req" | cut -d' ' -f1)" > /dev/null
+curl -s -o "$A/b" -H 'Content-Type: application/ocsp-request' --data-binary @"$A/rev.req" "$RURL"
+check_eq "resident: a body that is no OCSP response is not served" trylater "$(resp_status "$A/b")"
+stop_pid $RES
+rcli DEL "$RK" > /dev/null
+
+# The staple writer: the forger answers its prefetch; then a forged body sits in Redis.
+mkdir -p "$A/certs"
+cat "$CA_DIR/revoked.pem" "$CA_DIR/ca.pem" > "$A/certs/site.pem"
+write_config "$T/s.conf" "default_upstream = $FAKE_URL" "staple_cert = $A/certs"
+"$S" -c "$T/s.conf" --once > /dev/null 2>&1
+check "staple writer, forged prefetch: no staple file" test ! -e "$A/certs/site.pem.ocsp"
+check_eq "staple writer, forged prefetch: nothing cached" 0 "$(cached_keys | wc -l)"
+curl -s -o "$A/forged.der" -H 'Content-Type: application/ocsp-request' --data-binary @"$A/rev.req" "$FAKE_URL"
+rcli -x HSET "$RK" resp < "$A/forged.der" > /dev/null
+rcli HSET "$RK" etag "$(sha256sum "$A/forged.der" | cut -d' ' -f1)" status 0 this "$(date +%s)" \
+	next $(($(date +%s) + 86400)) fetched "$(date +%s)" url "$FAKE_URL" > /dev/null
+"$S" -c "$T/s.conf" --once > /dev/null 2>&1
+check "staple writer, forged body in Redis: no staple file" test ! -e "$A/certs/site.pem.ocsp"
+rcli FLUSHALL > /dev/null
+stop_fake_upstream
+
+# 3. Genuine answers misused. A nonce request is relayed, not cached, but its answer is checked
+# like any other: another serial's answer, or one past its nextUpdate, is not passed on.
+sign "$CA_DIR/index.txt" "$A/good.req" "$A/good.der"
+sign "$A/allgood.txt" "$A/rev.req" "$A/oldgood.der" "-2h"
+sign "$A/allgood.txt" "$A/rev.req" "$A/expiredgood.der" "-3d"
+write_config "$T/f.conf" "default_upstream = $FAKE_URL"
+start_handler "$T/f.conf"
+start_fake_upstream file "$A/good.der"
+check_eq "another serial's answer: tryLater" "$TRYLATER" "$(ocsp_query "$PROXY_URL" "$CA_DIR/revoked.pem" -noverify)"
+check_eq "another serial's answer to a nonce request: tryLater" "$TRYLATER" \
+	"$(ocsp_query "$PROXY_URL" "$CA_DIR/revoked.pem" -noverify -nonce)"
+stop_fake_upstream
+start_fake_upstream file "$A/expiredgood.der"
+check_eq "an expired good: tryLater" "$TRYLATER" "$(ocsp_query "$PROXY_URL" "$CA_DIR/revoked.pem" -noverify)"
+check_eq "an expired good to a nonce request: tryLater" "$TRYLATER" \
+	"$(ocsp_query "$PROXY_URL" "$CA_DIR/revoked.pem" -noverify -nonce)"
+stop_fake_upstream
+check_eq "nothing cached" 0 "$(cached_keys | wc -l)"
+
+# An older genuine "good" (made before the revocation, still within its validity) replayed over
+# a newer cached "revoked": never passed on.
+stop_handler
+start_handler "$T/g.conf"
+check_eq "replay: the genuine revoked cached" revoked "$(ocsp_query "$PROXY_URL" "$CA_DIR/revoked.pem")"
+RID=$(id_of 1)
+RK=$(rkey entry "$RID")
+stop_handler
+start_handler "$T/f.conf"
+start_fake_upstream file "$A/oldgood.der"
+entry_set "$RID" url "$FAKE_URL"
+log_mark
+check_eq "replay to a nonce request: the cached revoked" revoked \
+	"$(ocsp_query "$PROXY_URL" "$CA_DIR/revoked.pem" -nonce)"
+check "replay to a nonce request: logged" log_has 'an answer older than the cached one'
+entry_set "$RID" next $(($(date +%s) - 10))
+check_eq "replay over an expired cached revoked: not good" "$TRYLATER" \
+	"$(ocsp_query "$PROXY_URL" "$CA_DIR/revoked.pem" -noverify)"
+check_eq "replay: the revoked entry kept" 1 "$(rcli HGET "$RK" status)"
+stop_handler
+stop_fake_upstream
+
+# 4. A stored request that names another CertID (written by anyone who can write to Redis): the
+# refresh asks for the entry's own CertID, so the revoked entry stays revoked.
+start_handler "$T/g.conf"
+check_eq "req swap: good cached" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
+GID=$(id_of 0)
+rcli --raw HGET "$(rkey entry "$GID")" req | head -c -1 > "$A/greq.der"
+rcli -x HSET "$RK" req < "$A/greq.der" > /dev/null
+entry_set "$RID" url "$RESP_URL" next $(($(date +%s) + 3600))
+sleep 1.1 # a newer thisUpdate than the cached one
+make_due "$RID"
+check_output "req swap: refreshed" "refreshed 1, kept 0, failed 0, evicted 0, skipped 0" \
+	"$S" -c "$T/g.conf" --once
+check_eq "req swap: the revoked entry is still revoked" 1 "$(rcli HGET "$RK" status)"
+check_eq "req swap: and still names serial 1002" 1002 "$(rcli HGET "$RK" serial)"
+check_eq "req swap: the client gets revoked" revoked "$(ocsp_query "$PROXY_URL" "$CA_DIR/revoked.pem")"
+
+# 5. The health answer is one line whatever a scheduler's name in Redis says.
+rcli HSET "$(rkey schedulers)" $'evil\r\nX-Injected: 1\nstatus=ok' "$(($(date +%s) + 5)) refreshed 1" > /dev/null
+curl -s -o "$A/health" "${PROXY_URL}-/health"
+check_eq "health: one line" 1 "$(wc -l < "$A/health")"
+check "health: names the scheduler, its controls replaced" grep -q 'scheduler_host=evil??X-Injected:?1?status?ok$' "$A/health"
+stop_handler
+
+echo "$_passed passed, $_failed failed"
