@@ -29,6 +29,7 @@ struct hotcache {
 	struct track *tr;
 	long long retry_ms;          /* when to try the invalidation connection again */
 	long long down_until_ms;     /* after a Redis error no read is tried until then */
+	long long untracked_until_ms; /* the primary failed: hits read as without the cache */
 	struct hot_entry **bucket;
 	size_t nbucket, n, max;
 	struct hot_entry *oldest, *newest;
@@ -266,20 +267,28 @@ hot_get(struct hotcache *hc, const char *key, time_t now, const struct hot_entry
 	struct hot_entry *e = find(hc, key, strlen(key));
 	struct entry src;
 	unsigned long epoch;
-	int tracked, rc;
+	long long now_ms;
+	int tracked, rc, read_tracked = 0;
 
 	tracked = hc->tr != NULL && store_tracking(hc->st, &epoch);
 	if (e != NULL && e->tracked && tracked && e->epoch == epoch) {
 		*out = e;
 		return valid_now(hc, e, now);
 	}
-	if (clock_ms() < hc->down_until_ms)
+	now_ms = clock_ms();
+	if (now_ms < hc->down_until_ms)
 		return -1;
-	/* Read on the tracked connection when invalidations flow (tracking starts with the read),
-	 * else as any hit reads. */
-	if (hc->tr != NULL)
+	/* Read on the tracked connection (the primary) when invalidations flow: tracking starts
+	 * with the read. Else, or for a second after the primary failed with a replica to fall
+	 * back on (a failover under way), as any hit reads, without keeping the entry in memory. */
+	rc = -1;
+	if (hc->tr != NULL && now_ms >= hc->untracked_until_ms) {
 		rc = store_read_tracked(hc->st, key, &src);
-	else
+		read_tracked = rc != -1;
+		if (rc == -1 && (hc->cfg->redis_read != NULL || hc->cfg->redis_sentinel.n > 0))
+			hc->untracked_until_ms = now_ms + 1000;
+	}
+	if (rc == -1 && (hc->tr == NULL || now_ms < hc->untracked_until_ms))
 		rc = store_lookup(hc->st, key, now, 0, &src);
 	if (rc == -1) {
 		log_msg(LOG_WARNING, "redis unavailable, misses and hits go to the full pipeline: %s",
@@ -295,7 +304,7 @@ hot_get(struct hotcache *hc, const char *key, time_t now, const struct hot_entry
 	entry_free(&src);
 	if (e == NULL)
 		return 0;
-	e->tracked = hc->tr != NULL && store_tracking(hc->st, &e->epoch);
+	e->tracked = read_tracked && hc->tr != NULL && store_tracking(hc->st, &e->epoch);
 	*out = e;
 	return valid_now(hc, e, now);
 }
