@@ -22,7 +22,6 @@ forger() { # PORT [args]: the forging upstream on PORT
 	register_pid "$FORGER_PID" "fake_upstream forge"
 	wait_port "$port"
 }
-stat_of() { rcli HGET '{test}:stats' "$1"; }
 
 # A miss answered by the forger: "good" for the revoked certificate, ten years, refused.
 FPORT=$(free_port)
@@ -34,7 +33,7 @@ check_eq "forged good on a miss: the client gets tryLater" "error: Responder Err
 	"$(ocsp_query "$PROXY_URL" "$CA_DIR/revoked.pem")"
 check_eq "forged good on a miss: not cached" 0 "$(cached_keys | wc -l)"
 check "logged as not verified, with why" log_has 'not verified, not used: signature does not verify'
-check_eq "counted as unverified" 1 "$(stat_of unverified)"
+check_eq "counted as unverified" 1 "$(stat_count unverified)"
 # Without the certificate embedded (the issuer itself is then the candidate signer).
 stop_pid "$FORGER_PID"
 forger "$FPORT" --no-certs
@@ -61,7 +60,7 @@ etag=$(rcli HGET "$key" etag)
 stop_responder
 stop_pid "$FORGER_PID"
 forger "$RESP_PORT"
-rcli ZADD '{test}:due' 0 "${key#\{test\}:e:}" >/dev/null
+make_due "${key#"$(rkey entry '')"}"
 check_eq "forged refresh fails" "refreshed 0, kept 0, failed 1, evicted 0, skipped 0" \
 	"$("$BUILD/ocsp-proxy-scheduler" -c "$T/g.conf" --once)"
 check_eq "forged refresh: the genuine entry untouched" "$etag" "$(rcli HGET "$key" etag)"

@@ -33,7 +33,7 @@ post "$T/good.req" "$T/p1"
 check "CR/LF ETag: no injected header" sh -c "! grep -qi '^X-Evil' '$T/p1.http'"
 check_eq "CR/LF ETag: answered good (refetched)" good "$(resp_cert_status "$T/p1")"
 check "CR/LF ETag: logged as ignored" log_has "cached entry ${kg#\{test\}:e:} ignored, treated as absent: stored ETag is not a SHA-256 in hex"
-check "CR/LF ETag: entry repaired" sh -c "rcli() { redis-cli -s '$REDIS_SOCK' \"\$@\"; }; rcli HGET '$kg' etag | grep -Eqx '[0-9a-f]{64}'"
+check "CR/LF ETag: entry repaired" grep -Eqx '[0-9a-f]{64}' <(rcli HGET "$kg" etag)
 
 # With the responder down, a poisoned entry is never sent: tryLater instead.
 stop_responder
@@ -56,7 +56,7 @@ check "other CertID's body: logged" log_has 'stored body does not answer for thi
 rcli -x HSET "$kg" resp < "$T/good.body" >/dev/null
 rcli HSET "$kg" etag "$good_etag" >/dev/null
 check_eq "genuine entry restored: served from the cache" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
-check "rejections counted" sh -c "[ \"\$(redis-cli -s '$REDIS_SOCK' HGET '{test}:stats' cache_rejected)\" -ge 3 ]"
+check "rejections counted" test "$(stat_count cache_rejected)" -ge 3
 start_responder 60 "$RESP_PORT"
 
 # The request stored is rebuilt from the CertID: a 15 KB extension is neither stored nor sent;
@@ -112,5 +112,5 @@ for s in 0x1001 0x1002 0x77; do
 done
 check_eq "max_entries: the third is answered" unknown "$(resp_cert_status "$T/s0x77.der")"
 check_eq "max_entries: two entries" 2 "$(cached_keys | wc -l)"
-check_eq "max_entries: refusal counted" 1 "$(rcli HGET '{test}:stats' refused_full)"
+check_eq "max_entries: refusal counted" 1 "$(stat_count refused_full)"
 check "max_entries: logged" log_has 'reason="?not cached: max_entries reached'

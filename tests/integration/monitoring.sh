@@ -23,7 +23,7 @@ curl -s -o "$T/post.der" --data-binary @"$T/req.der" -H 'Content-Type: applicati
 check_eq "POST to /-/health is OCSP" successful "$(resp_status "$T/post.der")"
 
 check_eq "an entry is cached" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
-next=$(rcli HGET '{test}:e:'"$(cached_keys | head -1 | sed 's/.*:e://')" next)
+next=$(entry_field - next)
 
 ( umask 077; exec "$BUILD/ocsp-proxy-scheduler" -c "$T/c.conf" ) &
 SCHED=$!

@@ -21,7 +21,7 @@ hdr() { # the ETag of an answer to POST $T/g.req
 		--data-binary @"$T/g.req" "$URL" | sed -n 's/^ETag: "\(.*\)"\r$/\1/p'
 }
 hmget_calls() { rcli INFO commandstats | sed -n 's/^cmdstat_hmget:calls=\([0-9]*\),.*/\1/p'; }
-stat_hits() { rcli HGET '{test}:stats' hits; }
+stat_hits() { stat_count hits; }
 
 check_eq "warm the cache" good "$(ocsp_query "$URL" "$CA_DIR/good.pem")"
 key=$(cached_keys | head -1)

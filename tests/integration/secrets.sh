@@ -52,7 +52,7 @@ else
 fi
 start_handler "$T/url.conf"
 check_eq "handler with the password: a miss" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
-check_eq "... cached" 1 "$(REDISCLI_AUTH=$PASS redis-cli -p "$RP" --scan --pattern '{test}:e:*' | wc -l)"
+check_eq "... cached" 1 "$(REDISCLI_AUTH=$PASS RPORT=$RP certids | wc -l)"
 check_eq "handler with the password: a hit" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
 check "... logged as one" log_has 'result=hit'
 stop_handler
