@@ -309,6 +309,15 @@ conn_open(struct worker *w, int fd, const struct sockaddr *peer)
 		conn_free(w, c, 0);
 }
 
+int
+conn_close_oldest_reading(struct worker *w)
+{
+	if (w->reading.head == NULL)
+		return 0;
+	conn_free(w, w->reading.head, 0);
+	return 1;
+}
+
 void
 conn_event(struct worker *w, struct conn *c, uint32_t events)
 {

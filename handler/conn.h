@@ -14,6 +14,8 @@
  * already there, and watched by epoll when it is not. Past max_connections the oldest
  * connection still reading is closed to make room; with none, the new one gets a 503. */
 void conn_open(struct worker *w, int fd, const struct sockaddr *peer);
+/* Closes the connection that has been reading its request longest. 1 when there was one. */
+int conn_close_oldest_reading(struct worker *w);
 /* epoll reported events for c. */
 void conn_event(struct worker *w, struct conn *c, uint32_t events);
 /* Answers (408) or closes every connection whose deadline is past now (clock_ms). */

@@ -157,11 +157,30 @@ accept_one(struct worker *w)
 		conn_open(w, fd, (const struct sockaddr *)&ss);
 		return;
 	}
-	if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED &&
-	    clock_ms() - w->full_logged_ms >= 1000) {
+	if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+		return;
+	if (clock_ms() - w->full_logged_ms >= 1000) {
 		log_msg(LOG_WARNING, "accept: %s", strerror(errno));
 		w->full_logged_ms = clock_ms();
 	}
+	/* Out of descriptors or memory: the listening socket stays readable, so make room (the
+	 * oldest connection still reading goes) or stop watching it for a moment; never spin. */
+	if (conn_close_oldest_reading(w) == 0 &&
+	    epoll_ctl(w->ep, EPOLL_CTL_DEL, w->lfd, NULL) == 0)
+		w->accept_resume_ms = clock_ms() + WORKER_ACCEPT_PAUSE_MS;
+}
+
+/* Watches the listening socket again after a pause. */
+static void
+resume_accept(struct worker *w, long long now)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = &w->lfd };
+
+	if (w->accept_resume_ms == 0 || now < w->accept_resume_ms)
+		return;
+	w->accept_resume_ms = 0;
+	if (w->lfd != -1 && epoll_ctl(w->ep, EPOLL_CTL_ADD, w->lfd, &ev) == -1)
+		log_msg(LOG_ERR, "epoll_ctl: %s", strerror(errno));
 }
 
 /* The invalidation socket: (re)connected when down, and watched while up. */
@@ -220,6 +239,8 @@ next_timeout(const struct worker *w, long long now, long long next_tick)
 
 	if (d != -1 && d < t)
 		t = d;
+	if (w->accept_resume_ms != 0 && w->accept_resume_ms < t)
+		t = w->accept_resume_ms;
 	for (i = 0; i < w->nkids; i++)
 		if (w->kid_deadline[i] < t)
 			t = w->kid_deadline[i];
@@ -253,6 +274,7 @@ turn(struct worker *w, struct epoll_event *evs, long long *next_tick)
 	now = clock_ms();
 	conn_expire(w, now);
 	kill_overdue(w, now);
+	resume_accept(w, now);
 	if (now >= *next_tick) {
 		hot_flush(w->hc);
 		watch_invalidations(w);

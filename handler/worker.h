@@ -35,6 +35,7 @@ struct worker {
 	long long *kid_deadline;
 	int nkids;
 	const sigset_t *open_mask;   /* the mask children run with */
+	long long accept_resume_ms;  /* accepting paused (out of descriptors) until then, or 0 */
 	long long full_logged_ms;    /* last "connections full" warning, at most one a second */
 };
 

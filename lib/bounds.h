@@ -25,6 +25,8 @@
 /* Resident mode: descriptors a worker keeps beyond its connections (epoll, Redis, log,
  * listening socket, libcurl), checked against RLIMIT_NOFILE. */
 #define WORKER_SPARE_FDS 32
+/* How long a resident worker out of descriptors stops accepting. */
+#define WORKER_ACCEPT_PAUSE_MS 100
 
 /* --- OCSP (lib/ocsp.c) --- */
 /* Longest CertID hex (`certid`, the cache's key): bounded so a hostile request cannot make a

@@ -86,6 +86,30 @@ closed=$(cat "$T/hold.closed" 2>/dev/null)
 check "the oldest connections were closed to make room (${closed} of 40)" test "${closed:-0}" -ge 24
 check "max_connections logged" log_has 'max_connections \(16\) reached'
 
+# Out of descriptors (a limit of 64 the worker cannot raise, below max_connections): it says
+# so, closes the oldest connection still reading to make room, and never spins.
+write_config "$T/f.conf" "default_upstream = $RESP_URL" "workers = 1" "read_timeout = 5s"
+fport=$(free_port)
+(ulimit -n 64 && exec "$BUILD/ocsp-proxy-handler" -c "$T/f.conf" --listen "127.0.0.1:$fport") &
+F=$!
+register_pid $F
+wait_port "$fport"
+check "the descriptor limit is logged" log_has 'max_connections 4096 needs more descriptors'
+URL=http://127.0.0.1:$fport/
+hold_conns "$fport" 100 0
+ms=$(worst_hit)
+check "a hit with the worker out of descriptors: ${ms} ms (<= 100)" test "$ms" -le 100
+fw=$(pgrep -P $F | head -1)
+cpu0=$(awk '{print $14 + $15}' "/proc/$fw/stat")
+sleep 1
+cpu1=$(awk '{print $14 + $15}' "/proc/$fw/stat")
+check "no spinning on accept: $((cpu1 - cpu0)) ticks of CPU in a second (<= 20)" test $((cpu1 - cpu0)) -le 20
+kill -TERM "$HOLD_PID"
+wait "$HOLD_PID" 2>/dev/null
+kill -TERM $F
+wait $F
+URL=http://127.0.0.1:$port/
+
 # SIGTERM with connections open: they are answered (408) within read_timeout and the handler
 # exits 0 well within its drain bound.
 hold_conns "$port" 10 10
