@@ -299,20 +299,23 @@ choose_upstream(struct exchange *x)
 
 /* An answer older than the one the cache holds is a replay (or a stale CDN edge), genuine and
  * still within its validity: it loses to the cached answer while that is valid (a nonce request
- * is not looked up first), and an older answer never overrides a cached "revoked", valid or not. */
+ * is not looked up first), and an answer no newer (same thisUpdate included) never overrides a
+ * cached "revoked", valid or not. */
 static int
 older_than_cached(struct exchange *x, const struct ocsp_response_info *info, char *why,
                   size_t whylen)
 {
+	int revoked;
+
 	if (info->this_update == 0)
 		return 0;
 	lookup(x, 0);
-	if (x->cache != CACHE_FOUND || x->cached.this_update <= info->this_update)
+	if (x->cache != CACHE_FOUND || x->cached.this_update < info->this_update)
 		return 0;
-	if (!cached_valid(x) && !(x->cached.cert_status == OCSP_CERT_REVOKED &&
-	                          info->cert_status != OCSP_CERT_REVOKED))
+	revoked = x->cached.cert_status == OCSP_CERT_REVOKED && info->cert_status != OCSP_CERT_REVOKED;
+	if (x->cached.this_update == info->this_update ? !revoked : !cached_valid(x) && !revoked)
 		return 0;
-	snprintf(why, whylen, "an answer older than the cached one (a replay?)");
+	snprintf(why, whylen, "an answer no newer than the cached one (a replay?)");
 	return 1;
 }
 

@@ -68,7 +68,8 @@ static const char touch_lua[] =
 /* KEYS: entry due failing stats; ARGV: certid due max, then one value per field of
  * ENTRY_FIELDS, in order, applied by its put rule. An unreadable stored thisUpdate loses to any
  * good answer; a cached `unknown` (2) loses to any good or revoked answer, whatever their
- * thisUpdates. A new entry past max (max_entries) is refused and counted: the cache stays
+ * thisUpdates; a cached `revoked` (1) wins against another answer with the same thisUpdate (a
+ * replayed "good" from the same period). A new entry past max (max_entries) is refused and counted: the cache stays
  * bounded whatever serials clients ask about. */
 static const char put_lua[] =
     "if redis.call('EXISTS', KEYS[1]) == 0 and"
@@ -80,7 +81,8 @@ static const char put_lua[] =
     "for i, n in ipairs(names) do new[n] = ARGV[i + 3] end\n"
     "local o = redis.call('HMGET', KEYS[1], 'this', 'status')\n"
     "local old, olds = tonumber(o[1]) or -1, tonumber(o[2])\n"
-    "if old > tonumber(new['this']) and not (olds == 2 and tonumber(new['status']) ~= 2) then\n"
+    "local nt, ns = tonumber(new['this']), tonumber(new['status'])\n"
+    "if (old > nt or (old == nt and olds == 1 and ns ~= 1)) and not (olds == 2 and ns ~= 2) then\n"
     "  return 0 end\n"
     "local args = {}\n"
     "for i, n in ipairs(names) do\n"

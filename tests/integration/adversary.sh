@@ -91,6 +91,10 @@ openssl req -new -x509 -key "$A/forger.key" -out "$A/forger.pem" -days 3650 \
 	-subj "/$(openssl x509 -in "$CA_DIR/ca.pem" -noout -subject -nameopt RFC2253 | sed 's/^subject=//')" 2>/dev/null
 start_fake_upstream --key "$A/forger.key" --cert "$A/forger.pem" --no-certs forge
 write_config "$T/r.conf" "default_upstream = $FAKE_URL" "workers = 1"
+"$C" -c "$T/r.conf" prefetch --cert "$CA_DIR/good.pem" --issuer "$CA_DIR/ca.pem" --url "$FAKE_URL" \
+	> "$A/pf.out" 2>&1
+check_rc "forger through ctl prefetch: refused" 1 $?
+check "forger through ctl prefetch: says why" grep -q 'signature does not verify' "$A/pf.out"
 RPORT_H=$(free_port)
 "$H" -c "$T/r.conf" --listen "127.0.0.1:$RPORT_H" 2> "$A/resident.err" &
 RES=$!
@@ -167,7 +171,7 @@ entry_set "$RID" url "$FAKE_URL"
 log_mark
 check_eq "replay to a nonce request: the cached revoked" revoked \
 	"$(ocsp_query "$PROXY_URL" "$CA_DIR/revoked.pem" -nonce)"
-check "replay to a nonce request: logged" log_has 'an answer older than the cached one'
+check "replay to a nonce request: logged" log_has 'an answer no newer than the cached one'
 entry_set "$RID" next $(($(date +%s) - 10))
 check_eq "replay over an expired cached revoked: not good" "$TRYLATER" \
 	"$(ocsp_query "$PROXY_URL" "$CA_DIR/revoked.pem" -noverify)"
@@ -175,14 +179,38 @@ check_eq "replay: the revoked entry kept" 1 "$(rcli HGET "$RK" status)"
 stop_handler
 stop_fake_upstream
 
+# The same with a "good" as old as the cached "revoked" (the same thisUpdate: a CA that rounds its
+# times, a replay from the same period): the revoked one stays, at a refresh and to a nonce request.
+at="@$(date -u -d '-1 hour' '+%Y-%m-%d %H:%M:%S')"
+sign "$CA_DIR/index.txt" "$A/rev.req" "$A/samerev.der" "$at"
+sign "$A/allgood.txt" "$A/rev.req" "$A/samegood.der" "$at"
+check_eq "same thisUpdate: two answers made at once" "$(resp_this "$A/samerev.der")" "$(resp_this "$A/samegood.der")"
+rcli FLUSHALL > /dev/null
+start_handler "$T/f.conf"
+start_fake_upstream file "$A/samerev.der"
+check_eq "same thisUpdate: revoked cached" revoked "$(ocsp_query "$PROXY_URL" "$CA_DIR/revoked.pem")"
+stop_fake_upstream
+start_fake_upstream file "$A/samegood.der"
+make_due "$(id_of 1)"
+check_output "same thisUpdate: the good replayed at a refresh is not stored" \
+	"refreshed 0, kept 1, failed 0, evicted 0, skipped 0" "$S" -c "$T/f.conf" --once
+check_eq "same thisUpdate: still revoked" 1 "$(entry_field - status)"
+check_eq "same thisUpdate: a nonce request gets the revoked" revoked \
+	"$(ocsp_query "$PROXY_URL" "$CA_DIR/revoked.pem" -nonce)"
+stop_handler
+stop_fake_upstream
+rcli FLUSHALL > /dev/null
+
 # 4. A stored request that names another CertID (written by anyone who can write to Redis): the
 # refresh asks for the entry's own CertID, so the revoked entry stays revoked.
 start_handler "$T/g.conf"
+check_eq "req swap: revoked cached" revoked "$(ocsp_query "$PROXY_URL" "$CA_DIR/revoked.pem")"
 check_eq "req swap: good cached" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
+RID=$(id_of 1)
+RK=$(rkey entry "$RID")
 GID=$(id_of 0)
 rcli --raw HGET "$(rkey entry "$GID")" req | head -c -1 > "$A/greq.der"
 rcli -x HSET "$RK" req < "$A/greq.der" > /dev/null
-entry_set "$RID" url "$RESP_URL" next $(($(date +%s) + 3600))
 sleep 1.1 # a newer thisUpdate than the cached one
 make_due "$RID"
 check_output "req swap: refreshed" "refreshed 1, kept 0, failed 0, evicted 0, skipped 0" \
