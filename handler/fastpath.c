@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "decode.h"
+#include "bounds.h"
 #include "fastpath.h"
 #include "hotcache.h"
 #include "health.h"
@@ -18,15 +19,10 @@
 #include "route.h"
 #include "serve.h"
 
-/* Requests remembered (direct-mapped by a hash of their DER: a collision replaces). */
-#define MEMO_SLOTS 4096
-/* Longer requests are parsed each time: a plain single-CertID request is under 100 bytes. */
-#define MEMO_DER_MAX 512
-
 /* What ocsp_request_parse said of a cacheable request. */
 struct memo {
 	size_t len;
-	unsigned char der[MEMO_DER_MAX];
+	unsigned char der[FASTPATH_MEMO_DER_MAX];
 	char key[CERTID_HEX_MAX + 1];
 	char serial[CERTID_HEX_MAX + 1];
 };
@@ -34,7 +30,7 @@ struct memo {
 struct fastpath {
 	const struct config *cfg;
 	struct hotcache *hc;
-	struct memo *slot[MEMO_SLOTS];
+	struct memo *slot[FASTPATH_MEMO_SLOTS];
 };
 
 struct fastpath *
@@ -56,7 +52,7 @@ fast_free(struct fastpath *fp)
 
 	if (fp == NULL)
 		return;
-	for (i = 0; i < MEMO_SLOTS; i++)
+	for (i = 0; i < FASTPATH_MEMO_SLOTS; i++)
 		free(fp->slot[i]);
 	free(fp);
 }
@@ -68,7 +64,7 @@ memo_slot(const unsigned char *der, size_t len)
 
 	for (i = 0; i < len; i++)
 		h = (h ^ der[i]) * 1099511628211ULL;
-	return h % MEMO_SLOTS;
+	return h % FASTPATH_MEMO_SLOTS;
 }
 
 /* The remembered parse of der, or NULL. */
@@ -77,7 +73,7 @@ memo_find(const struct fastpath *fp, const unsigned char *der, size_t len)
 {
 	const struct memo *m;
 
-	if (len > MEMO_DER_MAX || (m = fp->slot[memo_slot(der, len)]) == NULL)
+	if (len > FASTPATH_MEMO_DER_MAX || (m = fp->slot[memo_slot(der, len)]) == NULL)
 		return NULL;
 	return m->len == len && memcmp(m->der, der, len) == 0 ? m : NULL;
 }
@@ -89,7 +85,7 @@ memo_add(struct fastpath *fp, const unsigned char *der, size_t len,
 {
 	struct memo **m = &fp->slot[memo_slot(der, len)];
 
-	if (len > MEMO_DER_MAX || !oreq->cacheable)
+	if (len > FASTPATH_MEMO_DER_MAX || !oreq->cacheable)
 		return;
 	if (*m == NULL && (*m = malloc(sizeof(**m))) == NULL)
 		return;

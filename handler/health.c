@@ -4,10 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounds.h"
 #include "health.h"
-
-/* A host name (255) and ":pid". */
-#define HOST_NAME_SHOWN 280
 
 int
 health_wanted(const struct http_request *req)
@@ -56,7 +54,7 @@ health_check(struct store *st, const struct config *cfg, time_t now, char *body,
 {
 	struct strlist owners, ticks;
 	const char *owner = NULL, *sched = "none";
-	char stamp[32] = "-", host[HOST_NAME_SHOWN] = "-";
+	char stamp[32] = "-", host[OWNER_NAME_MAX] = "-";
 	struct tm tm;
 	time_t last = 0;
 	long long age = -1;

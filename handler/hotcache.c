@@ -8,15 +8,11 @@
 #include <string.h>
 
 #include "clock.h"
+#include "bounds.h"
 #include "hotcache.h"
 #include "log.h"
 #include "ocsp.h"
 #include "track.h"
-
-/* Entries kept even with memory_cache_entries = 0: the one being served, and its hit record. */
-#define MIN_ENTRIES 64
-/* Distinct entries whose hit time one flush records; more are counted but not timed. */
-#define MAX_PENDING 65536
 
 struct pending {
 	char *key;
@@ -61,12 +57,12 @@ hot_new(const struct config *cfg, struct store *st)
 	hc->st = st;
 	hc->last_fd = -1;
 	hc->round = 1;
-	hc->max = cfg->memory_cache_entries > MIN_ENTRIES ? (size_t)cfg->memory_cache_entries
-	                                                  : MIN_ENTRIES;
+	hc->max = cfg->memory_cache_entries > HOTCACHE_MIN_ENTRIES ? (size_t)cfg->memory_cache_entries
+	                                                  : HOTCACHE_MIN_ENTRIES;
 	for (hc->nbucket = 64; hc->nbucket < hc->max * 2; hc->nbucket *= 2)
 		;
 	if ((hc->bucket = calloc(hc->nbucket, sizeof(*hc->bucket))) == NULL ||
-	    (hc->pend = calloc(MAX_PENDING, sizeof(*hc->pend))) == NULL) {
+	    (hc->pend = calloc(HOTCACHE_PENDING_MAX, sizeof(*hc->pend))) == NULL) {
 		free(hc->bucket);
 		free(hc);
 		return NULL;
@@ -319,7 +315,7 @@ hot_hit(struct hotcache *hc, const struct hot_entry *ce, time_t now)
 		hc->pend[e->pend].at = now;
 		return;
 	}
-	if (hc->npend == MAX_PENDING || (hc->pend[hc->npend].key = strdup(e->key)) == NULL)
+	if (hc->npend == HOTCACHE_PENDING_MAX || (hc->pend[hc->npend].key = strdup(e->key)) == NULL)
 		return;
 	hc->pend[hc->npend].at = now;
 	e->round = hc->round;

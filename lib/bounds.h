@@ -41,6 +41,11 @@
 /* Largest certificate file read (a full chain is a few KB). */
 #define CERT_FILE_MAX (1 << 20)
 
+/* Issuer store: a directory of issuers holds a few hundred files at most; more is a mistake,
+ * not a store. And the largest issuer file read (a CA bundle). */
+#define ISSUERS_DIR_FILES_MAX 10000
+#define ISSUER_FILE_MAX (4 << 20)
+
 /* --- Upstream fetches (lib/fetch.c) --- */
 /* First buffer for a response body, doubled as it grows: most OCSP responses fit. */
 #define FETCH_BUF_INITIAL 4096
@@ -69,8 +74,29 @@
  * report every host reads (ctl stats). */
 #define SCHEDULER_REPORT_MAX_AGE_S 86400
 
-/* Longest answer read from HAProxy's runtime API (a one-line status). */
+/* Longest answer read from HAProxy's runtime API (a one-line status), and how long HAProxy
+ * may take to give it. */
 #define HAPROXY_ANSWER_MAX 4096
+#define HAPROXY_PUSH_TIMEOUT_MS 5000
+/* Certificates one staple pass handles (a directory of thousands is not a TLS server's). */
+#define STAPLE_TARGETS_MAX 10000
+/* A scheduler's name in reports: a host name (255) and ":pid". */
+#define OWNER_NAME_MAX 280
+
+/* --- Resident mode's memory cache and fast path (handler/hotcache.c, fastpath.c) --- */
+/* Entries kept even with memory_cache_entries = 0: the one being served, and its hit record. */
+#define HOTCACHE_MIN_ENTRIES 64
+/* Distinct entries whose hit time one flush records; more are counted but not timed. */
+#define HOTCACHE_PENDING_MAX 65536
+/* Requests remembered (direct-mapped by a hash of their DER: a collision replaces). */
+#define FASTPATH_MEMO_SLOTS 4096
+/* Longer requests are parsed each time: a plain single-CertID request is under 100 bytes. */
+#define FASTPATH_MEMO_DER_MAX 512
+
+/* --- Configuration (lib/config.c, lastgood.c) --- */
+/* Longest line of the configuration file, and the largest file kept as the last good copy. */
+#define CONFIG_LINE_MAX 4096
+#define CONFIG_FILE_MAX (1 << 20)
 
 /* --- ocsp-proxyctl --- */
 /* CertIDs `list` reads per round trip. */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bounds.h"
 #include "config.h"
 #include "redis.h"
 #include "url.h"
@@ -83,7 +84,6 @@ static const struct key keys[] = {
 };
 #undef O
 
-#define MAX_LINE 4096
 /* What struct redis_url's pass holds, without its NUL: a longer one would be cut silently. */
 #define MAX_SECRET ((int)sizeof(((struct redis_url *)0)->pass) - 1)
 
@@ -182,7 +182,7 @@ prefix_ok(const char *s)
 static int
 parse_list(const char *s, struct strlist *l)
 {
-	char item[MAX_LINE];
+	char item[CONFIG_LINE_MAX];
 	size_t n;
 
 	while (*s != '\0') {
@@ -221,7 +221,7 @@ parse_allow(const char *v, struct strlist *l, char *why, size_t whylen)
 static int
 add_route(struct config *cfg, const char *v, char *why, size_t whylen)
 {
-	char issuer[MAX_LINE];
+	char issuer[CONFIG_LINE_MAX];
 	const char *url;
 	struct url u;
 	struct route *r;
@@ -418,7 +418,7 @@ trim(char *s)
 static int
 read_file(struct config *cfg, FILE *f, const char *path, char *err, size_t errlen)
 {
-	char line[MAX_LINE + 2], why[256], *eq, *hash, *v;
+	char line[CONFIG_LINE_MAX + 2], why[256], *eq, *hash, *v;
 	unsigned char seen[sizeof(keys) / sizeof(keys[0])] = { 0 };
 	const struct key *k;
 	int lineno = 0;
@@ -676,7 +676,7 @@ config_free(struct config *cfg)
 int
 config_peek(const char *path, const char *name, char *out, size_t outlen)
 {
-	char line[MAX_LINE + 2], *eq, *hash;
+	char line[CONFIG_LINE_MAX + 2], *eq, *hash;
 	FILE *f;
 	int found = -1;
 

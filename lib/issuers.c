@@ -16,6 +16,7 @@
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
+#include "bounds.h"
 #include "err.h"
 #include "issuers.h"
 
@@ -25,9 +26,6 @@ static const char *const system_bundles[] = {
 	"/etc/pki/tls/certs/ca-bundle.crt",     /* Fedora, RHEL */
 	"/etc/ssl/cert.pem",                    /* Arch, BSDs */
 };
-
-/* A directory of issuers holds a few hundred files at most; more is a mistake, not a store. */
-enum { MAX_DIR_FILES = 10000, MAX_CERT_FILE = 4 << 20 };
 
 /* One certificate: its DER, where its subject Name and public key bits are in it, their SHA-1
  * and SHA-256 (the CertID hash algorithms in use), and the decoded X509 once needed. */
@@ -210,7 +208,7 @@ read_file(const char *path, struct cands *cs)
 		data = NULL;
 	}
 	if (blocks == 0 && fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 &&
-	    len <= MAX_CERT_FILE && (data = OPENSSL_malloc((size_t)len)) != NULL) {
+	    len <= ISSUER_FILE_MAX && (data = OPENSSL_malloc((size_t)len)) != NULL) {
 		rewind(f);
 		if (fread(data, 1, (size_t)len, f) == (size_t)len)
 			n += add_der(cs, data, len) == 1;
@@ -234,7 +232,7 @@ read_dir(const char *dir, struct cands *cs)
 
 	if ((dp = opendir(dir)) == NULL)
 		return -1;
-	while ((d = readdir(dp)) != NULL && files < MAX_DIR_FILES) {
+	while ((d = readdir(dp)) != NULL && files < ISSUERS_DIR_FILES_MAX) {
 		if (d->d_name[0] == '.')
 			continue;
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, d->d_name) >= sizeof(path) ||

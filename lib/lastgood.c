@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "lastgood.h"
 
 #define HEADER "# ocsp-proxy: last good copy of "
-#define MAX_CONFIG_BYTES (1 << 20)
 
 const char *
 lastgood_path(void)
@@ -23,7 +23,7 @@ lastgood_path(void)
 	return p != NULL && p[0] == '/' ? p : LASTGOOD_DEFAULT;
 }
 
-/* The whole of path, at most MAX_CONFIG_BYTES, NUL-terminated; NULL on error. */
+/* The whole of path, at most CONFIG_FILE_MAX, NUL-terminated; NULL on error. */
 static char *
 slurp(const char *path, size_t *len)
 {
@@ -31,10 +31,10 @@ slurp(const char *path, size_t *len)
 	char *buf = NULL;
 	size_t n = 0;
 
-	if (f == NULL || (buf = malloc(MAX_CONFIG_BYTES + 1)) == NULL)
+	if (f == NULL || (buf = malloc(CONFIG_FILE_MAX + 1)) == NULL)
 		goto fail;
-	n = fread(buf, 1, MAX_CONFIG_BYTES + 1, f);
-	if (ferror(f) || n > MAX_CONFIG_BYTES)
+	n = fread(buf, 1, CONFIG_FILE_MAX + 1, f);
+	if (ferror(f) || n > CONFIG_FILE_MAX)
 		goto fail;
 	fclose(f);
 	buf[n] = '\0';

@@ -17,12 +17,8 @@
 #include "log.h"
 #include "ocsp.h"
 #include "policy.h"
+#include "bounds.h"
 #include "staple.h"
-
-/* Bounds: certificates per pass (a directory of thousands is not a TLS server's), and how long
- * HAProxy may take to answer. */
-#define MAX_TARGETS 10000
-#define PUSH_TIMEOUT_MS 5000
 
 struct target {
 	char *cert;                  /* the certificate file */
@@ -70,7 +66,7 @@ add_target(struct targets *ts, const struct config *cfg, const char *cert)
 	const char *base = strrchr(cert, '/');
 	int rc;
 
-	if (ts->n >= MAX_TARGETS)
+	if (ts->n >= STAPLE_TARGETS_MAX)
 		return 0;
 	if ((v = realloc(ts->v, (ts->n + 1) * sizeof(*v))) == NULL)
 		return -1;
@@ -391,7 +387,7 @@ publish(const struct config *cfg, struct target *t, struct issuers *issuers, tim
 	if (cfg->haproxy_socket == NULL)
 		return;
 	/* Refused or absent while HAProxy is down: it reads the file when it starts. */
-	if (haproxy_push(cfg->haproxy_socket, t->e.resp, t->e.resp_len, PUSH_TIMEOUT_MS, &why) == -1)
+	if (haproxy_push(cfg->haproxy_socket, t->e.resp, t->e.resp_len, HAPROXY_PUSH_TIMEOUT_MS, &why) == -1)
 		log_staple(LOG_WARNING, t, "push-failed", why.msg);
 	else
 		log_staple(LOG_INFO, t, "pushed", NULL);
