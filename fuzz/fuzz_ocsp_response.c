@@ -1,5 +1,5 @@
-/* fuzz_ocsp_response: upstream answers checked against a cacheable request, and the
- * cached-response reader. The request is $FUZZ_OCSP_REQUEST (the one the seed responses answer),
+/* fuzz_ocsp_response: upstream answers checked against a cacheable request, the cached-response
+ * reader, and the check of what Redis returned (its ETag made to match, so the DER walk runs). The request is $FUZZ_OCSP_REQUEST (the one the seed responses answer),
  * else a built-in one. */
 #include <stddef.h>
 #include <stdint.h>
@@ -23,7 +23,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *path = getenv("FUZZ_OCSP_REQUEST");
 	FILE *f;
 	struct ocsp_response_info info;
-	char why[256];
+	char why[256], etag[65];
 	long n;
 
 	if (!ready) {
@@ -40,5 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ocsp_response_check(&req, data, size, 1800000000, 300, NULL, &info, why, sizeof(why));
 	ocsp_response_info(data, size, req.certid, &info);
 	ocsp_response_info(data, size, NULL, &info);
+	ocsp_etag(data, size, etag);
+	ocsp_cached_check(&req, data, size, etag, &info, why, sizeof(why));
 	return 0;
 }

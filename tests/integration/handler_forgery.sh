@@ -84,3 +84,13 @@ check "verify = no: the handler warns" log_has 'verify = no: upstream answers ar
 before=$(grep -c 'verify = no: upstream answers' "$T/ocsp-proxy.log")
 "$BUILD/ocsp-proxy-scheduler" -c "$T/n.conf" --once >/dev/null
 check_eq "verify = no: the scheduler warns too" $((before + 1)) "$(grep -c 'verify = no: upstream answers' "$T/ocsp-proxy.log")"
+# verify = no: an answer from a responder the client named is relayed, never stored as the
+# entry's responder (only a verified answer may make a client's choice everyone's).
+rcli FLUSHALL >/dev/null
+make_request "$CA_DIR/good.pem" "$T/good.req"
+code=$(curl -s -o "$T/named.der" -w '%{http_code}' -H 'Content-Type: application/ocsp-request' \
+	--data-binary @"$T/good.req" --request-target "$RESP_URL" "$PROXY_URL")
+check_eq "verify = no, client-named responder: answered" 200 "$code"
+check_eq "verify = no, client-named responder: relayed as it came" good "$(resp_cert_status "$T/named.der")"
+check_eq "verify = no, client-named responder: not cached" 0 "$(cached_keys | wc -l)"
+check "verify = no, client-named responder: logged why" log_has 'not cached: upstream named by the client and verify = no'
