@@ -123,6 +123,27 @@ with open(sys.argv[2], "a", buffering=1) as f:
 else
 	skip "watchdog" "no python3 to listen on the notify socket"
 fi
+
+# Killed in the middle of a tick (SIGKILL, as the watchdog kills): the refreshes that finished
+# before are stored, since each is written as its fetch completes, not at the end of the batch.
+entry_set "$K" url "$FAKE_URL"
+copies 100 "$K" 0
+entry_set "$K" url "$RESP_URL"
+rcli ZADD "$(rkey due)" 1 "$K" >/dev/null
+rcli ZADD "$(rkey due)" 2 "$KR" >/dev/null
+this0=$(entry_field "$K" this)
+thisr=$(entry_field "$KR" this)
+sleep 1.1
+sconf "$T/k.conf" "tick_budget = 60s" "upstream_timeout = 30s"
+"$S" -c "$T/k.conf" --once > /dev/null &
+kp=$!
+sleep 3
+kill -KILL $kp
+wait $kp 2>/dev/null
+check "killed mid-tick: the finished refreshes were stored" \
+	test "$(entry_field "$K" this)" -gt "$this0" -a "$(entry_field "$KR" this)" -gt "$thisr"
+check "killed mid-tick: the hanging ones are still due" \
+	test "$(rcli ZCOUNT "$(rkey due)" -inf "$(date +%s)")" -ge 90
 stop_fake_upstream
 for id in $(certids | grep '^c0ffee'); do rcli DEL "$(rkey entry "$id")" >/dev/null; done
 
