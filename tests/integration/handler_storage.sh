@@ -114,3 +114,27 @@ check_eq "max_entries: the third is answered" unknown "$(resp_cert_status "$T/s0
 check_eq "max_entries: two entries" 2 "$(cached_keys | wc -l)"
 check_eq "max_entries: refusal counted" 1 "$(stat_count refused_full)"
 check "max_entries: logged" log_has 'reason="?not cached: max_entries reached'
+
+# The resident workers' memory cache takes nothing from Redis the handler would refuse: a
+# poisoned entry (CR/LF in the ETag, a wrong body under a matching ETag) is never served from
+# memory either, even with the responder down.
+stop_handler
+rcli FLUSHALL >/dev/null
+write_config "$T/r.conf" "default_upstream = $RESP_URL" "workers = 1"
+rport=$(free_port)
+"$BUILD/ocsp-proxy-handler" -c "$T/r.conf" --listen "127.0.0.1:$rport" &
+register_pid $! "resident handler"
+wait_port "$rport"
+check_eq "resident: warm" good "$(ocsp_query "http://127.0.0.1:$rport/" "$CA_DIR/good.pem")"
+check_eq "resident: a hit" good "$(ocsp_query "http://127.0.0.1:$rport/" "$CA_DIR/good.pem")"
+rk=$(cached_keys | head -1)
+rcli HSET "$rk" etag $'0123\r\nX-Evil: yes' >/dev/null
+raw_post "$rport" "$T/good.req" "$T/r1.http"
+check "resident, CR/LF ETag: no injected header" sh -c "! grep -qi '^X-Evil' '$T/r1.http'"
+stop_responder
+rcli -x HSET "$rk" resp < "$T/garbage" >/dev/null
+rcli HSET "$rk" etag "$(sha256sum "$T/garbage" | cut -d' ' -f1)" >/dev/null
+raw_post "$rport" "$T/good.req" "$T/r2.http"
+check "resident, wrong body: not sent" sh -c "! grep -q 'not an OCSP response' '$T/r2.http'"
+sed '1,/^\r$/d' "$T/r2.http" > "$T/r2.der"
+check_eq "resident, wrong body: tryLater" trylater "$(resp_status "$T/r2.der")"
