@@ -512,7 +512,9 @@ issuers_add(const char *dir, X509 *x, struct err *err)
 		err_set(err, ERR_IO, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
-	if ((f = fopen(tmp, "w")) == NULL) {
+	/* Not through a file or symlink already there ("x": O_EXCL after removing it). */
+	unlink(tmp);
+	if ((f = fopen(tmp, "wx")) == NULL) {
 		err_set(err, ERR_IO, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}

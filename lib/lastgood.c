@@ -64,7 +64,9 @@ lastgood_save(const struct config *cfg, struct err *err)
 		err_set(err, ERR_IO, "cannot read %s", cfg->path);
 		goto out;
 	}
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) == -1 ||
+	/* Not through a file or symlink already there (O_EXCL after removing it). */
+	unlink(tmp);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) == -1 ||
 	    (f = fdopen(fd, "w")) == NULL) {
 		err_set(err, ERR_IO, "%s: %s", tmp, strerror(errno));
 		if (fd != -1)

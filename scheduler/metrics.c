@@ -74,7 +74,9 @@ metrics_write(struct store *st, const char *path, time_t now)
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return -1;
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) == -1)
+	/* Not through a file or symlink already there: see write_atomic in staple.c. */
+	unlink(tmp);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) == -1)
 		return -1;
 	if (fchmod(fd, 0644) == -1 || (f = fdopen(fd, "w")) == NULL) {
 		close(fd);

@@ -332,7 +332,10 @@ write_atomic(const char *path, const unsigned char *der, size_t len, struct err 
 		err_set(why, ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) == -1 ||
+	/* A file of that name (stale, or a symlink someone with write access to the directory put
+	 * there) is removed, and O_EXCL refuses one put back: nothing is written through it. */
+	unlink(tmp);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) == -1 ||
 	    fchmod(fd, 0644) == -1) {
 		err_set(why, ERR_IO, "%s: %s", tmp, strerror(errno));
 		goto out;

@@ -226,4 +226,27 @@ check_eq "health: one line" 1 "$(wc -l < "$A/health")"
 check "health: names the scheduler, its controls replaced" grep -q 'scheduler_host=evil??X-Injected:?1?status?ok$' "$A/health"
 stop_handler
 
+# 6. Files the scheduler writes (staple files, the metrics file) are written beside the target
+# and renamed: a symlink planted under the temporary name (by anyone who can write to the
+# directory) is removed, never written through.
+mkdir -p "$A/st"
+cat "$CA_DIR/good.pem" "$CA_DIR/ca.pem" > "$A/st/site.pem"
+for v in victim victim2; do printf 'secret\n' > "$A/$v"; chmod 600 "$A/$v"; done
+ln -s "$A/victim2" "$A/st/m.prom.tmp"
+write_config "$T/w.conf" "default_upstream = $RESP_URL" "staple_cert = $A/st" "check_interval = 1s" \
+	"metrics_file = $A/st/m.prom"
+"$S" -c "$T/w.conf" > "$A/sched.out" 2>&1 &
+SP=$!
+register_pid $SP scheduler
+wait_file "$A/st/site.pem.ocsp" 20 || not_ok "the staple file written" "$(tail -3 "$A/sched.out")"
+wait_file "$A/st/m.prom" 20 || not_ok "the metrics file written"
+ln -s "$A/victim" "$A/st/site.pem.ocsp.$SP.tmp"
+rm -f "$A/st/site.pem.ocsp"
+wait_file "$A/st/site.pem.ocsp" 20 || not_ok "the staple file written again"
+stop_pid $SP
+check_eq "staple file: good" good "$(resp_cert_status "$A/st/site.pem.ocsp")"
+for v in victim victim2; do
+	check_eq "a symlink at the temporary name: $v untouched" "secret 600" "$(cat "$A/$v") $(stat -c %a "$A/$v")"
+done
+
 echo "$_passed passed, $_failed failed"
