@@ -10,7 +10,9 @@
  *    later than H, it is due at the later of H and F + late instead: from half validity on,
  *    refreshes come hourly (for V of a day or more).
  *  - An `unknown` answer is due no later than F + unknown_refresh: a certificate its CA has not
- *    published yet turns good within minutes.
+ *    published yet turns good within minutes. When it follows another `unknown`, the interval
+ *    doubles (10 min, 20 min, ...) up to the ordinary schedule: a CA that never publishes it is
+ *    not asked every few minutes for ever.
  *  - Whatever the above says, it is due no later than nextUpdate - margin, and at once when that
  *    time has passed; but never sooner than retry_floor after a successful fetch, so a responder whose
  *    answers are already close to expiry is not asked every tick.
@@ -80,6 +82,17 @@ policy_next_due(const struct config *cfg, time_t fetched, time_t this_update,
 			due = (long long)now + retry_floor;
 	}
 	return (time_t)max_ll(due, (long long)now);
+}
+
+time_t
+policy_unknown_due(const struct config *cfg, long long prev, time_t fetched, time_t this_update,
+                   time_t next_update, time_t now)
+{
+	long long step = max_ll(max_ll(cfg->unknown_refresh / 1000, 1), 2 * prev);
+	long long ordinary = policy_next_due(cfg, fetched, this_update, next_update, OCSP_CERT_GOOD,
+	                                     0, now);
+
+	return (time_t)max_ll(min_ll((long long)fetched + step, ordinary), (long long)now);
 }
 
 enum ocsp_verdict

@@ -16,6 +16,13 @@
 time_t policy_next_due(const struct config *cfg, time_t fetched, time_t this_update,
                        time_t next_update, int cert_status, int failures, time_t now);
 
+/* For an `unknown` answer refreshing an entry that was `unknown` already, planned `prev`
+ * seconds after its last fetch: the interval doubles from unknown_refresh, so a CA that never
+ * publishes the certificate is asked less and less often, but never later than the ordinary
+ * schedule (as if the answer were good). Never before now. */
+time_t policy_unknown_due(const struct config *cfg, long long prev, time_t fetched,
+                          time_t this_update, time_t next_update, time_t now);
+
 /* For a CACHEABLE answer without nextUpdate (info->next_update 0): sets next_update to
  * thisUpdate + no_next_update_max_age, the end of its life in the cache, or returns RELAY (with
  * why) when that is not after now or the setting is 0, so it is answered but not cached. Any

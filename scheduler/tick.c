@@ -97,6 +97,14 @@ store_answer(const struct tick_env *env, struct item *it, const struct fetch_job
 
 	if ((rc = answer_store(env->store, cfg, &a)) == -1)
 		return -1;
+	/* Still unknown: ask less often each time (policy_unknown_due). */
+	if (rc == 1 && info->cert_status == OCSP_CERT_UNKNOWN &&
+	    it->e.cert_status == OCSP_CERT_UNKNOWN && it->e.due > it->e.fetched) {
+		due = next_tick(policy_unknown_due(cfg, (long long)(it->e.due - it->e.fetched), now,
+		                                   info->this_update, info->next_update, now), now);
+		if (due > a.due && store_reschedule(env->store, it->key, due) == -1)
+			return -1;
+	}
 	if (rc == 1) {
 		res->refreshed++;
 		store_stat_incr(env->store, "refreshes", 1);

@@ -92,8 +92,8 @@ validity "valid 1 day" 86400 5 -ndays 1
 validity "valid 7 days" $((7 * 86400)) 15 -ndays 7
 
 # unknown, then published: a certificate the CA has not put in its index yet is answered
-# `unknown`; that is asked again within unknown_refresh (5 min), and once published the next
-# refresh turns it good and the handler serves good.
+# `unknown`; that is asked again within unknown_refresh (5 min), then after 10 min while still
+# unknown, and once published the next refresh turns it good and the handler serves good.
 rcli FLUSHALL >/dev/null
 openssl ecparam -name prime256v1 -genkey -noout -out "$T/new.key" 2>/dev/null
 openssl req -new -key "$T/new.key" -subj /CN=new -out "$T/new.csr" 2>/dev/null
@@ -108,6 +108,11 @@ check_eq "unpublished certificate: unknown" unknown "$(ocsp_query "$PROXY_URL" "
 id=$(certids | head -1)
 check_eq "unknown: cached" 2 "$(entry_field "$id" status)"
 check "unknown: asked again within 5 minutes" test $(( $(due_at "$id") - $(entry_field "$id" fetched) )) -le 300
+sleep 1.1
+check_output "still unknown 5 minutes later: refreshed" "refreshed 1, kept 0, failed 0, evicted 0, skipped 0" \
+	at "$(due_at "$id")" "$S" -c "$T/s.conf" --once
+check_eq "still unknown: asked again after twice as long (10 min)" 600 \
+	$(( $(due_at "$id") - $(entry_field "$id" fetched) ))
 stop_responder
 printf 'V\t%s\t\t1A2B3C\tunknown\t/CN=new\n' "$(date -u -d '+300 days' +%y%m%d%H%M%SZ)" >> "$T/index.txt"
 responder "$T/index.txt" -nmin 60

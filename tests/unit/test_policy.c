@@ -176,6 +176,30 @@ main(void)
 		CHECK(fresh >= 100);
 	}
 
+	/* unknown after unknown: 5 min, then 10, 20, ... up to the ordinary schedule. */
+	CHECK_INT(policy_unknown_due(&cfg, 300, t0, t0, t0 + 7 * D, t0), t0 + 600);
+	CHECK_INT(policy_unknown_due(&cfg, 600, t0, t0, t0 + 7 * D, t0), t0 + 1200);
+	CHECK_INT(policy_unknown_due(&cfg, 0, t0, t0, t0 + 7 * D, t0), t0 + 300);
+	CHECK_INT(policy_unknown_due(&cfg, 20 * H, t0, t0, t0 + 7 * D, t0), t0 + D);
+	CHECK_INT(policy_unknown_due(&cfg, 20 * H, t0, t0, t0 + H, t0), t0 + H / 2);
+	{
+		/* A CA that never publishes: about 12 asks in the first day, not 288. */
+		time_t t = t0, due = policy_next_due(&cfg, t0, t0, t0 + 7 * D, OCSP_CERT_UNKNOWN, 0,
+		                                     t0);
+		int asks = 0;
+
+		while (due < t0 + D) {
+			time_t next = policy_unknown_due(&cfg, (long long)(due - t), due, due,
+			                                 due + 7 * D, due);
+
+			t = due;
+			due = next;
+			asks++;
+		}
+		printf("# unknown for a day: %d refreshes\n", asks);
+		CHECK(asks >= 5 && asks <= 12);
+	}
+
 	/* No nextUpdate: kept no_next_update_max_age from thisUpdate, relayed when older or 0. */
 	memset(&info, 0, sizeof(info));
 	info.this_update = t0 - 60;
