@@ -484,6 +484,24 @@ issuers_has(struct issuers *is, X509 *x)
 }
 
 int
+issuers_vouch(struct issuers *is, X509 *x)
+{
+	unsigned char *der = NULL;
+	int len, rc;
+
+	if (issuers_has(is, x))
+		return 0;
+	if ((len = i2d_X509(x, &der)) <= 0)
+		return -1;
+	if ((rc = add_der(&is->certs, der, len)) != 1)
+		return -1;
+	/* A chain built before lacks it: built again on need. */
+	sk_X509_free(is->all);
+	is->all = NULL;
+	return 1;
+}
+
+int
 issuers_add(const char *dir, X509 *x, struct err *err)
 {
 	unsigned char h[EVP_MAX_MD_SIZE];

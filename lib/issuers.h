@@ -44,6 +44,11 @@ int issuers_count(const struct issuers *is);
 /* 1 when the store holds a certificate with x's subject and key, 0 otherwise. */
 int issuers_has(struct issuers *is, X509 *x);
 
+/* Adds x to the store in memory, unless it holds it already: the issuer of a certificate the
+ * operator named (staple_cert), which the certificate file shows signed it. 1 added, 0 already
+ * there, -1 out of memory or not a certificate. */
+int issuers_vouch(struct issuers *is, X509 *x);
+
 /* Writes x into dir as <sha1-key-hash>.pem (ocsp-proxyctl prefetch: the issuer of a certificate
  * it was given), unless it is there already. 1 added, 0 already there, -1 with err. */
 int issuers_add(const char *dir, X509 *x, struct err *err);

@@ -175,9 +175,12 @@ fit(const struct config *cfg, const struct target *t, const unsigned char *der, 
 	return 1;
 }
 
-/* Reads each certificate and its cache entry. -1 on a Redis error. */
+/* Reads each certificate and its cache entry. The issuer of each (in its file or FILE.issuer,
+ * checked to have signed it) joins the issuer store in memory: naming a certificate in
+ * staple_cert vouches for its issuer, as ocsp-proxyctl prefetch does, so its answers verify here
+ * and at refresh without listing the issuer again. -1 on a Redis error. */
 static int
-load_all(struct targets *ts, struct store *st)
+load_all(struct targets *ts, struct store *st, struct issuers *issuers)
 {
 	struct err err;
 	size_t i;
@@ -194,6 +197,8 @@ load_all(struct targets *ts, struct store *st)
 			certfile_free(&t->cf);
 			continue;
 		}
+		if (issuers != NULL && issuers_vouch(issuers, t->cf.issuer) == 1)
+			log_staple(LOG_INFO, t, "issuer", "its issuer joins the issuer store");
 		t->loaded = 1;
 		if ((got = store_get(st, t->req.certid, &t->e)) == -1)
 			return -1;
@@ -409,7 +414,7 @@ staple_run(const struct config *cfg, struct store *st, struct fetcher *f,
 		rc = 0;
 		goto out;
 	}
-	if (load_all(&ts, st) == -1 || prefetch(cfg, st, f, issuers, &ts, now, stop) == -1)
+	if (load_all(&ts, st, issuers) == -1 || prefetch(cfg, st, f, issuers, &ts, now, stop) == -1)
 		goto out;
 	for (i = 0; i < ts.n && !*stop; i++)
 		publish(cfg, &ts.v[i], issuers, now);

@@ -90,6 +90,14 @@ write_config "$T/dir.conf" "default_upstream = $RESP_URL" "staple_cert = $T/othe
 check_status "scheduler --once with staple_dir" 0 "$BUILD/ocsp-proxy-scheduler" -c "$T/dir.conf" --once
 check_eq "staple_dir holds other-site.pem.ocsp" "good" "$(file_status "$T/out/other-site.pem.ocsp")"
 check "nothing next to the certificate then" test ! -e "$T/other-site.pem.ocsp"
+# The certificate file names its issuer, which signed it: that is enough for the issuer store,
+# with `issuers` listing only another CA.
+mkdir -p "$T/vouched"
+write_config "$T/vouch.conf" "default_upstream = $RESP_URL" "staple_cert = $T/other-site.pem" \
+	"staple_dir = $T/vouched" "key_prefix = vouch" "issuers = $CA_DIR/other/ca.pem"
+check_status "scheduler --once, issuer only in the certificate file" 0 \
+	"$BUILD/ocsp-proxy-scheduler" -c "$T/vouch.conf" --once
+check_eq "... the staple is written" "good" "$(file_status "$T/vouched/other-site.pem.ocsp")"
 
 # The issuer from <file>.issuer; a certificate whose issuer is nowhere is skipped, and said.
 mkdir -p "$T/m"

@@ -256,6 +256,12 @@ test_verify(const struct world *w, EVP_PKEY *other_key)
 		OPENSSL_free(r);
 		ocsp_request_free(&rn);
 	}
+	/* An issuer vouched for in memory (staple_cert's issuer) then verifies. */
+	CHECK_INT(issuers_has(wrong, w->ca), 0);
+	CHECK_INT(issuers_vouch(wrong, w->ca), 1);
+	CHECK_INT(issuers_vouch(wrong, w->ca), 0);
+	CHECK_INT(issuers_has(wrong, w->ca), 1);
+	CHECK_INT(verdict_by(w, &req, w->good, EVP_sha1(), w->resp, w->resp_key, 0, wrong, why), OCSP_V_CACHEABLE);
 	issuers_free(is);
 	issuers_free(wrong);
 	strlist_free(&cfg.issuers);
