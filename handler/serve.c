@@ -319,25 +319,20 @@ older_than_cached(struct exchange *x, const struct ocsp_response_info *info, cha
 	return 1;
 }
 
-/* Miss, stale, or not cacheable: ask upstream and answer with what it says, or with the cache
- * when it fails. */
-static void
-forward(struct exchange *x)
+/* libcurl and the issuer store, loaded on the first miss. 0 ready, -1 not (the client has had
+ * its tryLater). */
+static int
+fetch_ready(struct exchange *x)
 {
 	const struct config *cfg = x->h->cfg;
-	struct ocsp_response_info info;
-	enum ocsp_verdict v = OCSP_V_INVALID;
-	char why[300];
 	struct err ferr;
 
-	why[0] = '\0';
-	memset(&info, 0, sizeof(info));
 	if (x->h->fetcher == NULL)
 		ocsp_init_full();
 	if (x->h->fetcher == NULL && (x->h->fetcher = fetch_new(cfg, &ferr)) == NULL) {
 		log_msg(LOG_ERR, "cannot fetch upstream: %s", ferr.msg);
 		send_ocsp_error(x, OCSP_ST_TRYLATER, "error", "libcurl unavailable");
-		return;
+		return -1;
 	}
 	/* A resident worker reads the store again once ocsp-proxyctl prefetch --issuer added. */
 	if (x->h->issuers != NULL && issuers_stale(x->h->issuers)) {
@@ -348,22 +343,76 @@ forward(struct exchange *x)
 	    (x->h->issuers = issuers_load(cfg, &ferr)) == NULL) {
 		log_msg(LOG_ERR, "cannot load the issuer store: %s", ferr.msg);
 		send_ocsp_error(x, OCSP_ST_TRYLATER, "error", "issuer store unavailable");
-		return;
+		return -1;
 	}
+	return 0;
+}
+
+/* Fetches from x->upstream into x->fr: what the answer is, why when it is not CACHEABLE. */
+static enum ocsp_verdict
+ask_upstream(struct exchange *x, struct ocsp_response_info *info, char *why, size_t whylen)
+{
+	const struct config *cfg = x->h->cfg;
+	enum ocsp_verdict v = OCSP_V_INVALID;
+
 	count(x, "fetches");
 	if (fetch_post(x->h->fetcher, x->upstream, x->oreq.der, x->oreq.der_len, &x->fr) == -1)
-		snprintf(why, sizeof(why), "upstream: %.280s", x->fr.err.msg);
+		snprintf(why, whylen, "upstream: %.280s", x->fr.err.msg);
 	else if (x->fr.http_status != 200)
-		snprintf(why, sizeof(why), "upstream answered HTTP %ld", x->fr.http_status);
+		snprintf(why, whylen, "upstream answered HTTP %ld", x->fr.http_status);
 	else
 		v = policy_cacheable(cfg, ocsp_response_check(&x->oreq, x->fr.body, x->fr.len,
 		                                              x->now, cfg->clock_skew / 1000,
-		                                              x->h->issuers, &info, why, sizeof(why)),
-		                     &info, x->now, why, sizeof(why));
-
-	if ((v == OCSP_V_CACHEABLE || (v == OCSP_V_RELAY && info.status == OCSP_ST_SUCCESSFUL)) &&
-	    older_than_cached(x, &info, why, sizeof(why)))
+		                                              x->h->issuers, info, why, whylen),
+		                     info, x->now, why, whylen);
+	if ((v == OCSP_V_CACHEABLE || (v == OCSP_V_RELAY && info->status == OCSP_ST_SUCCESSFUL)) &&
+	    older_than_cached(x, info, why, whylen))
 		v = OCSP_V_INVALID;
+	return v;
+}
+
+/* Upstream failed: a valid cached response is still the right answer, even to a nonce request
+ * (RFC 9919 lets a responder answer from pre-produced responses). An answer that could not be
+ * verified is a failure too: never cached, never passed on. */
+static void
+answer_failure(struct exchange *x, enum ocsp_verdict v, const char *why)
+{
+	if (v == OCSP_V_UNVERIFIED) {
+		count(x, "unverified");
+		log_msg(LOG_ERR, "upstream %s: answer for %s not verified, not used: %s",
+		        x->upstream, x->oreq.certid[0] != '\0' ? x->oreq.certid : "-", why);
+	} else {
+		count(x, "upstream_errors");
+		log_msg(LOG_WARNING, "upstream %s failed: %s", x->upstream, why);
+	}
+	lookup(x, 0);
+	if (cached_valid(x)) {
+		count(x, "stale_served");
+		send_cached(x, "stale", why);
+		return;
+	}
+	if (v == OCSP_V_RELAY) {
+		send_uncached(x, x->fr.body, x->fr.len);
+		set_outcome(x, 200, "relay", "%s", why);
+		return;
+	}
+	send_ocsp_error(x, OCSP_ST_TRYLATER, "error", why);
+}
+
+/* Miss, stale, or not cacheable: ask upstream and answer with what it says, or with the cache
+ * when it fails. */
+static void
+forward(struct exchange *x)
+{
+	struct ocsp_response_info info;
+	enum ocsp_verdict v;
+	char why[300];
+
+	why[0] = '\0';
+	memset(&info, 0, sizeof(info));
+	if (fetch_ready(x) == -1)
+		return;
+	v = ask_upstream(x, &info, why, sizeof(why));
 	if (v == OCSP_V_CACHEABLE) {
 		struct answer a = { .certid = x->oreq.certid, .req = &x->oreq, .resp = x->fr.body,
 		                    .resp_len = x->fr.len, .info = &info, .url = x->upstream,
@@ -389,30 +438,7 @@ forward(struct exchange *x)
 		send_uncached(x, x->fr.body, x->fr.len);
 		return;
 	}
-
-	/* Upstream failed: a valid cached response is still the right answer, even to a nonce
-	 * request (RFC 9919 lets a responder answer from pre-produced responses). An answer that
-	 * could not be verified is a failure too: never cached, never passed on. */
-	if (v == OCSP_V_UNVERIFIED) {
-		count(x, "unverified");
-		log_msg(LOG_ERR, "upstream %s: answer for %s not verified, not used: %s",
-		        x->upstream, x->oreq.certid[0] != '\0' ? x->oreq.certid : "-", why);
-	} else {
-		count(x, "upstream_errors");
-		log_msg(LOG_WARNING, "upstream %s failed: %s", x->upstream, why);
-	}
-	lookup(x, 0);
-	if (cached_valid(x)) {
-		count(x, "stale_served");
-		send_cached(x, "stale", why);
-		return;
-	}
-	if (v == OCSP_V_RELAY) {
-		send_uncached(x, x->fr.body, x->fr.len);
-		set_outcome(x, 200, "relay", "%s", why);
-		return;
-	}
-	send_ocsp_error(x, OCSP_ST_TRYLATER, "error", why);
+	answer_failure(x, v, why);
 }
 
 void
