@@ -57,6 +57,11 @@
 #define REDIS_KEY_MAX 700
 /* Digits (and a sign) of the longest number store.c writes: a long long. */
 #define REDIS_NUMBER_MAX 20
+/* A stored time outside [0, this] (the end of year 9999) or a stored count outside
+ * [-STORED_INT_MAX, STORED_INT_MAX] is none the proxy wrote: the field is malformed, so nothing
+ * computed from it (a validity, a backoff, failures + 1) can overflow. */
+#define STORED_TIME_MAX 253402300799LL
+#define STORED_INT_MAX 1000000000
 /* After a failed write of a hit record to the primary, hits go unrecorded this long, so a
  * resident worker does not wait redis_timeout after every hit while the primary is gone. */
 #define HIT_RECORD_PAUSE_MS 1000

@@ -451,12 +451,12 @@ parse_field(const struct field *f, const redisReply *r, struct entry *out)
 		p[r->len] = '\0';
 		return 0;
 	case FK_TIME:
-		if (parse_ll(r, &v) == -1)
+		if (parse_ll(r, &v) == -1 || v < 0 || v > STORED_TIME_MAX)
 			return -1;
 		*(time_t *)(void *)p = (time_t)v;
 		return 0;
 	case FK_INT:
-		if (parse_ll(r, &v) == -1 || v < INT_MIN || v > INT_MAX)
+		if (parse_ll(r, &v) == -1 || v < -STORED_INT_MAX || v > STORED_INT_MAX)
 			return -1;
 		*(int *)(void *)p = (int)v;
 		return 0;

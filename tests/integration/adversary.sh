@@ -249,4 +249,24 @@ for v in victim victim2; do
 	check_eq "a symlink at the temporary name: $v untouched" "secret 600" "$(cat "$A/$v") $(stat -c %a "$A/$v")"
 done
 
+# 7. Numbers in Redis no proxy wrote (times past year 9999 or negative, a failure count at
+# INT_MAX): the entry is malformed, dropped by the scheduler and answered afresh, and nothing
+# computed from them overflows (the sanitizer build reports any that does).
+rcli FLUSHALL > /dev/null
+start_handler "$T/g.conf"
+check_eq "huge numbers: good cached" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
+entry_set - this -9223372036854775808 next 9223372036854775807 fetched 9223372036854775807 \
+	hit -9223372036854775808 fail 2147483647 failat 9223372036854775807
+make_due
+check_output "huge numbers: the scheduler drops the entry" \
+	"refreshed 0, kept 0, failed 0, evicted 1, skipped 0" "$S" -c "$T/g.conf" --once
+check_eq "huge numbers: the client still gets good" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
+entry_set - fail 2147483647 failat 9223372036854775807 hit 99999999999999
+entry_set - url "http://127.0.0.1:$FAKE_PORT/"
+make_due
+check_output "a failure count at INT_MAX: one more failure" \
+	"refreshed 0, kept 0, failed 1, evicted 0, skipped 0" "$S" -c "$T/g.conf" --once
+check_status "ctl list with those numbers" 0 "$C" -c "$T/g.conf" list
+stop_handler
+
 echo "$_passed passed, $_failed failed"
