@@ -104,6 +104,7 @@ lint: shellcheck
 	cppcheck --enable=warning,performance,portability --std=c11 -q --error-exitcode=1 \
 		--suppress=missingIncludeSystem -Ilib -Ihandler -Ischeduler \
 		$(wildcard lib handler scheduler ctl tests/helpers tests/unit bench fuzz)
+	@scripts/fnlen.sh 100 || { echo "functions of 100 lines or more (the guide wants them shorter)"; exit 1; }
 
 # The whole suite again, built with AddressSanitizer and UBSan into build-asan/.
 check-asan:

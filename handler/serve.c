@@ -548,7 +548,7 @@ handler_serve_request(struct handler *h, struct http_request *req, int rc, int i
 
 	if ((x = calloc(1, sizeof(*x))) == NULL) {
 		http_request_free(req);
-		return -1;
+		return 1; /* failed, as the exit status says it */
 	}
 	x->h = h;
 	x->out = out;
