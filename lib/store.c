@@ -46,23 +46,29 @@ struct store {
 
 /* KEYS: entry due stats; ARGV: now certid. One round trip for the hit path: the hit fields
  * (resp first, so a missing resp is a missing entry) and the ZSCORE after them. A malformed
- * number counts as 0 rather than raising: the C side then treats the entry as absent. */
+ * number counts as 0 rather than raising: the C side then treats the entry as absent. The
+ * bookkeeping (hit time, counters, the due score) never fails the read: a counter set to
+ * something not a number, by hand or by anyone who can write to Redis, must not turn every
+ * hit into an upstream fetch. */
 static const char lookup_lua[] =
     "local names = { " ENTRY_HIT_FIELDS(LUA_NAME) "}\n"
     "local v = redis.call('HMGET', KEYS[1], unpack(names))\n"
-    "if not v[1] then redis.call('HINCRBY', KEYS[3], 'misses', 1) return v end\n"
-    "redis.call('HSET', KEYS[1], 'hit', ARGV[1])\n"
+    "if not v[1] then redis.pcall('HINCRBY', KEYS[3], 'misses', 1) return v end\n"
+    "redis.pcall('HSET', KEYS[1], 'hit', ARGV[1])\n"
     "local nxt = 0\n"
     "for i, n in ipairs(names) do if n == 'next' then nxt = tonumber(v[i]) or 0 end end\n"
-    "if nxt > tonumber(ARGV[1]) then redis.call('HINCRBY', KEYS[3], 'hits', 1)\n"
-    "else redis.call('HINCRBY', KEYS[3], 'stale_lookups', 1) end\n"
-    "v[#v + 1] = redis.call('ZSCORE', KEYS[2], ARGV[2])\n"
+    "if nxt > tonumber(ARGV[1]) then redis.pcall('HINCRBY', KEYS[3], 'hits', 1)\n"
+    "else redis.pcall('HINCRBY', KEYS[3], 'stale_lookups', 1) end\n"
+    "local due = redis.pcall('ZSCORE', KEYS[2], ARGV[2])\n"
+    "if type(due) == 'table' then due = false end\n"
+    "v[#v + 1] = due\n"
     "return v\n";
 
-/* KEYS: entry stats; ARGV: now counter. A hit read from the replica, recorded on the primary. */
+/* KEYS: entry stats; ARGV: now counter. A hit read from the replica, recorded on the primary
+ * (best effort, as in lookup_lua). */
 static const char touch_lua[] =
-    "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'hit', ARGV[1]) end\n"
-    "redis.call('HINCRBY', KEYS[2], ARGV[2], 1)\n"
+    "if redis.call('EXISTS', KEYS[1]) == 1 then redis.pcall('HSET', KEYS[1], 'hit', ARGV[1]) end\n"
+    "redis.pcall('HINCRBY', KEYS[2], ARGV[2], 1)\n"
     "return 0\n";
 
 /* KEYS: entry due failing stats; ARGV: certid due max, then one value per field of
@@ -1092,12 +1098,13 @@ store_earliest_next(struct store *st, time_t *when)
 }
 
 /* KEYS: stats, then entries; ARGV: hits, then each entry's hit time. The batched hits of a
- * resident worker: the hit time only on entries that still exist (never a half entry). */
+ * resident worker: the hit time only on entries that still exist (never a half entry); best
+ * effort, as in lookup_lua. */
 static const char hits_lua[] =
     "for i = 2, #KEYS do\n"
-    "  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('HSET', KEYS[i], 'hit', ARGV[i]) end\n"
+    "  if redis.call('EXISTS', KEYS[i]) == 1 then redis.pcall('HSET', KEYS[i], 'hit', ARGV[i]) end\n"
     "end\n"
-    "if tonumber(ARGV[1]) > 0 then redis.call('HINCRBY', KEYS[1], 'hits', ARGV[1]) end\n"
+    "if tonumber(ARGV[1]) > 0 then redis.pcall('HINCRBY', KEYS[1], 'hits', ARGV[1]) end\n"
     "return 0\n";
 
 void

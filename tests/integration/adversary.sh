@@ -269,4 +269,21 @@ check_output "a failure count at INT_MAX: one more failure" \
 check_status "ctl list with those numbers" 0 "$C" -c "$T/g.conf" list
 stop_handler
 
+# 8. A counter that is no number, or a stats or schedule key of the wrong type (by hand, or by
+# anyone who can write to Redis), costs the bookkeeping, not the hits: with the responder down
+# the cached answer is still served.
+rcli FLUSHALL > /dev/null
+start_handler "$T/g.conf"
+check_eq "bookkeeping: good cached" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
+stop_responder
+rcli HSET "$(rkey stats)" hits x misses x stale_lookups x > /dev/null
+log_mark
+check_eq "a counter that is no number: still a hit" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
+check "... logged as a hit" log_has 'result=hit'
+rcli DEL "$(rkey stats)" "$(rkey due)" > /dev/null
+rcli SET "$(rkey stats)" x > /dev/null
+rcli SET "$(rkey due)" x > /dev/null
+check_eq "stats and due of the wrong type: still a hit" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
+stop_handler
+
 echo "$_passed passed, $_failed failed"
