@@ -74,7 +74,7 @@ ctl_json_or_null(const char *s)
 }
 
 void
-ctl_print_entry(const char *key, const struct entry *e, int json, int first)
+ctl_print_entry(const char *certid, const struct entry *e, int json, int first)
 {
 	char th[32], nx[32], du[32], fe[32], hi[32];
 
@@ -86,8 +86,8 @@ ctl_print_entry(const char *key, const struct entry *e, int json, int first)
 	if (!json) {
 		printf("%s\n  upstream %s\n  status %s, thisUpdate %s, nextUpdate %s\n"
 		       "  fetched %s, last hit %s, next refresh %s\n",
-		       key, e->url != NULL ? e->url : "-", ocsp_cert_status_name(e->cert_status), th,
-		       nx, fe, hi, du);
+		       certid, e->url != NULL ? e->url : "-", ocsp_cert_status_name(e->cert_status),
+		       th, nx, fe, hi, du);
 		if (e->failures > 0)
 			printf("  failing: %d in a row, last error: %s\n", e->failures,
 			       e->err != NULL ? e->err : "-");
@@ -101,7 +101,7 @@ ctl_print_entry(const char *key, const struct entry *e, int json, int first)
 		return;
 	}
 	printf("%s{\"certid\":", first ? "" : ",");
-	ctl_json_str(key);
+	ctl_json_str(certid);
 	printf(",\"upstream\":");
 	ctl_json_str(e->url);
 	printf(",\"status\":\"%s\",\"this_update\":%lld,\"next_update\":%lld,\"fetched\":%lld,"
@@ -136,7 +136,7 @@ is_certid(const char *s)
 /* The CertID of the one cached entry with this serial (hex, as openssl and Apache print it).
  * 0 found, else a CTL_ code with the reason on stderr. */
 static int
-key_of_serial(struct store *st, const char *serial, char *key, size_t keylen)
+certid_of_serial(struct store *st, const char *serial, char *certid, size_t certidlen)
 {
 	struct strlist keys;
 	struct entry e;
@@ -151,7 +151,7 @@ key_of_serial(struct store *st, const char *serial, char *key, size_t keylen)
 			if ((rc = store_get(st, keys.v[i], &e)) != 1)
 				continue;
 			if (e.serial != NULL && strcasecmp(e.serial, serial) == 0 && found++ == 0)
-				snprintf(key, keylen, "%s", keys.v[i]);
+				snprintf(certid, certidlen, "%s", keys.v[i]);
 			entry_free(&e);
 		}
 		strlist_free(&keys);
@@ -171,9 +171,9 @@ key_of_serial(struct store *st, const char *serial, char *key, size_t keylen)
 	return CTL_FAILED;
 }
 
-/* The cache key of CERTID, SERIAL or --cert [--issuer]. 0, or a CTL_ code (reason on stderr). */
+/* The CertID of CERTID, SERIAL or --cert [--issuer]. 0, or a CTL_ code (reason on stderr). */
 static int
-resolve_key(struct store *st, const struct opts *o, char *key, size_t keylen)
+resolve_certid(struct store *st, const struct opts *o, char *certid, size_t certidlen)
 {
 	struct ocsp_request req;
 	struct certfile cf;
@@ -184,11 +184,11 @@ resolve_key(struct store *st, const struct opts *o, char *key, size_t keylen)
 		return CTL_USAGE;
 	}
 	if (o->nargs == 1 && is_certid(o->args[0])) {
-		snprintf(key, keylen, "%s", o->args[0]);
+		snprintf(certid, certidlen, "%s", o->args[0]);
 		return 0;
 	}
 	if (o->nargs == 1)
-		return key_of_serial(st, o->args[0], key, keylen);
+		return certid_of_serial(st, o->args[0], certid, certidlen);
 	if (o->cert == NULL) {
 		fprintf(stderr, "ocsp-proxyctl: %s needs a CERTID, a SERIAL or --cert FILE\n", o->cmd);
 		return CTL_USAGE;
@@ -207,7 +207,7 @@ resolve_key(struct store *st, const struct opts *o, char *key, size_t keylen)
 		certfile_free(&cf);
 		return CTL_FAILED;
 	}
-	snprintf(key, keylen, "%s", req.certid);
+	snprintf(certid, certidlen, "%s", req.certid);
 	ocsp_request_free(&req);
 	certfile_free(&cf);
 	return 0;
@@ -216,19 +216,19 @@ resolve_key(struct store *st, const struct opts *o, char *key, size_t keylen)
 static int
 cmd_show(struct store *st, const struct opts *o)
 {
-	char key[CERTID_HEX_MAX + 1];
+	char certid[CERTID_HEX_MAX + 1];
 	struct entry e;
 	int rc, found;
 
-	if ((rc = resolve_key(st, o, key, sizeof(key))) != 0)
+	if ((rc = resolve_certid(st, o, certid, sizeof(certid))) != 0)
 		return rc;
-	if ((found = store_get(st, key, &e)) == -1)
+	if ((found = store_get(st, certid, &e)) == -1)
 		return ctl_store_failed(st);
 	if (found == 0) {
-		fprintf(stderr, "ocsp-proxyctl: %s: not cached\n", key);
+		fprintf(stderr, "ocsp-proxyctl: %s: not cached\n", certid);
 		return CTL_FAILED;
 	}
-	ctl_print_entry(key, &e, o->json, 1);
+	ctl_print_entry(certid, &e, o->json, 1);
 	if (o->json)
 		printf("\n");
 	entry_free(&e);
@@ -238,23 +238,23 @@ cmd_show(struct store *st, const struct opts *o)
 static int
 cmd_purge(struct store *st, const struct opts *o)
 {
-	char key[CERTID_HEX_MAX + 1];
+	char certid[CERTID_HEX_MAX + 1];
 	int rc, n;
 
-	if ((rc = resolve_key(st, o, key, sizeof(key))) != 0)
+	if ((rc = resolve_certid(st, o, certid, sizeof(certid))) != 0)
 		return rc;
-	if ((n = store_delete(st, key)) == -1)
+	if ((n = store_delete(st, certid)) == -1)
 		return ctl_store_failed(st);
 	if (n == 0) {
-		fprintf(stderr, "ocsp-proxyctl: %s: not cached\n", key);
+		fprintf(stderr, "ocsp-proxyctl: %s: not cached\n", certid);
 		return CTL_FAILED;
 	}
 	if (o->json) {
 		printf("{\"certid\":");
-		ctl_json_str(key);
+		ctl_json_str(certid);
 		printf(",\"purged\":true}\n");
 	} else {
-		printf("%s purged\n", key);
+		printf("%s purged\n", certid);
 	}
 	return CTL_OK;
 }

@@ -15,7 +15,7 @@
 #include "tick.h"
 
 struct item {
-	char *key;
+	char *certid;
 	struct entry e;
 	int leased;
 };
@@ -32,10 +32,10 @@ struct batch {
 };
 
 static void
-log_refresh(const char *key, const char *result, const char *url, const char *why, double secs)
+log_refresh(const char *certid, const char *result, const char *url, const char *why, double secs)
 {
 	char dur[32];
-	const char *fields[] = { "CERTID", key, "RESULT", result, "UPSTREAM", url, "REASON", why,
+	const char *fields[] = { "CERTID", certid, "RESULT", result, "UPSTREAM", url, "REASON", why,
 	                         "DURATION_MS", dur, NULL };
 
 	snprintf(dur, sizeof(dur), "%.0f", secs * 1000);
@@ -89,7 +89,7 @@ store_answer(const struct tick_env *env, struct item *it, const struct fetch_job
 {
 	const struct config *cfg = env->cfg;
 	/* Planned no sooner than the next tick (see next_tick). */
-	struct answer a = { .certid = it->key, .req = req, .resp = job->res.body,
+	struct answer a = { .certid = it->certid, .req = req, .resp = job->res.body,
 	                    .resp_len = job->res.len, .info = info, .url = it->e.url,
 	                    .now = now, .earliest = now + 1 };
 	time_t due;
@@ -102,22 +102,22 @@ store_answer(const struct tick_env *env, struct item *it, const struct fetch_job
 	    it->e.cert_status == OCSP_CERT_UNKNOWN && it->e.due > it->e.fetched) {
 		due = next_tick(policy_unknown_due(cfg, (long long)(it->e.due - it->e.fetched), now,
 		                                   info->this_update, info->next_update, now), now);
-		if (due > a.due && store_reschedule(env->store, it->key, due) == -1)
+		if (due > a.due && store_reschedule(env->store, it->certid, due) == -1)
 			return -1;
 	}
 	if (rc == 1) {
 		res->refreshed++;
 		store_stat_incr(env->store, "refreshes", 1);
-		log_refresh(it->key, "refreshed", it->e.url, NULL, job->res.seconds);
+		log_refresh(it->certid, "refreshed", it->e.url, NULL, job->res.seconds);
 		return 0;
 	}
 	due = next_tick(policy_next_due(cfg, now, it->e.this_update, it->e.next_update,
 	                                it->e.cert_status, 0, now), now);
-	if (store_reschedule(env->store, it->key, due) == -1)
+	if (store_reschedule(env->store, it->certid, due) == -1)
 		return -1;
 	res->kept++;
 	store_stat_incr(env->store, "refresh_kept", 1);
-	log_refresh(it->key, "kept", it->e.url, "the cache holds a newer response", job->res.seconds);
+	log_refresh(it->certid, "kept", it->e.url, "the cache holds a newer response", job->res.seconds);
 	return 0;
 }
 
@@ -143,11 +143,11 @@ settle(const struct tick_env *env, struct item *it, const struct fetch_job *job,
 	due = next_tick(policy_next_due(env->cfg, it->e.fetched, it->e.this_update,
 	                                it->e.next_update, it->e.cert_status, it->e.failures + 1,
 	                                now), now);
-	if (store_fail(env->store, it->key, why, now, due) == -1)
+	if (store_fail(env->store, it->certid, why, now, due) == -1)
 		return -1;
 	res->failed++;
 	store_stat_incr(env->store, "refresh_failures", 1);
-	log_refresh(it->key, "failed", it->e.url, why, job->res.seconds);
+	log_refresh(it->certid, "failed", it->e.url, why, job->res.seconds);
 	return 0;
 }
 
@@ -155,7 +155,7 @@ static void
 release(const struct tick_env *env, struct item *it)
 {
 	if (it->leased)
-		store_release(env->store, it->key, env->owner);
+		store_release(env->store, it->certid, env->owner);
 	it->leased = 0;
 	entry_free(&it->e);
 }
@@ -187,18 +187,18 @@ on_poll(void *arg)
 	return b->over_budget;
 }
 
-/* What a refresh sends is built from the entry's key, the CertID, not taken from the stored
+/* What a refresh sends is built from the entry's CertID, not taken from the stored
  * request: a request for another CertID (written by anyone who can write to Redis) would store
- * that certificate's answer under this one's name. A key that names no CertID (made up: benches
+ * that certificate's answer under this one's name. A certid that is no CertID (made up: benches
  * and tests copy one entry under many) keeps its stored request, rebuilt: no client can ask for
- * such a key. */
+ * such a one. */
 static void
-rebuild_request(const char *key, struct entry *e)
+rebuild_request(const char *certid, struct entry *e)
 {
 	struct ocsp_request req;
 	unsigned char *der;
 
-	if (ocsp_request_for_certid(key, &req) == -1 &&
+	if (ocsp_request_for_certid(certid, &req) == -1 &&
 	    ocsp_request_parse(e->req, e->req_len, &req) == -1)
 		return;
 	if ((der = malloc(req.der_len)) != NULL) {
@@ -210,41 +210,41 @@ rebuild_request(const char *key, struct entry *e)
 	ocsp_request_free(&req);
 }
 
-/* Leases and reads key into it. 1 to fetch, 0 skipped or evicted, -1 Redis error. */
+/* Leases and reads the entry certid into it. 1 to fetch, 0 skipped or evicted, -1 Redis error. */
 static int
-prepare(struct batch *b, struct item *it, char *key)
+prepare(struct batch *b, struct item *it, char *certid)
 {
 	const struct tick_env *env = b->env;
 	int got;
 
-	it->key = key;
-	if ((got = store_lease(env->store, key, env->owner, env->cfg->lease_time)) != 1) {
+	it->certid = certid;
+	if ((got = store_lease(env->store, certid, env->owner, env->cfg->lease_time)) != 1) {
 		b->res->skipped += got == 0;
 		return got;
 	}
 	it->leased = 1;
-	if ((got = store_get(env->store, key, &it->e)) == -1)
+	if ((got = store_get(env->store, certid, &it->e)) == -1)
 		return -1;
 	if (got == 1 && !policy_should_evict(env->cfg, it->e.last_hit, it->e.fetched,
 	                                     it->e.next_update, b->now)) {
-		rebuild_request(key, &it->e);
+		rebuild_request(certid, &it->e);
 		return 1;
 	}
 	/* Gone, malformed, unused or long expired: drop it and its schedule. */
-	if (store_delete(env->store, key) == -1)
+	if (store_delete(env->store, certid) == -1)
 		return -1;
 	b->res->evicted++;
 	store_stat_incr(env->store, "evictions", 1);
-	log_refresh(key, "evicted", it->e.url,
+	log_refresh(certid, "evicted", it->e.url,
 	            got == 0 ? "entry missing or malformed" : "unused or expired", 0);
 	it->leased = 0;
 	entry_free(&it->e);
 	return 0;
 }
 
-/* One batch of due keys. Returns how many keys it left due (skipped), or -1. */
+/* One batch of due CertIDs. Returns how many it left due (skipped), or -1. */
 static int
-run_batch(struct batch *b, struct strlist *keys)
+run_batch(struct batch *b, struct strlist *certids)
 {
 	const struct config *cfg = b->env->cfg;
 	struct fetch_hooks hooks = { on_fetched, on_poll, b };
@@ -252,13 +252,13 @@ run_batch(struct batch *b, struct strlist *keys)
 	size_t i, n = 0, skipped0 = (size_t)b->res->skipped;
 	int rc = -1, got;
 
-	if ((b->items = calloc(keys->n, sizeof(*b->items))) == NULL ||
-	    (jobs = calloc(keys->n, sizeof(*jobs))) == NULL)
+	if ((b->items = calloc(certids->n, sizeof(*b->items))) == NULL ||
+	    (jobs = calloc(certids->n, sizeof(*jobs))) == NULL)
 		goto out;
-	for (i = 0; i < keys->n && !on_poll(b); i++) {
+	for (i = 0; i < certids->n && !on_poll(b); i++) {
 		struct item *it = &b->items[n];
 
-		if ((got = prepare(b, it, keys->v[i])) == -1) {
+		if ((got = prepare(b, it, certids->v[i])) == -1) {
 			n++; /* its lease is given back below */
 			goto out;
 		}
@@ -270,7 +270,7 @@ run_batch(struct batch *b, struct strlist *keys)
 		n++;
 	}
 	if (b->over_budget)
-		b->res->unfinished += (int)(keys->n - i);
+		b->res->unfinished += (int)(certids->n - i);
 	if (n > 0 && fetch_many(b->env->fetcher, jobs, n, cfg->concurrency,
 	                        cfg->per_upstream_concurrency, b->env->stop, &hooks) == -1)
 		log_msg(LOG_ERR, "refresh: libcurl failed");
@@ -315,7 +315,7 @@ report_dropped(const struct tick_env *env, struct strlist *dropped)
 int
 tick_run(const struct tick_env *env, time_t now, struct tick_result *res)
 {
-	struct strlist keys, dropped;
+	struct strlist certids, dropped;
 	struct batch b;
 	size_t offset = 0;
 	int left;
@@ -327,26 +327,26 @@ tick_run(const struct tick_env *env, time_t now, struct tick_result *res)
 	b.res = res;
 	b.deadline_ms = clock_ms() + env->cfg->tick_budget;
 	while (!*env->stop && !on_poll(&b)) {
-		memset(&keys, 0, sizeof(keys));
+		memset(&certids, 0, sizeof(certids));
 		memset(&dropped, 0, sizeof(dropped));
-		if (store_due(env->store, now, offset + TICK_BATCH, &keys, &dropped) == -1) {
-			strlist_free(&keys);
+		if (store_due(env->store, now, offset + TICK_BATCH, &certids, &dropped) == -1) {
+			strlist_free(&certids);
 			strlist_free(&dropped);
 			res->redis_down = 1;
 			return -1;
 		}
 		report_dropped(env, &dropped);
 		/* Keys leased by another scheduler stay due: step over them. */
-		if (keys.n <= offset) {
-			strlist_free(&keys);
+		if (certids.n <= offset) {
+			strlist_free(&certids);
 			break;
 		}
 		{
-			struct strlist batch = { keys.v + offset, keys.n - offset };
+			struct strlist batch = { certids.v + offset, certids.n - offset };
 
 			left = run_batch(&b, &batch);
 		}
-		strlist_free(&keys);
+		strlist_free(&certids);
 		if (left == -1) {
 			res->redis_down = 1;
 			return -1;
