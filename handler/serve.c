@@ -200,6 +200,11 @@ cached_sound(struct exchange *x)
 		log_msg(LOG_WARNING, "cached entry %s ignored, treated as absent: %s", x->oreq.certid,
 		        why);
 		store_stat_incr(x->h->store, "cache_rejected", 1);
+		/* Absent indeed: deleted, so the next good answer is stored whatever the bad entry's
+		 * fields say (a thisUpdate far ahead would otherwise keep it, and every request a
+		 * miss). */
+		if (store_delete(x->h->store, x->oreq.certid) == -1)
+			log_msg(LOG_WARNING, "could not delete the entry: %s", store_error(x->h->store));
 		entry_free(&x->cached);
 		return 0;
 	}
