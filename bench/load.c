@@ -100,7 +100,7 @@ cmp(const void *a, const void *b)
 int
 main(int argc, char **argv)
 {
-	int port, clients, secs, miss_pct, nhits, i, c, pipes[2];
+	int port, clients, secs, miss_pct, nhits, i, c, (*pipes)[2];
 	size_t tlen, off, hlen[64];
 	unsigned char *tmpl, *hits[64];
 	struct stats total;
@@ -120,8 +120,13 @@ main(int argc, char **argv)
 	nhits = argc - 7 > 64 ? 64 : argc - 7;
 	for (i = 0; i < nhits; i++)
 		hits[i] = slurp(argv[7 + i], &hlen[i]);
-	if (pipe(pipes) == -1 || off + 2 > tlen)
+	/* One pipe per client: results of several clients in one pipe would interleave once they
+	 * pass PIPE_BUF, and a parent that stops reading leaves the clients blocked forever. */
+	if (off + 2 > tlen || clients < 1 || (pipes = calloc((size_t)clients, sizeof(*pipes))) == NULL)
 		return 2;
+	for (c = 0; c < clients; c++)
+		if (pipe(pipes[c]) == -1)
+			return 2;
 
 	for (c = 0; c < clients; c++) {
 		if (fork() != 0)
@@ -131,7 +136,7 @@ main(int argc, char **argv)
 		unsigned seed = (unsigned)getpid() * 2654435761u;
 
 		memset(&st, 0, sizeof(st));
-		close(pipes[0]);
+		close(pipes[c][0]);
 		while (now_s() < end && st.n < 200000) {
 			int miss = (int)(rand_r(&seed) % 100) < miss_pct, os, http, rc;
 			unsigned char req[4096];
@@ -160,23 +165,24 @@ main(int argc, char **argv)
 			else
 				miss ? st.other_miss++ : st.other_hit++;
 		}
-		if (write(pipes[1], &st, sizeof(st)) != sizeof(st) ||
-		    write(pipes[1], lat, sizeof(double) * (size_t)st.n) < 0)
+		if (write(pipes[c][1], &st, sizeof(st)) != sizeof(st) ||
+		    write(pipes[c][1], lat, sizeof(double) * (size_t)st.n) < 0)
 			_exit(1);
 		_exit(0);
 	}
-	close(pipes[1]);
+	for (c = 0; c < clients; c++)
+		close(pipes[c][1]);
 	memset(&total, 0, sizeof(total));
 	all = malloc(sizeof(double) * 200000 * (size_t)clients);
-	for (;;) {
+	for (c = 0; c < clients; c++) {
 		struct stats st;
-		ssize_t n = read(pipes[0], &st, sizeof(st));
+		ssize_t n = read(pipes[c][0], &st, sizeof(st));
 		size_t want, got = 0;
 
 		if (n != sizeof(st))
-			break;
+			continue;
 		want = sizeof(double) * (size_t)st.n;
-		while (got < want && (n = read(pipes[0], (char *)(all + alln) + got, want - got)) > 0)
+		while (got < want && (n = read(pipes[c][0], (char *)(all + alln) + got, want - got)) > 0)
 			got += (size_t)n;
 		alln += st.n;
 		total.ok_hit += st.ok_hit;

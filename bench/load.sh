@@ -47,3 +47,5 @@ left=$(pgrep -fc "$BUILD/ocsp-proxy-handler -c $T/l.conf" 2>/dev/null)
 [ "$MODE" = inetd ] && left=$(pgrep -c -f "^$BUILD/ocsp-proxy-handler$" 2>/dev/null)
 echo "handler processes left after the run: ${left:-0}$([ "$MODE" = resident ] && echo ' (the resident master and workers, still serving)')"
 echo "entries cached: $(rcli ZCARD '{test}:due')"
+echo "results: $(grep -o "result=[a-z]*" "$T/l.log" | sort | uniq -c | tr "\n" " ")"
+echo "reasons: $(grep -o "reason=\"[^\"]*\"\|reason=[^ ]*" "$T/l.log" | sort | uniq -c | sort -rn | head -5 | tr "\n" ";")"

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,8 +24,10 @@
 #include "bounds.h"
 #include "clock.h"
 #include "conn.h"
+#include "fetch.h"
+#include "issuers.h"
 #include "log.h"
-#include "signals.h"
+#include "ocsp.h"
 #include "worker.h"
 
 
@@ -34,16 +37,22 @@ worker_drain_ms(const struct config *cfg)
 	return 2 * cfg->read_timeout + cfg->upstream_timeout + 4 * cfg->redis_timeout + 1000;
 }
 
-/* Signals arrive only inside epoll_pwait (the master left them blocked), so none is lost
- * between checking a flag and sleeping. A worker has no reload of its own: SIGHUP is the
- * master's. */
-static void
-catch_signals(void)
+/* Signals come through a signalfd in the event loop, not a handler: epoll_pwait delivers a
+ * pending signal only when it has nothing else to return, so under steady load a worker would
+ * never see SIGCHLD (children unreaped, max_misses exhausted) nor SIGTERM. The master left
+ * them blocked; a worker has no reload of its own (SIGHUP is the master's). -1 on failure. */
+static int
+signal_fd(void)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGCHLD, 0 };
+	sigset_t set;
 
-	signals_catch(sigs, NULL);
 	signal(SIGHUP, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
 /* Room for max_connections descriptors: the soft limit raised to the hard one when short. */
@@ -62,6 +71,33 @@ raise_fd_limit(const struct config *cfg)
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
 		log_msg(LOG_WARNING, "max_connections %d needs more descriptors than the limit (%llu): "
 		        "raise LimitNOFILE", cfg->max_connections, (unsigned long long)rl.rlim_cur);
+}
+
+/* What a miss needs besides Redis (OpenSSL's configuration, libcurl, the issuer store),
+ * loaded once in the worker so that every miss child inherits it rather than loading it again:
+ * that took a child tens of milliseconds and made misses the bottleneck under load. Called at
+ * start and every second (an issuer store that changed is read again here, not in each child). */
+static void
+prepare_misses(struct worker *w)
+{
+	struct err err;
+
+	if (w->h.fetcher == NULL) {
+		ocsp_init_full();
+		if ((w->h.fetcher = fetch_new(w->cfg, &err)) == NULL)
+			log_msg(LOG_WARNING, "libcurl not loaded ahead, each miss will try: %s", err.msg);
+	}
+	if (w->h.issuers != NULL && issuers_stale(w->h.issuers)) {
+		issuers_free(w->h.issuers);
+		w->h.issuers = NULL;
+	}
+	if (w->cfg->verify && w->h.issuers == NULL) {
+		if ((w->h.issuers = issuers_load(w->cfg, &err)) == NULL)
+			log_msg(LOG_WARNING, "issuer store not loaded ahead, each miss will try: %s",
+			        err.msg);
+		else
+			issuers_anchors(w->h.issuers, &err);
+	}
 }
 
 /* The child's side of worker_handoff: the pipeline on fd alone, then exit. */
@@ -83,7 +119,10 @@ child(struct worker *w, int fd, struct http_request *req, long long t0, const ch
 	log_open("ocsp-proxy-handler", w->cfg->log, log_flags(w->cfg->debug, w->cfg->log_format));
 	if ((fl = fcntl(fd, F_GETFL)) != -1)
 		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-	handler_init(&h, w->cfg);
+	/* The worker's libcurl and issuer store (prepare_misses); its Redis connections are
+	 * closed above, so a store of the child's own. */
+	h = w->h;
+	h.store = NULL;
 	rc = handler_serve_request(&h, req, 0, fd, fd, t0, client);
 	handler_cleanup(&h);
 	log_close();
@@ -204,8 +243,10 @@ static int
 setup(struct worker *w, int lfd, const struct config *cfg, const sigset_t *open_mask)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = &w->lfd };
+	struct epoll_event sev = { .events = EPOLLIN, .data.ptr = &w->sfd };
 
 	memset(w, 0, sizeof(*w));
+	w->sfd = -1;
 	w->cfg = cfg;
 	w->lfd = lfd;
 	w->track_fd = -1;
@@ -219,12 +260,14 @@ setup(struct worker *w, int lfd, const struct config *cfg, const sigset_t *open_
 		return -1;
 	}
 	if ((w->ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
-	    epoll_ctl(w->ep, EPOLL_CTL_ADD, lfd, &ev) == -1) {
+	    epoll_ctl(w->ep, EPOLL_CTL_ADD, lfd, &ev) == -1 || (w->sfd = signal_fd()) == -1 ||
+	    epoll_ctl(w->ep, EPOLL_CTL_ADD, w->sfd, &sev) == -1) {
 		log_msg(LOG_ERR, "worker: epoll: %s", strerror(errno));
 		return -1;
 	}
 	/* Connected before the first request, so it is answered as fast as any other. */
 	watch_invalidations(w);
+	prepare_misses(w);
 	if (store_ping(w->h.store) == -1)
 		log_msg(LOG_WARNING, "redis unavailable at start: %s", store_error(w->h.store));
 	return 0;
@@ -247,6 +290,20 @@ next_timeout(const struct worker *w, long long now, long long next_tick)
 	return t <= now ? 0 : (int)(t - now);
 }
 
+/* What the signalfd says: SIGCHLD reaps, SIGTERM and SIGINT start the drain. */
+static void
+read_signals(struct worker *w)
+{
+	struct signalfd_siginfo si;
+
+	while (read(w->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD)
+			reap(w);
+		else
+			w->stop = 1;
+	}
+}
+
 /* One pass: wait, then handle invalidations before connections, so a hit in the same batch
  * as the invalidation of its entry reads Redis again. */
 static void
@@ -255,16 +312,14 @@ turn(struct worker *w, struct epoll_event *evs, long long *next_tick)
 	long long now = clock_ms();
 	int i, n;
 
-	n = epoll_pwait(w->ep, evs, WORKER_EVENTS_MAX, next_timeout(w, now, *next_tick), w->open_mask);
-	if (signal_child) {
-		signal_child = 0;
-		reap(w);
-	}
+	n = epoll_wait(w->ep, evs, WORKER_EVENTS_MAX, next_timeout(w, now, *next_tick));
 	for (i = 0; i < n; i++)
 		if (evs[i].data.ptr == &w->track_fd)
 			hot_invalidations(w->hc);
+		else if (evs[i].data.ptr == &w->sfd)
+			read_signals(w);
 	for (i = 0; i < n; i++) {
-		if (evs[i].data.ptr == &w->track_fd)
+		if (evs[i].data.ptr == &w->track_fd || evs[i].data.ptr == &w->sfd)
 			continue;
 		if (evs[i].data.ptr == &w->lfd && w->lfd != -1)
 			accept_one(w);
@@ -278,6 +333,7 @@ turn(struct worker *w, struct epoll_event *evs, long long *next_tick)
 	if (now >= *next_tick) {
 		hot_flush(w->hc);
 		watch_invalidations(w);
+		prepare_misses(w);
 		*next_tick = now + 1000;
 	}
 }
@@ -289,14 +345,13 @@ worker_run(int lfd, const struct config *cfg, const sigset_t *open_mask)
 	struct worker w;
 	long long next_tick;
 
-	catch_signals();
 	log_open("ocsp-proxy-handler", cfg->log, log_flags(cfg->debug, cfg->log_format));
 	raise_fd_limit(cfg);
 	if (setup(&w, lfd, cfg, open_mask) == -1)
 		_exit(1);
 	next_tick = clock_ms() + 1000;
 	for (;;) {
-		if (signal_stop && w.lfd != -1) {
+		if (w.stop && w.lfd != -1) {
 			/* Stop accepting (the new workers or the next start take the queue) and
 			 * finish what is open: requests within their deadlines, children too. */
 			epoll_ctl(w.ep, EPOLL_CTL_DEL, w.lfd, NULL);
@@ -313,6 +368,7 @@ worker_run(int lfd, const struct config *cfg, const sigset_t *open_mask)
 	hot_free(w.hc);
 	handler_cleanup(&w.h);
 	close(w.ep);
+	close(w.sfd);
 	free(w.kids);
 	free(w.kid_deadline);
 	log_close();

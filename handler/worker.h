@@ -26,6 +26,8 @@ struct worker {
 	int lfd;                     /* -1 once draining */
 	int ep;                      /* epoll */
 	int track_fd;                /* the invalidation socket in epoll, -1 when none */
+	int sfd;                     /* signalfd: SIGTERM, SIGINT, SIGCHLD */
+	int stop;                    /* SIGTERM or SIGINT came: drain and exit */
 	struct handler h;            /* the store the fast path reads through */
 	struct hotcache *hc;
 	struct fastpath *fp;
@@ -40,7 +42,7 @@ struct worker {
 };
 
 /* Runs a worker on the listening socket lfd until SIGTERM (then drains) and exits; never
- * returns. open_mask is the signal mask to wait with. */
+ * returns. open_mask is the signal mask its miss children run with. */
 void worker_run(int lfd, const struct config *cfg, const sigset_t *open_mask)
 	__attribute__((noreturn));
 

@@ -86,6 +86,18 @@ closed=$(cat "$T/hold.closed" 2>/dev/null)
 check "the oldest connections were closed to make room (${closed} of 40)" test "${closed:-0}" -ge 24
 check "max_connections logged" log_has 'max_connections \(16\) reached'
 
+# Misses under a steady stream of hits: their children are reaped although the worker always
+# has events to handle (SIGCHLD through a signalfd, not a handler that epoll_pwait would only
+# run when idle), so max_misses is never exhausted.
+cc -O2 -std=c11 -D_GNU_SOURCE -o "$T/load" "$ROOT/bench/load.c"
+make_request "$CA_DIR/revoked.pem" "$T/r.req"
+off=$(( $(stat -c %s "$T/g.req") - 2 ))
+"$T/load" "$port" 40 4 20 "$T/g.req" "$off" "$T/g.req" "$T/r.req" > "$T/load.out"
+misses_ok=$(sed -n 's/.*misses: \([0-9]*\) ok.*/\1/p' "$T/load.out")
+check "misses answered under load (${misses_ok:-0})" test "${misses_ok:-0}" -ge 100
+check_eq "no miss refused for want of a child" "" "$(grep -c 'no child free' "$T/ocsp-proxy.log" | grep -v '^0$')"
+check "no hit failed under load" grep -q 'failed that a cached response could have answered: 0' "$T/load.out"
+
 # Out of descriptors (a limit of 64 the worker cannot raise, below max_connections): it says
 # so, closes the oldest connection still reading to make room, and never spins.
 write_config "$T/f.conf" "default_upstream = $RESP_URL" "workers = 1" "read_timeout = 5s"
