@@ -77,12 +77,12 @@ struct gen {
 };
 
 static pid_t
-spawn(int lfd, const struct config *cfg, const sigset_t *open_mask)
+spawn(int lfd, const struct config *cfg, const sigset_t *open_mask, int ready_fd)
 {
 	pid_t pid = fork();
 
 	if (pid == 0)
-		worker_run(lfd, cfg, open_mask);
+		worker_run(lfd, cfg, open_mask, ready_fd);
 	if (pid == -1)
 		log_msg(LOG_ERR, "fork: %s", strerror(errno));
 	return pid;
@@ -96,15 +96,35 @@ count_workers(const struct config *cfg)
 	return n < 1 ? 1 : (n > RESIDENT_WORKERS_MAX ? RESIDENT_WORKERS_MAX : (int)n);
 }
 
+/* Starts a generation and waits (at most WORKER_READY_MS) until each worker says it is ready:
+ * connected to Redis and watching the listening socket. A reload tells the old workers to
+ * drain only then, so no request waits for workers still starting. */
 static void
 start_gen(struct gen *g, int lfd, const struct config *cfg, const sigset_t *open_mask)
 {
-	int i;
+	long long deadline = clock_ms() + WORKER_READY_MS, left;
+	struct pollfd pfd = { .events = POLLIN };
+	int i, ready = 0, p[2] = { -1, -1 };
+	char buf[RESIDENT_WORKERS_MAX];
+	ssize_t n;
 
 	g->n = count_workers(cfg);
 	g->deadline = 0;
+	if (pipe2(p, O_CLOEXEC) == -1)
+		log_msg(LOG_WARNING, "pipe: %s; not waiting for the workers to be ready", strerror(errno));
 	for (i = 0; i < g->n; i++)
-		g->pids[i] = spawn(lfd, cfg, open_mask);
+		g->pids[i] = spawn(lfd, cfg, open_mask, p[1]);
+	if (p[0] == -1)
+		return;
+	close(p[1]);
+	pfd.fd = p[0];
+	/* A worker that dies before it is ready closes its end too: EOF ends the wait early. */
+	while (ready < g->n && (left = deadline - clock_ms()) > 0 && poll(&pfd, 1, (int)left) > 0 &&
+	       (n = read(p[0], buf, sizeof(buf))) > 0)
+		ready += (int)n;
+	close(p[0]);
+	if (ready < g->n)
+		log_msg(LOG_WARNING, "%d of %d workers ready after %d ms", ready, g->n, WORKER_READY_MS);
 }
 
 static int
@@ -157,7 +177,7 @@ reap(struct gen *cur, struct gen *old, int lfd, const struct config *cfg,
 				continue;
 			log_msg(LOG_WARNING, "worker %ld died (status %d), replacing it", (long)pid, status);
 			usleep(100000); /* a worker that dies at once must not spin */
-			cur->pids[i] = signal_stop ? 0 : spawn(lfd, cfg, open_mask);
+			cur->pids[i] = signal_stop ? 0 : spawn(lfd, cfg, open_mask, -1);
 		}
 	}
 }

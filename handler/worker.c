@@ -339,7 +339,7 @@ turn(struct worker *w, struct epoll_event *evs, long long *next_tick)
 }
 
 void
-worker_run(int lfd, const struct config *cfg, const sigset_t *open_mask)
+worker_run(int lfd, const struct config *cfg, const sigset_t *open_mask, int ready_fd)
 {
 	struct epoll_event evs[WORKER_EVENTS_MAX];
 	struct worker w;
@@ -349,6 +349,11 @@ worker_run(int lfd, const struct config *cfg, const sigset_t *open_mask)
 	raise_fd_limit(cfg);
 	if (setup(&w, lfd, cfg, open_mask) == -1)
 		_exit(1);
+	if (ready_fd != -1) {
+		if (write(ready_fd, "r", 1) != 1)
+			log_msg(LOG_WARNING, "could not tell the master this worker is ready");
+		close(ready_fd);
+	}
 	next_tick = clock_ms() + 1000;
 	for (;;) {
 		if (w.stop && w.lfd != -1) {

@@ -42,8 +42,9 @@ struct worker {
 };
 
 /* Runs a worker on the listening socket lfd until SIGTERM (then drains) and exits; never
- * returns. open_mask is the signal mask its miss children run with. */
-void worker_run(int lfd, const struct config *cfg, const sigset_t *open_mask)
+ * returns. open_mask is the signal mask its miss children run with. Once set up it writes one
+ * byte to ready_fd (unless -1) and closes it. */
+void worker_run(int lfd, const struct config *cfg, const sigset_t *open_mask, int ready_fd)
 	__attribute__((noreturn));
 
 /* How long a worker may take to drain: a request read, its miss served by a child (Redis,

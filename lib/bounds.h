@@ -25,6 +25,8 @@
 /* Resident mode: descriptors a worker keeps beyond its connections (epoll, Redis, log,
  * listening socket, libcurl), checked against RLIMIT_NOFILE. */
 #define WORKER_SPARE_FDS 32
+/* How long the resident master waits for new workers to be ready (reload, start). */
+#define WORKER_READY_MS 5000
 /* How long a resident worker out of descriptors stops accepting. */
 #define WORKER_ACCEPT_PAUSE_MS 100
 
