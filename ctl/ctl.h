@@ -31,6 +31,9 @@ struct opts {
 /* "2026-11-29T10:13:44Z", "-" for 0. */
 void ctl_iso(time_t t, char out[32]);
 void ctl_json_str(const char *s);
+/* Control characters in s (text read from Redis: an escape sequence would retitle or clear the
+ * operator's terminal, a newline forge a row) replaced by '?', in place. */
+void ctl_printable(char *s);
 void ctl_json_or_null(const char *s);
 /* One entry: a text block (show) or a JSON object, comma first unless first. */
 void ctl_print_entry(const char *certid, const struct entry *e, int json, int first);

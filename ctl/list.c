@@ -56,6 +56,8 @@ add_row(struct table *t, const struct entry *e)
 		free(r->subject);
 		return -1;
 	}
+	ctl_printable(r->serial);
+	ctl_printable(r->subject);
 	snprintf(r->status, sizeof(r->status), "%s", ocsp_cert_status_name(e->cert_status));
 	ctl_iso(e->next_update, r->next);
 	ctl_iso(e->due, r->due);

@@ -74,6 +74,14 @@ ctl_json_or_null(const char *s)
 }
 
 void
+ctl_printable(char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+void
 ctl_print_entry(const char *certid, const struct entry *e, int json, int first)
 {
 	char th[32], nx[32], du[32], fe[32], hi[32];
@@ -84,6 +92,12 @@ ctl_print_entry(const char *certid, const struct entry *e, int json, int first)
 	ctl_iso(e->fetched, fe);
 	ctl_iso(e->last_hit, hi);
 	if (!json) {
+		/* Text from Redis, shown on the operator's terminal (JSON escapes its own). */
+		ctl_printable(e->url);
+		ctl_printable(e->err);
+		ctl_printable(e->serial);
+		ctl_printable(e->subject);
+		ctl_printable(e->issuer);
 		printf("%s\n  upstream %s\n  status %s, thisUpdate %s, nextUpdate %s\n"
 		       "  fetched %s, last hit %s, next refresh %s\n",
 		       certid, e->url != NULL ? e->url : "-", ocsp_cert_status_name(e->cert_status),

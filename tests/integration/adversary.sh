@@ -286,4 +286,22 @@ rcli SET "$(rkey due)" x > /dev/null
 check_eq "stats and due of the wrong type: still a hit" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
 stop_handler
 
+# 9. Text from Redis reaches the operator's terminal through ocsp-proxyctl: escape sequences and
+# newlines written there (retitle or clear the terminal, forge a row) are shown as '?'.
+rcli FLUSHALL > /dev/null
+start_responder 60 "$RESP_PORT"
+start_handler "$T/g.conf"
+check_eq "ctl output: good cached" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
+entry_set - subject $'\e]0;pwned\a\e[31mRED\nfake row' issuer $'\e[2J' serial $'10\e[8m01' \
+	url $'http://127.0.0.1/\e[31m' fail 1 err $'\e[31mboom\r\nX'
+"$C" -c "$T/g.conf" list > "$A/list.out" 2>&1
+"$C" -c "$T/g.conf" show "$(certids | head -1)" > "$A/show.out" 2>&1
+"$C" -c "$T/g.conf" --json show "$(certids | head -1)" > "$A/show.json" 2>&1
+check_eq "ctl list: one row under the header" 2 "$(wc -l < "$A/list.out")"
+for f in list.out show.out show.json; do
+	check "ctl $f: no control character from Redis" sh -c "! grep -q \"\$(printf '[\\033\\007\\r]')\" '$A/$f'"
+done
+check "ctl show: the subject shown, controls replaced" grep -q 'subject ?]0;pwned??\[31mRED?fake row' "$A/show.out"
+stop_handler
+
 echo "$_passed passed, $_failed failed"
