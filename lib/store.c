@@ -568,13 +568,25 @@ primary_lookup(struct store *st, const struct keys *k, const char *certid, time_
 	return rc;
 }
 
+/* How often the read server is asked once the primary failed: redis_read again when it failed
+ * (not when it lacked the entry), a replica the Sentinels know twice. A Sentinel kills the
+ * clients of the replica it promotes or repoints (CLIENT KILL TYPE normal), so during a
+ * failover the read that failed a moment ago may well answer on a new connection. */
+static int
+read_retries(const struct config *cfg, int read_rc)
+{
+	if (cfg->redis_read != NULL)
+		return read_rc == -1;
+	return cfg->redis_sentinel.n > 0 ? 2 : 0;
+}
+
 int
 store_lookup(struct store *st, const char *certid, time_t now, int count, struct entry *out)
 {
 	const struct config *cfg = st->cfg;
 	struct err primary_err;
 	struct keys k;
-	int rc;
+	int rc, read_rc = 0, tries;
 
 	memset(out, 0, sizeof(*out));
 	st->pend_stat = NULL;
@@ -582,15 +594,20 @@ store_lookup(struct store *st, const char *certid, time_t now, int count, struct
 		return -1;
 	/* The local replica first; the primary when it is down or lacks the entry (replication
 	 * lags, and a miss costs a fetch). */
-	if (cfg->redis_read != NULL && read_entry(st, REDIS_READ, &k, certid, HIT_NFIELDS, out) == 1)
+	if (cfg->redis_read != NULL &&
+	    (read_rc = read_entry(st, REDIS_READ, &k, certid, HIT_NFIELDS, out)) == 1)
 		goto replica_hit;
 	rc = primary_lookup(st, &k, certid, now, count, out);
-	/* No local replica, the primary unreachable (a failover under way): a replica the
-	 * Sentinels know still holds the hits. */
-	if (rc == -1 && cfg->redis_read == NULL && cfg->redis_sentinel.n > 0) {
+	/* The primary unreachable (a failover under way): a replica still holds the hits. */
+	if (rc == -1 && (tries = read_retries(cfg, read_rc)) > 0) {
 		primary_err = st->err;
-		if (read_entry(st, REDIS_READ, &k, certid, HIT_NFIELDS, out) == 1)
-			goto replica_hit;
+		while (tries-- > 0) {
+			read_rc = read_entry(st, REDIS_READ, &k, certid, HIT_NFIELDS, out);
+			if (read_rc == 1)
+				goto replica_hit;
+			if (read_rc == 0)
+				break;
+		}
 		st->err = primary_err;
 	}
 	return rc;

@@ -247,16 +247,44 @@ start_redis_port() {
 	register_pid "$RPID" "redis-server $name"
 	wait_port "$port" || bail "redis $name started" "$(tail -3 "$T/$name/log" 2>/dev/null)"
 }
-# wait_replica PORT: until the replica on PORT has synced with its primary.
+# wait_replica PORT: until the replica on PORT has synced with its primary (30 s at most: a
+# full sync on a loaded machine may take a while; a replica that syncs returns at once).
 wait_replica() {
-	for _ in $(seq 100); do
+	for _ in $(seq 300); do
 		redis-cli -p "$1" INFO replication 2>/dev/null | grep -q 'master_link_status:up' && return 0
 		sleep 0.1
 	done
 	return 1
 }
+# wait_synced REPLICA PRIMARY: until the replica on port REPLICA follows PRIMARY, its link up,
+# and holds all the primary had written when asked (its offset caught up): what a check that
+# the replica has some data must wait for. 60 s at most, for a loaded machine.
+wait_synced() {
+	local want info off nl=$'\n'
+	want=$(redis-cli -p "$2" INFO replication 2>/dev/null | tr -d '\r' |
+		sed -n 's/^master_repl_offset:\([0-9]*\)$/\1/p')
+	[ -n "$want" ] || return 1
+	for _ in $(seq 600); do
+		info=$(redis-cli -p "$1" INFO replication 2>/dev/null | tr -d '\r')
+		off=$(echo "$info" | sed -n 's/^slave_repl_offset:\([0-9]*\)$/\1/p')
+		case $info in
+		*"master_port:$2$nl"*"master_link_status:up"*) [ "${off:-0}" -ge "$want" ] && return 0 ;;
+		esac
+		sleep 0.1
+	done
+	return 1
+}
+# until_eq WANT CMD...: waits for CMD to print WANT, 30 s at most (a loaded machine; a condition
+# met returns at once).
+until_eq() {
+	local want=$1
+	shift
+	for _ in $(seq 300); do [ "$("$@")" = "$want" ] && return 0; sleep 0.1; done
+	return 1
+}
 # start_sentinels PRIMARY_PORT: three Sentinels watching "ocsp", quick to fail over; sets
-# SENTINELS to their "127.0.0.1:PORT, ..." list. With REDIS_PASS they authenticate to Redis,
+# SENTINELS to their "127.0.0.1:PORT, ..." list. DOWN_AFTER_MS (1000) is how long the primary
+# must be unreachable before they fail over. With REDIS_PASS they authenticate to Redis,
 # with SENTINEL_PASS they require it themselves.
 start_sentinels() {
 	local i s
@@ -267,7 +295,7 @@ start_sentinels() {
 		{
 			printf '%s\n' "port $s" "bind 127.0.0.1" "dir $T/s$i" "logfile $T/s$i/log" \
 				"sentinel monitor ocsp 127.0.0.1 $1 2" \
-				"sentinel down-after-milliseconds ocsp 1000" \
+				"sentinel down-after-milliseconds ocsp ${DOWN_AFTER_MS:-1000}" \
 				"sentinel failover-timeout ocsp 5000" "sentinel parallel-syncs ocsp 1"
 			[ -z "${REDIS_PASS:-}" ] || echo "sentinel auth-pass ocsp $REDIS_PASS"
 			[ -z "${SENTINEL_PASS:-}" ] ||
@@ -457,10 +485,11 @@ _since() {
 	[ "$(wc -c < "$1")" -ge "$m" ] || m=0
 	tail -c +$((m + 1)) "$1"
 }
-# log_has ERE [FILE]: a line since the mark matches; waits up to 2 s for it to be written.
+# log_has ERE [FILE [SECONDS]]: a line since the mark matches; waits up to SECONDS (2) for it
+# to be written.
 log_has() {
 	local f=${2:-$T/ocsp-proxy.log}
-	for _ in $(seq 20); do
+	for _ in $(seq $((${3:-2} * 10))); do
 		_since "$f" | grep -Eq -- "$1" && return 0
 		sleep 0.1
 	done

@@ -25,13 +25,6 @@ start_sentinels "$P0"
 r() { local p=$1; shift; redis-cli -p "$p" "$@"; }
 entries() { RPORT=$1 certids | wc -l; }
 counter() { RPORT=$1 stat_count "$2"; }
-# until_eq WANT CMD...: waits up to 5 s for CMD to print WANT.
-until_eq() {
-	local want=$1
-	shift
-	for _ in $(seq 50); do [ "$("$@")" = "$want" ] && return 0; sleep 0.1; done
-	return 1
-}
 
 # Host A has the password in `redis` (its replica's URL none: the same applies); host B in
 # redis_password and in its replica's URL. The host and port of `redis` are unused.
@@ -67,9 +60,10 @@ check "... saying so" sh -c "echo '$out' | grep -Eq 'WRONGPASS|invalid password'
 # Warm through A, read through B.
 check_eq "A: a miss, fetched and cached" good "$(ocsp_query "$A" "$CA_DIR/good.pem")"
 check_eq "cached on the primary" 1 "$(entries "$P0")"
-check "replicated to B's replica" until_eq 1 entries "$PB"
+check "B's replica caught up" wait_synced "$PB" "$P0"
+check_eq "replicated to B's replica" 1 "$(entries "$PB")"
 check_eq "B: answered" good "$(ocsp_query "$B" "$CA_DIR/good.pem")"
-check "B: a hit, read from B's replica" grep -q 'result=hit' "$T/b.log"
+check "B: a hit, read from B's replica" log_has 'result=hit' "$T/b.log" 30
 check "B's hit recorded on the primary" until_eq 1 counter "$P0" hits
 check "its hit time too" test -n "$(RPORT=$P0 entry_field - hit)"
 
@@ -94,7 +88,7 @@ kill -9 $R0
 wait $R0 2>/dev/null
 t_kill=$(date +%s)
 new=""
-for _ in $(seq 200); do
+for _ in $(seq 600); do   # a split vote delays the promotion by 2 x failover-timeout
 	[ "$(role "$PA")" = master ] && { new=$PA; other=$PB; break; }
 	[ "$(role "$PB")" = master ] && { new=$PB; other=$PA; break; }
 	sleep 0.1
@@ -104,6 +98,7 @@ check "a replica was promoted" test -n "$new"
 check "the Sentinels name it" until_eq "$new" sentinel_port
 master_of() { redis-cli -p "$1" INFO replication | grep -o 'master_port:[0-9]*'; }
 check "the other replica follows the new primary" until_eq "master_port:$new" master_of "$other"
+check "... and has caught up with it" wait_synced "$other" "$new"
 sleep 2   # traffic goes on after the promotion, while the replicas settle
 touch "$T/load.stop"
 wait $LOAD 2>/dev/null
@@ -119,9 +114,11 @@ check "both hosts answered" sh -c "grep -q 'ok $A' '$T/load.txt' && grep -q 'ok 
 start_responder 60 "$RESP_PORT"
 check_eq "B: a new miss after the failover" revoked "$(ocsp_query "$B" "$CA_DIR/revoked.pem")"
 check "cached on the new primary" until_eq 2 entries "$new"
-check "replicated to the other replica" until_eq 2 entries "$other"
+check "the other replica caught up" wait_synced "$other" "$new"
+check_eq "replicated to the other replica" 2 "$(entries "$other")"
 log_mark "$T/a.log"
 check_eq "A: answered" revoked "$(ocsp_query "$A" "$CA_DIR/revoked.pem")"
+check "... its line logged" log_has 'msg=request' "$T/a.log" 30
 check_eq "A: from its replica, as a hit" 1 "$(log_count 'result=hit' "$T/a.log")"
 
 # Both schedulers run against the new primary: everything due now is refreshed once, not twice.
@@ -143,7 +140,7 @@ check_eq "ctl list from host A" 2 "$("$BUILD/ocsp-proxyctl" -c "$T/a.conf" --jso
 
 # The old primary comes back as a replica of the new one: it syncs, nothing is lost.
 start_redis_port r0 "$P0" "${auth[@]}" --replicaof 127.0.0.1 "$new"
-check "the old primary syncs as a replica" wait_replica "$P0"
+check "the old primary syncs as a replica" wait_synced "$P0" "$new"
 check_eq "... with every entry" 2 "$(entries "$P0")"
 check_eq "the new primary kept every entry" 2 "$(entries "$new")"
 same=1

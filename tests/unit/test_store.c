@@ -784,6 +784,13 @@ test_read_server(const char *dir, const struct config *base, pid_t *pid)
 	CHECK_STR(store_error(st), "primary unreachable a moment ago, hit not recorded");
 	CHECK_INT(store_lookup(st, "r3", 2300, 1, &got), -1);
 	CHECK_INT(store_put(st, "r3", &e, 1600), -1);
+	/* ... even when the read server just killed our connection, as it does when a Sentinel
+	 * promotes or repoints it (CLIENT KILL TYPE normal): it is asked again on a new one. */
+	raw(rdir, "CLIENT KILL TYPE %s", "normal", NULL, NULL);
+	CHECK_INT(store_lookup(st, "r1", 2400, 1, &got), 1);
+	CHECK(got.resp_len == sizeof(RESP1) && memcmp(got.resp, RESP1, sizeof(RESP1)) == 0);
+	entry_free(&got);
+	CHECK_INT(store_flush(st), -1);
 
 	/* The read server gone: the primary answers. */
 	*pid = redis_start(dir);
