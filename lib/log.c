@@ -254,16 +254,21 @@ emit_journal(int prio, const char *msg, const char *const *fields)
 	char num[16];
 	size_t i;
 
+	/* One field a line: the separators are put_char's, since put flattens every newline (a
+	 * value with one must not start a field of its own). */
 	put(&l, "MESSAGE=");
 	put(&l, msg);
-	snprintf(num, sizeof(num), "\nPRIORITY=%d", prio);
+	snprintf(num, sizeof(num), "PRIORITY=%d", prio);
+	put_char(&l, '\n');
 	put(&l, num);
-	put(&l, "\nSYSLOG_IDENTIFIER=");
+	put_char(&l, '\n');
+	put(&l, "SYSLOG_IDENTIFIER=");
 	put(&l, logger.ident);
 	for (i = 0; fields != NULL && fields[i] != NULL; i += 2) {
 		if (fields[i + 1] == NULL)
 			continue;
-		put(&l, "\nOCSP_");
+		put_char(&l, '\n');
+		put(&l, "OCSP_");
 		put(&l, fields[i]);
 		put_char(&l, '=');
 		put(&l, fields[i + 1]);

@@ -304,4 +304,30 @@ done
 check "ctl show: the subject shown, controls replaced" grep -q 'subject ?]0;pwned??\[31mRED?fake row' "$A/show.out"
 stop_handler
 
+# 10. The journal's native protocol: one field a line (MESSAGE, PRIORITY, SYSLOG_IDENTIFIER,
+# OCSP_*), so `journalctl -p err` and OCSP_RESULT= match; a newline inside a value never starts a
+# field. A journal of our own in a private mount namespace (nothing else sees it).
+if unshare -m true 2>/dev/null; then
+	write_config "$T/j.conf" "log = journal"
+	printf 'GET /-/health HTTP/1.0\r\n\r\n' > "$A/health.req"
+	rm -f "$A/journal"
+	# shellcheck disable=SC2016  # expanded by the inner shell
+	unshare -m sh -c 'mount -t tmpfs none /run && mkdir -p /run/systemd/journal &&
+		python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(\"/run/systemd/journal/socket\")
+open(\"/run/ready\", \"w\").close()
+with open(sys.argv[1], \"ab\", buffering=0) as f:
+    while True:
+        f.write(s.recv(65536) + b\"\\0\")
+" "$1" & for _ in $(seq 100); do [ -e /run/ready ] && break; sleep 0.05; done
+		"$2" -c "$3" < "$4" > /dev/null 2>&1; sleep 0.3; kill $!' sh "$A/journal" "$H" "$T/j.conf" "$A/health.req"
+	check "journal: PRIORITY is a field of its own" grep -qx 'PRIORITY=6' "$A/journal"
+	check "journal: OCSP_RESULT is a field of its own" grep -qx 'OCSP_RESULT=health' "$A/journal"
+	check "journal: the reason stays one field" grep -q '^OCSP_REASON=status=' "$A/journal"
+else
+	skip "journal fields" "unshare -m is not permitted here"
+fi
+
 echo "$_passed passed, $_failed failed"
