@@ -294,6 +294,8 @@ print_schedulers(const struct strlist *owners, const struct strlist *values, int
 			printf("}");
 		} else {
 			ctl_iso((time_t)atoll(values->v[i]), when);
+			ctl_printable(owners->v[i]);
+			ctl_printable(values->v[i]);
 			printf("scheduler %s last tick %s: %s\n", owners->v[i], when, summary);
 		}
 	}
@@ -319,6 +321,8 @@ cmd_stats(struct store *st, const struct opts *o)
 			ctl_json_str(ov.names.v[i]);
 			printf(":%lld", atoll(ov.values.v[i]));
 		} else {
+			ctl_printable(ov.names.v[i]);
+			ctl_printable(ov.values.v[i]);
 			printf("%s %s\n", ov.names.v[i], ov.values.v[i]);
 		}
 	}

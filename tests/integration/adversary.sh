@@ -297,8 +297,11 @@ entry_set - subject $'\e]0;pwned\a\e[31mRED\nfake row' issuer $'\e[2J' serial $'
 "$C" -c "$T/g.conf" list > "$A/list.out" 2>&1
 "$C" -c "$T/g.conf" show "$(certids | head -1)" > "$A/show.out" 2>&1
 "$C" -c "$T/g.conf" --json show "$(certids | head -1)" > "$A/show.json" 2>&1
+rcli HSET "$(rkey stats)" $'hits\e[2J' $'1\e]0;x\a' > /dev/null
+rcli HSET "$(rkey schedulers)" $'host\e[2J:1' "$(date +%s) refreshed 1$(printf '\033[8m')" > /dev/null
+"$C" -c "$T/g.conf" stats > "$A/stats.out" 2>&1
 check_eq "ctl list: one row under the header" 2 "$(wc -l < "$A/list.out")"
-for f in list.out show.out show.json; do
+for f in list.out show.out show.json stats.out; do
 	check "ctl $f: no control character from Redis" sh -c "! grep -q \"\$(printf '[\\033\\007\\r]')\" '$A/$f'"
 done
 check "ctl show: the subject shown, controls replaced" grep -q 'subject ?]0;pwned??\[31mRED?fake row' "$A/show.out"
