@@ -28,6 +28,23 @@ key=$(cached_keys | head -1)
 etag=$(rcli HGET "$key" etag)
 check_eq "a hit" "$etag" "$(hdr)"
 
+# The fast path answers as the pipeline does: HEAD, If-None-Match, an upstream the request names
+# (allowed: a hit; not allowed: the pipeline's 403); what it does not answer (health, a nonce)
+# goes to a child.
+b=$(b64url_nginx "$T/g.req")
+code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+check_eq "HEAD: a hit without a body" "200 0" "$(curl -s -I -o /dev/null -w '%{http_code} %{size_download}' "$URL$b")"
+check_eq "If-None-Match: 304" 304 "$(code -H "If-None-Match: \"$etag\"" "$URL$b")"
+check_eq "an allowed upstream named in the target: a hit" 200 "$(code --request-target "$RESP_URL$b" "$URL")"
+check_eq "an upstream not allowed: 403" 403 "$(code --request-target "http://evil.example/$b" "$URL")"
+check_eq "health, through a child" 200 "$(code "$URL-/health")"
+make_request "$CA_DIR/good.pem" "$T/n.req" -nonce
+check_eq "a nonce request, through a child" 200 \
+	"$(code -H 'Content-Type: application/ocsp-request' --data-binary @"$T/n.req" "$URL")"
+check "logged as the pipeline logs them" log_has 'result=hit status=304 method=GET'
+check "the 403 logged" log_has 'result=rejected status=403 method=GET upstream=http://evil.example/'
+check "the nonce request passed through" log_has 'result=passthrough status=200 method=POST'
+
 # From memory: 40 hits read the entry from Redis once per worker at most.
 before=$(hmget_calls)
 for _ in $(seq 40); do hdr > /dev/null; done
