@@ -23,9 +23,8 @@ check_eq "warm: good" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
 check_eq "warm: revoked" revoked "$(ocsp_query "$PROXY_URL" "$CA_DIR/revoked.pem")"
 kg=$(key_of 0)
 kr=$(key_of 1)
-# The genuine body and ETag, to restore later (redis-cli --raw adds a newline).
+# The genuine body, to restore later (redis-cli --raw adds a newline).
 rcli --raw HGET "$kg" resp | head -c -1 > "$T/good.body"
-good_etag=$(rcli HGET "$kg" etag)
 
 # An ETag with CR/LF: never becomes a header; the entry is refetched and repaired.
 rcli HSET "$kg" etag $'0123\r\nX-Evil: yes' >/dev/null
