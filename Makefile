@@ -112,16 +112,17 @@ check-asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" all unit helpers
 	@BUILD=build-asan SANITIZE=1 tests/run
 
+# exec: a TERM make passes on reaches the script's trap, which stops what it started.
 run:
 	@scripts/deps.sh
 	@$(MAKE) --no-print-directory all
-	@BUILD=$(BUILD) scripts/run-local.sh
+	@BUILD=$(BUILD) exec scripts/run-local.sh
 
 # A guided tour: a throwaway CA, its responder, Redis, the proxy and the scheduler, then gone.
 demo:
 	@DEPS_RUN=1 scripts/deps.sh
 	@$(MAKE) --no-print-directory all
-	@BUILD=$(BUILD) scripts/demo.sh
+	@BUILD=$(BUILD) exec scripts/demo.sh
 
 install: all
 	@scripts/install.sh install "$(DESTDIR)" "$(PREFIX)" "$(BUILD)"

@@ -45,12 +45,12 @@ if ! grep -q "^allow_upstream = .*$RESPONDER" "$CONF"; then
 fi
 
 cleanup() {
-	trap "" INT TERM
+	trap "" INT TERM HUP
 	trap - EXIT
 	stop_all
 	echo "ocsp-proxy stopped."
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT INT TERM HUP
 
 demo_redis "$RUN/redis" --appendonly yes --save "3600 1"
 demo_responder "$RUN/ca" "${RESPONDER##*:}" "$RUN/responder.log"
