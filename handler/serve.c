@@ -542,14 +542,76 @@ handler_serve(struct handler *h, int in, int out)
 	return handler_serve_request(h, &req, rc, in, out, t0, client);
 }
 
+/* The pipeline for a request read (rc as http_read_request returned it, not -1): whichever way
+ * it goes, the client is answered. */
+static void
+pipeline(struct exchange *x, int rc, int in)
+{
+	const struct config *cfg = x->h->cfg;
+	enum decode_result dr;
+
+	if (rc != 0) {
+		send_plain(x, rc, "rejected", http_reason(rc));
+		return;
+	}
+	if (health_wanted(&x->req)) {
+		send_health(x);
+		return;
+	}
+	dr = decode_request(&x->req, cfg->max_request_bytes, &x->input);
+	if (dr == DECODE_BAD_TARGET) {
+		send_plain(x, 400, "rejected", "bad request target");
+		return;
+	}
+	if (dr == DECODE_NONE || ocsp_request_parse(x->input.der, x->input.len, &x->oreq) == -1) {
+		send_ocsp_error(x, OCSP_ST_MALFORMED, "rejected", "not an OCSP request");
+		return;
+	}
+	x->have_oreq = 1;
+
+	/* A request that names its upstream is checked against allow_upstream before anything
+	 * else, so a client cannot probe hosts through the cache either. */
+	rc = route_from_request(cfg, &x->req, &x->input, in, x->named, sizeof(x->named));
+	if (rc == -1) {
+		send_plain(x, 400, "rejected", "bad Host header");
+		return;
+	}
+	if (rc == 1) {
+		x->upstream = x->named;
+		if (choose_upstream(x) == -1)
+			return;
+	}
+
+	if (x->oreq.cacheable) {
+		lookup(x, 1);
+		if (cached_valid(x)) {
+			send_cached(x, "hit", NULL);
+			return;
+		}
+	}
+	if (choose_upstream(x) == -1)
+		return;
+	forward(x);
+}
+
+static void
+exchange_free(struct exchange *x)
+{
+	fetch_result_free(&x->fr);
+	entry_free(&x->cached);
+	if (x->have_oreq)
+		ocsp_request_free(&x->oreq);
+	ocsp_input_free(&x->input);
+	http_request_free(&x->req);
+	free(x);
+}
+
 int
 handler_serve_request(struct handler *h, struct http_request *req, int rc, int in, int out,
                       long long t0, const char *client)
 {
-	const struct config *cfg = h->cfg;
 	struct exchange *x;
-	enum decode_result dr;
-	int status = 1;
+	int status;
 
 	if ((x = calloc(1, sizeof(*x))) == NULL) {
 		http_request_free(req);
@@ -563,51 +625,11 @@ handler_serve_request(struct handler *h, struct http_request *req, int rc, int i
 	x->req = *req;               /* taken over: freed with x */
 	memset(req, 0, sizeof(*req));
 	x->now = time(NULL);
-	if (rc == -1)
-		goto out;
-	if (rc != 0) {
-		send_plain(x, rc, "rejected", http_reason(rc));
-		goto logged;
+	if (rc == -1) {              /* the client sent nothing: nothing to answer or log */
+		exchange_free(x);
+		return 1;
 	}
-	if (health_wanted(&x->req)) {
-		send_health(x);
-		goto logged;
-	}
-	dr = decode_request(&x->req, cfg->max_request_bytes, &x->input);
-	if (dr == DECODE_BAD_TARGET) {
-		send_plain(x, 400, "rejected", "bad request target");
-		goto logged;
-	}
-	if (dr == DECODE_NONE || ocsp_request_parse(x->input.der, x->input.len, &x->oreq) == -1) {
-		send_ocsp_error(x, OCSP_ST_MALFORMED, "rejected", "not an OCSP request");
-		goto logged;
-	}
-	x->have_oreq = 1;
-
-	/* A request that names its upstream is checked against allow_upstream before anything
-	 * else, so a client cannot probe hosts through the cache either. */
-	rc = route_from_request(cfg, &x->req, &x->input, in, x->named, sizeof(x->named));
-	if (rc == -1) {
-		send_plain(x, 400, "rejected", "bad Host header");
-		goto logged;
-	}
-	if (rc == 1) {
-		x->upstream = x->named;
-		if (choose_upstream(x) == -1)
-			goto logged;
-	}
-
-	if (x->oreq.cacheable) {
-		lookup(x, 1);
-		if (cached_valid(x)) {
-			send_cached(x, "hit", NULL);
-			goto logged;
-		}
-	}
-	if (choose_upstream(x) == -1)
-		goto logged;
-	forward(x);
-logged:
+	pipeline(x, rc, in);
 	status = strcmp(x->o.result, "rejected") == 0 || strcmp(x->o.result, "error") == 0;
 	/* The client has all it will get: let it go before the bookkeeping below. */
 	shutdown(out, SHUT_WR);
@@ -615,13 +637,6 @@ logged:
 	if (x->h->store != NULL && store_flush(x->h->store) == -1)
 		log_msg(LOG_WARNING, "could not record the hit on the primary: %s",
 		        store_error(x->h->store));
-out:
-	fetch_result_free(&x->fr);
-	entry_free(&x->cached);
-	if (x->have_oreq)
-		ocsp_request_free(&x->oreq);
-	ocsp_input_free(&x->input);
-	http_request_free(&x->req);
-	free(x);
+	exchange_free(x);
 	return status;
 }
