@@ -28,7 +28,7 @@ allow_upstream = $RESPONDER
 # For clients that name only the proxy (nginx's ssl_stapling_responder):
 # default_upstream = http://$RESPONDER/
 # Every answer is verified against the CA that issued the certificate asked about (man 5
-# ocsp-proxy.conf, "Trust model"). The local CA's issuing CA and root: responses must verify
+# ocsp-proxy.conf, TRUST). The local CA's issuing CA and root: responses must verify
 # against them, and they are the issuers here.
 trust_anchors = $RUN/ca/chain.pem
 # Other issuers (one PEM file each) go here, or through ocsp-proxyctl prefetch --issuer; the
