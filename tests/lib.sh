@@ -283,8 +283,10 @@ until_eq() {
 	return 1
 }
 # start_sentinels PRIMARY_PORT: three Sentinels watching "ocsp", quick to fail over; sets
-# SENTINELS to their "127.0.0.1:PORT, ..." list. DOWN_AFTER_MS (1000) is how long the primary
-# must be unreachable before they fail over. With REDIS_PASS they authenticate to Redis,
+# SENTINELS to their "127.0.0.1:PORT, ..." list. DOWN_AFTER_MS (3000) is how long a primary
+# must be unreachable before they fail over: with 1 s a Sentinel that had just switched to the
+# new primary sometimes judged it down too on a loaded machine and failed over a second time.
+# With REDIS_PASS they authenticate to Redis,
 # with SENTINEL_PASS they require it themselves.
 start_sentinels() {
 	local i s
@@ -295,7 +297,7 @@ start_sentinels() {
 		{
 			printf '%s\n' "port $s" "bind 127.0.0.1" "dir $T/s$i" "logfile $T/s$i/log" \
 				"sentinel monitor ocsp 127.0.0.1 $1 2" \
-				"sentinel down-after-milliseconds ocsp ${DOWN_AFTER_MS:-1000}" \
+				"sentinel down-after-milliseconds ocsp ${DOWN_AFTER_MS:-3000}" \
 				"sentinel failover-timeout ocsp 5000" "sentinel parallel-syncs ocsp 1"
 			[ -z "${REDIS_PASS:-}" ] || echo "sentinel auth-pass ocsp $REDIS_PASS"
 			[ -z "${SENTINEL_PASS:-}" ] ||

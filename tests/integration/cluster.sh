@@ -98,10 +98,17 @@ check "a replica was promoted" test -n "$new"
 check "the Sentinels name it" until_eq "$new" sentinel_port
 master_of() { redis-cli -p "$1" INFO replication | grep -o 'master_port:[0-9]*'; }
 check "the other replica follows the new primary" until_eq "master_port:$new" master_of "$other"
-check "... and has caught up with it" wait_synced "$other" "$new"
 sleep 2   # traffic goes on after the promotion, while the replicas settle
 touch "$T/load.stop"
 wait $LOAD 2>/dev/null
+# A Sentinel may yet judge the new primary down too (a loaded machine) and fail over once more:
+# what follows is about the primary the Sentinels name now.
+cur=$(sentinel_port)
+if [ -n "$cur" ] && [ "$cur" != "$new" ] && [ "$(role "$cur")" = master ]; then
+	echo "# the Sentinels failed over a second time, to $cur"
+	other=$new new=$cur
+	check "the other replica follows it" until_eq "master_port:$new" master_of "$other"
+fi
 total=$(wc -l < "$T/load.txt")
 failed=$(grep -c '^FAIL' "$T/load.txt")
 echo "# failover: $total requests across both hosts, $failed failed, primary down $(( $(date +%s) - t_kill )) s before the check"
@@ -109,6 +116,7 @@ check "requests kept coming through the failover" test "$total" -ge 20
 check_eq "no failed request over the whole failover" 0 "$failed"
 grep '^FAIL' "$T/load.txt" | head -3 | sed 's/^/# /'
 check "both hosts answered" sh -c "grep -q 'ok $A' '$T/load.txt' && grep -q 'ok $B' '$T/load.txt'"
+check "the other replica has caught up with the new primary" wait_synced "$other" "$new"
 
 # The responder back: a new miss is cached on the new primary and reaches the other host.
 start_responder 60 "$RESP_PORT"

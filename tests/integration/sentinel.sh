@@ -14,9 +14,9 @@ P1=$(free_port); P2=$(free_port)
 start_redis_port r1 "$P1"; R1=$RPID
 start_redis_port r2 "$P2" --replicaof 127.0.0.1 "$P1"
 wait_replica "$P2"
-# The primary must be unreachable 3 s before the Sentinels act: the hit below must come from the
-# replica before the promotion however loaded the machine.
-DOWN_AFTER_MS=3000 start_sentinels "$P1"
+# The primary is unreachable 3 s (DOWN_AFTER_MS) before the Sentinels act: the hit below comes
+# from the replica before the promotion however loaded the machine.
+start_sentinels "$P1"
 sentinels=$SENTINELS
 REDIS_URL=redis://127.0.0.1:1/0   # unused with Sentinels; only its password/db would count
 write_config "$T/c.conf" "default_upstream = $RESP_URL" "redis_sentinel = $sentinels" \
