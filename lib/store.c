@@ -14,6 +14,7 @@
 
 #include "bounds.h"
 #include "clock.h"
+#include "entry.h"
 #include "ocsp.h"
 #include "redis.h"
 #include "store.h"
@@ -139,55 +140,6 @@ static const char earliest_lua[] =
 static const char release_lua[] =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end\n"
     "return 0\n";
-
-/* ENTRY_FIELDS (store.h) as data: where each field lives in struct entry and how it is read
- * and written. */
-enum field_kind { FK_BYTES, FK_STR, FK_HEX, FK_TIME, FK_INT };
-enum field_missing { FM_ABSENT, FM_ZERO, FM_MINUS1 };
-enum field_put { FP_SET, FP_CLEAR, FP_FILL, FP_KEEP };
-
-struct field {
-	const char *name;
-	enum field_kind kind;
-	enum field_missing missing;
-	enum field_put put;
-	size_t off, len_off, size;
-};
-
-#define FIELD_DEF(name, member, len, kind, missing, put) \
-	{ name, FK_##kind, FM_##missing, FP_##put, offsetof(struct entry, member), \
-	  offsetof(struct entry, len), sizeof(((struct entry *)0)->member) },
-static const struct field fields[] = { ENTRY_FIELDS(FIELD_DEF) };
-
-/* A row whose kind does not match its member's type fails the build. */
-#define FK_SIZE_BYTES sizeof(unsigned char *)
-#define FK_SIZE_STR sizeof(char *)
-#define FK_SIZE_HEX sizeof(((struct entry *)0)->etag)
-#define FK_SIZE_TIME sizeof(time_t)
-#define FK_SIZE_INT sizeof(int)
-#define FIELD_CHECK(name, member, len, kind, missing, put) \
-	_Static_assert(FK_##kind == FK_HEX || sizeof(((struct entry *)0)->member) == FK_SIZE_##kind, \
-	               "field " name ": kind and member type differ"); \
-	_Static_assert(FK_##kind != FK_BYTES || sizeof(((struct entry *)0)->len) == sizeof(size_t), \
-	               "field " name ": length member is not a size_t"); \
-	_Static_assert(FM_##missing != FM_MINUS1 || FK_##kind == FK_INT, \
-	               "field " name ": only an int reads as -1");
-ENTRY_FIELDS(FIELD_CHECK)
-
-#define FIELD_COUNT(...) + 1
-/* Fields a lookup reads (the first ones), and all of them. */
-enum { HIT_NFIELDS = 0 ENTRY_HIT_FIELDS(FIELD_COUNT), ALL_NFIELDS = 0 ENTRY_FIELDS(FIELD_COUNT) };
-
-void
-entry_free(struct entry *e)
-{
-	size_t i;
-
-	for (i = 0; i < ALL_NFIELDS; i++)
-		if (fields[i].kind == FK_BYTES || fields[i].kind == FK_STR)
-			free(*(void **)((char *)e + fields[i].off));
-	memset(e, 0, sizeof(*e));
-}
 
 struct store *
 store_new(const struct config *cfg)
@@ -373,56 +325,6 @@ entry_keys(struct store *st, const char *certid, struct keys *k)
 }
 
 static int
-parse_ll(const redisReply *r, long long *out)
-{
-	char *end;
-
-	if (r == NULL || r->type != REDIS_REPLY_STRING || r->len == 0 || r->len > REDIS_NUMBER_MAX)
-		return -1;
-	if (r->str[0] != '-' && (r->str[0] < '0' || r->str[0] > '9'))
-		return -1;
-	errno = 0;
-	*out = strtoll(r->str, &end, 10);
-	return errno != 0 || end != r->str + r->len ? -1 : 0;
-}
-
-static int
-parse_score(const redisReply *r, long long *out)
-{
-	char *end;
-	double d;
-
-	if (r == NULL || r->type != REDIS_REPLY_STRING)
-		return -1;
-	d = strtod(r->str, &end);
-	/* Written this way round so NaN fails too. */
-	if (end == r->str || *end != '\0' || !(d >= 0 && d <= 1e15))
-		return -1;
-	*out = (long long)d;
-	return 0;
-}
-
-static int
-dup_bytes(const redisReply *r, unsigned char **out, size_t *len)
-{
-	if (r == NULL || r->type != REDIS_REPLY_STRING || r->len == 0)
-		return -1;
-	if ((*out = malloc(r->len)) == NULL)
-		return -1;
-	memcpy(*out, r->str, r->len);
-	*len = r->len;
-	return 0;
-}
-
-static char *
-dup_str(const redisReply *r)
-{
-	if (r == NULL || r->type != REDIS_REPLY_STRING)
-		return NULL;
-	return strndup(r->str, r->len);
-}
-
-static int
 int_reply(struct store *st, redisReply *r)
 {
 	long long v;
@@ -436,64 +338,6 @@ int_reply(struct store *st, redisReply *r)
 	return (int)v;
 }
 
-/* One field from its reply into out. 0 set, -1 missing or malformed. */
-static int
-parse_field(const struct field *f, const redisReply *r, struct entry *out)
-{
-	char *p = (char *)out + f->off;
-	long long v;
-
-	switch (f->kind) {
-	case FK_BYTES:
-		return dup_bytes(r, (unsigned char **)(void *)p, (size_t *)(void *)((char *)out + f->len_off));
-	case FK_STR:
-		if (r == NULL || r->type != REDIS_REPLY_STRING || r->len == 0)
-			return -1;
-		return (*(char **)(void *)p = dup_str(r)) != NULL ? 0 : -1;
-	case FK_HEX:
-		if (r == NULL || r->type != REDIS_REPLY_STRING || r->len >= f->size)
-			return -1;
-		memcpy(p, r->str, r->len);
-		p[r->len] = '\0';
-		return 0;
-	case FK_TIME:
-		if (parse_ll(r, &v) == -1 || v < 0 || v > STORED_TIME_MAX)
-			return -1;
-		*(time_t *)(void *)p = (time_t)v;
-		return 0;
-	case FK_INT:
-		if (parse_ll(r, &v) == -1 || v < -STORED_INT_MAX || v > STORED_INT_MAX)
-			return -1;
-		*(int *)(void *)p = (int)v;
-		return 0;
-	}
-	return -1;
-}
-
-/* Fills out from the n values of an HMGET of the first n fields and the entry's ZSCORE in the
- * schedule. 1 when the entry is whole, 0 when it is absent or malformed: a malformed entry is
- * a miss, replaced by the next good answer. */
-static int
-parse_entry(redisReply **e, size_t n, const redisReply *due, struct entry *out)
-{
-	long long v;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (parse_field(&fields[i], e[i], out) == 0)
-			continue;
-		if (fields[i].missing == FM_ABSENT) {
-			entry_free(out);
-			return 0;
-		}
-		if (fields[i].missing == FM_MINUS1)
-			*(int *)(void *)((char *)out + fields[i].off) = -1;
-	}
-	if (parse_score(due, &v) == 0)
-		out->due = (time_t)v;
-	return 1;
-}
-
 /* HMGET of the first n fields and ZSCORE, pipelined in one round trip, on the primary or the
  * replica. 1 found, 0 absent, -1 error (a lost connection is dropped; an error reply such as
  * LOADING keeps it). */
@@ -501,7 +345,7 @@ static int
 read_entry(struct store *st, enum redis_server which, const struct keys *k, const char *certid, size_t n,
            struct entry *out)
 {
-	const char *argv[ALL_NFIELDS + 2];
+	const char *argv[ENTRY_NFIELDS + 2];
 	redisContext *c;
 	redisReply *r[2] = { NULL, NULL };
 	int i, rc = -1;
@@ -512,7 +356,7 @@ read_entry(struct store *st, enum redis_server which, const struct keys *k, cons
 	argv[0] = "HMGET";
 	argv[1] = k->e;
 	for (i = 0; i < (int)n; i++)
-		argv[i + 2] = fields[i].name;
+		argv[i + 2] = entry_field_name(i);
 	redisAppendCommandArgv(c, (int)n + 2, argv, NULL);
 	redisAppendCommand(c, "ZSCORE %s %s", k->due, certid);
 	for (i = 0; i < 2; i++)
@@ -529,7 +373,7 @@ read_entry(struct store *st, enum redis_server which, const struct keys *k, cons
 		err_set(&st->err, ERR_PROTOCOL, "redis: unexpected reply to HMGET");
 		goto out;
 	}
-	rc = parse_entry(r[0]->element, n, r[1], out);
+	rc = entry_parse(r[0]->element, n, r[1], out);
 out:
 	for (i = 0; i < 2; i++)
 		if (r[i] != NULL)
@@ -547,22 +391,22 @@ primary_lookup(struct store *st, const struct keys *k, const char *certid, time_
 	int rc;
 
 	if (!count)
-		return read_entry(st, REDIS_PRIMARY, k, certid, HIT_NFIELDS, out);
+		return read_entry(st, REDIS_PRIMARY, k, certid, ENTRY_HIT_NFIELDS, out);
 	snprintf(nows, sizeof(nows), "%lld", (long long)now);
 	r = command(st, "EVAL %s 3 %s %s %s %s %s", lookup_lua, k->e, k->due, k->stats, nows, certid);
 	if (r == NULL) {
 		/* A Redis that refuses writes (full under noeviction, or a read-only replica) can
 		 * still serve the hit: read without recording it. */
 		if (st->err.kind == ERR_NOWRITE)
-			return read_entry(st, REDIS_PRIMARY, k, certid, HIT_NFIELDS, out);
+			return read_entry(st, REDIS_PRIMARY, k, certid, ENTRY_HIT_NFIELDS, out);
 		return -1;
 	}
-	if (r->type != REDIS_REPLY_ARRAY || r->elements < HIT_NFIELDS) {
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < ENTRY_HIT_NFIELDS) {
 		err_set(&st->err, ERR_PROTOCOL, "redis: unexpected reply to lookup");
 		rc = -1;
 	} else {
-		rc = parse_entry(r->element, HIT_NFIELDS,
-		                 r->elements > HIT_NFIELDS ? r->element[HIT_NFIELDS] : NULL, out);
+		rc = entry_parse(r->element, ENTRY_HIT_NFIELDS,
+		                 r->elements > ENTRY_HIT_NFIELDS ? r->element[ENTRY_HIT_NFIELDS] : NULL, out);
 	}
 	freeReplyObject(r);
 	return rc;
@@ -595,14 +439,14 @@ store_lookup(struct store *st, const char *certid, time_t now, int count, struct
 	/* The local replica first; the primary when it is down or lacks the entry (replication
 	 * lags, and a miss costs a fetch). */
 	if (cfg->redis_read != NULL &&
-	    (read_rc = read_entry(st, REDIS_READ, &k, certid, HIT_NFIELDS, out)) == 1)
+	    (read_rc = read_entry(st, REDIS_READ, &k, certid, ENTRY_HIT_NFIELDS, out)) == 1)
 		goto replica_hit;
 	rc = primary_lookup(st, &k, certid, now, count, out);
 	/* The primary unreachable (a failover under way): a replica still holds the hits. */
 	if (rc == -1 && (tries = read_retries(cfg, read_rc)) > 0) {
 		primary_err = st->err;
 		while (tries-- > 0) {
-			read_rc = read_entry(st, REDIS_READ, &k, certid, HIT_NFIELDS, out);
+			read_rc = read_entry(st, REDIS_READ, &k, certid, ENTRY_HIT_NFIELDS, out);
 			if (read_rc == 1)
 				goto replica_hit;
 			if (read_rc == 0)
@@ -652,52 +496,16 @@ store_get(struct store *st, const char *certid, struct entry *out)
 	memset(out, 0, sizeof(*out));
 	if (entry_keys(st, certid, &k) == -1)
 		return -1;
-	return read_entry(st, REDIS_PRIMARY, &k, certid, ALL_NFIELDS, out);
-}
-
-/* store_put's argument for one field: points *arg at the value (its text, or num filled). */
-static void
-put_arg(const struct field *f, const struct entry *e, char num[24], const char **arg, size_t *len)
-{
-	const char *p = (const char *)e + f->off;
-	const char *s;
-
-	*arg = num;
-	switch (f->kind) {
-	case FK_BYTES:
-		s = *(const char *const *)(const void *)p;
-		*len = s != NULL ? *(const size_t *)(const void *)((const char *)e + f->len_off) : 0;
-		*arg = s != NULL ? s : "";
-		break;
-	case FK_STR:
-		s = *(const char *const *)(const void *)p;
-		*arg = s != NULL ? s : "";
-		*len = strlen(*arg);
-		break;
-	case FK_HEX:
-		*arg = p;
-		*len = strnlen(p, f->size);
-		break;
-	case FK_TIME:
-		*len = (size_t)snprintf(num, 24, "%lld", (long long)*(const time_t *)(const void *)p);
-		break;
-	case FK_INT:
-		*len = (size_t)snprintf(num, 24, "%d", *(const int *)(const void *)p);
-		break;
-	}
-	if (f->put == FP_CLEAR) {
-		*arg = f->kind == FK_TIME || f->kind == FK_INT ? "0" : "";
-		*len = strlen(*arg);
-	}
+	return read_entry(st, REDIS_PRIMARY, &k, certid, ENTRY_NFIELDS, out);
 }
 
 int
 store_put(struct store *st, const char *certid, const struct entry *e, time_t due)
 {
 	enum { FIRST = 10 }; /* EVAL script 4 KEYS[1..4] certid due max, then the fields */
-	const char *argv[FIRST + ALL_NFIELDS];
-	size_t lens[FIRST + ALL_NFIELDS], i;
-	char du[24], max[24], nums[ALL_NFIELDS][24];
+	const char *argv[FIRST + ENTRY_NFIELDS];
+	size_t lens[FIRST + ENTRY_NFIELDS], i;
+	char du[24], max[24], nums[ENTRY_NFIELDS][24];
 	struct keys k;
 
 	/* Without a response the entry would read as absent forever: refuse it here. */
@@ -722,9 +530,8 @@ store_put(struct store *st, const char *certid, const struct entry *e, time_t du
 	argv[9] = max;
 	for (i = 0; i < FIRST; i++)
 		lens[i] = strlen(argv[i]);
-	for (i = 0; i < ALL_NFIELDS; i++)
-		put_arg(&fields[i], e, nums[i], &argv[FIRST + i], &lens[FIRST + i]);
-	return int_reply(st, command_argv(st, FIRST + ALL_NFIELDS, argv, lens));
+	entry_put_args(e, argv + FIRST, lens + FIRST, nums);
+	return int_reply(st, command_argv(st, FIRST + ENTRY_NFIELDS, argv, lens));
 }
 
 int
@@ -873,7 +680,7 @@ store_next_due(struct store *st, time_t *when)
 		return -1;
 	if ((r = command(st, "ZRANGE %s 0 0 WITHSCORES", kd)) == NULL)
 		return -1;
-	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 && parse_score(r->element[1], &v) == 0)
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 && reply_score(r->element[1], &v) == 0)
 		*when = (time_t)v;
 	freeReplyObject(r);
 	return 0;
@@ -1148,7 +955,7 @@ store_read_tracked(struct store *st, const char *certid, struct entry *out)
 	memset(out, 0, sizeof(*out));
 	if (entry_keys(st, certid, &k) == -1)
 		return -1;
-	return read_entry(st, REDIS_PRIMARY, &k, certid, HIT_NFIELDS, out);
+	return read_entry(st, REDIS_PRIMARY, &k, certid, ENTRY_HIT_NFIELDS, out);
 }
 
 /* Entries per script call when recording hits. */

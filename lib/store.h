@@ -43,9 +43,9 @@ struct entry {
 	char *issuer;                /* was seen (ctl prefetch), else NULL */
 };
 
-/* An entry's fields in Redis, defined once: store.c derives from this table the hash's field
- * names, what a lookup and a full read ask for (HMGET), how each value is parsed, the put
- * script and its arguments; entry_free frees what it lists. Adding a field: a member above, a
+/* An entry's fields in Redis, defined once: store.c and entry.c derive from this table the
+ * hash's field names, what a lookup and a full read ask for (HMGET), how each value is parsed,
+ * the put script and its arguments; entry_free frees what it lists. Adding a field: a member above, a
  * row here, and the code that uses it.
  *   X(name in the hash, member, length member (BYTES only, else the member again),
  *     kind, when missing or malformed, what store_put writes)
