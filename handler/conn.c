@@ -151,19 +151,35 @@ start_write(struct worker *w, struct conn *c, char *out, size_t len)
 		conn_free(w, c, 0);
 }
 
+/* fast_answer's way to the connection. */
+struct sender {
+	struct worker *w;
+	struct conn *c;
+};
+
+static void
+send_answer(void *arg, char *out, size_t len)
+{
+	struct sender *s = arg;
+
+	start_write(s->w, s->c, out, len);
+}
+
 /* The request is complete (rc 0) or must be refused (rc a status): answer it here or hand it
- * to a child. */
+ * to a child. c may be gone on return. */
 static void
 finish(struct worker *w, struct conn *c, int rc)
 {
-	struct fast_conn fc = { c->fd, c->t0, c->client };
-	char *out = NULL;
-	size_t len = 0;
+	struct sender s = { w, c };
+	struct fast_conn fc;
 
-	if (fast_answer(w->fp, &c->req, rc, &fc, &out, &len)) {
-		start_write(w, c, out, len);
+	fc.fd = c->fd;
+	fc.t0 = c->t0;
+	memcpy(fc.client, c->client, sizeof(fc.client));
+	fc.send = send_answer;
+	fc.arg = &s;
+	if (fast_answer(w->fp, &c->req, rc, &fc))
 		return;
-	}
 	if (rc != 0) {               /* out of memory for the error answer */
 		conn_free(w, c, 0);
 		return;
@@ -176,10 +192,7 @@ finish(struct worker *w, struct conn *c, int rc)
 		conn_free(w, c, 1);  /* the child has the descriptor, worker_handoff closed ours */
 		return;
 	}
-	if (fast_trylater(&c->req, &fc, "no child free to serve the miss (max_misses)", &out,
-	                  &len) == 0)
-		start_write(w, c, out, len);
-	else
+	if (fast_trylater(&c->req, &fc, "no child free to serve the miss (max_misses)") == -1)
 		conn_free(w, c, 0);
 }
 

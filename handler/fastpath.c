@@ -96,27 +96,43 @@ memo_add(struct fastpath *fp, const unsigned char *der, size_t len,
 		(*m)->serial[0] = '\0';
 }
 
+/* What the log line will say, written once the answer is on its way (as nginx logs after it
+ * responds): the client should not wait for our log. */
+struct said {
+	const char *result, *reason, *upstream;
+	int status;
+	const struct memo *m;
+};
+
 static void
-log_line(const struct http_request *req, const struct fast_conn *c, const char *rid,
-         const struct memo *m, const char *result, int status, const char *upstream,
-         const char *reason)
+log_line(const char *method, const struct fast_conn *c, const char *rid, const struct said *s)
 {
 	struct request_log l;
 
 	memset(&l, 0, sizeof(l));
-	if (m != NULL) {
-		l.certid = m->key;
-		l.serial = m->serial[0] != '\0' ? m->serial : NULL;
+	if (s->m != NULL) {
+		l.certid = s->m->key;
+		l.serial = s->m->serial[0] != '\0' ? s->m->serial : NULL;
 	}
-	l.result = result;
-	l.status = status;
-	l.method = handler_method_name(req);
-	l.upstream = upstream;
-	l.reason = reason;
+	l.result = s->result;
+	l.status = s->status;
+	l.method = method;
+	l.upstream = s->upstream;
+	l.reason = s->reason;
 	l.client = c->client;
 	l.rid = rid;
 	l.t0 = c->t0;
 	handler_log_request(&l);
+}
+
+/* Hands the answer to the connection (which may be gone once send returns: nothing of the
+ * request is used after), then logs it. */
+static void
+deliver(const struct fast_conn *c, const char *method, const char *rid, const struct said *s,
+        char *out, size_t len)
+{
+	c->send(c->arg, out, len);
+	log_line(method, c, rid, s);
 }
 
 static int
@@ -135,14 +151,18 @@ ocsp_error(const struct http_request *req, const char *rid, enum ocsp_status sta
 }
 
 int
-fast_trylater(const struct http_request *req, const struct fast_conn *c, const char *why,
-              char **out, size_t *outlen)
+fast_trylater(const struct http_request *req, const struct fast_conn *c, const char *why)
 {
-	char rid[REQUEST_ID_LEN + 1];
+	const char *method = handler_method_name(req);
+	struct said s = { "error", why, NULL, 200, NULL };
+	char rid[REQUEST_ID_LEN + 1], *out;
+	size_t len;
 
 	peer_request_id(rid);
-	log_line(req, c, rid, NULL, "error", 200, NULL, why);
-	return ocsp_error(req, rid, OCSP_ST_TRYLATER, time(NULL), out, outlen);
+	if (ocsp_error(req, rid, OCSP_ST_TRYLATER, time(NULL), &out, &len) == -1)
+		return -1;
+	deliver(c, method, rid, &s, out, len);
+	return 0;
 }
 
 /* A hit from e, with the pipeline's caching headers (send_cacheable in serve.c). */
@@ -165,15 +185,6 @@ hit(const struct http_request *req, const char *rid, const struct hot_entry *e, 
 	r.request_id = rid;
 	*status = r.status;
 	return respond_format(&r, now, out, outlen);
-}
-
-/* A plain error answer, logged as a rejection. */
-static int
-reject(const struct http_request *req, const struct fast_conn *c, const char *rid, int status,
-       const char *why, char **out, size_t *outlen)
-{
-	log_line(req, c, rid, NULL, "rejected", status, NULL, why);
-	return respond_error_format(status, rid, out, outlen) == 0;
 }
 
 /* The parse of the DER request, from memory or OpenSSL: 1 cacheable (*m set: remembered, or
@@ -204,32 +215,41 @@ parse(struct fastpath *fp, const struct ocsp_input *in, struct memo *tmp, const 
 
 int
 fast_answer(struct fastpath *fp, const struct http_request *req, int rc,
-            const struct fast_conn *c, char **out, size_t *outlen)
+            const struct fast_conn *c)
 {
 	const struct config *cfg = fp->cfg;
-	char named[2048], rid[REQUEST_ID_LEN + 1];
+	const char *method = handler_method_name(req);
+	char named[2048], rid[REQUEST_ID_LEN + 1], *out = NULL;
+	struct said s = { "rejected", NULL, NULL, rc, NULL };
 	struct ocsp_input in;
 	const struct hot_entry *e;
-	const struct memo *m = NULL;
 	struct memo tmp;
 	enum decode_result dr;
 	time_t now = time(NULL);
-	int answered = 0, named_rc, status = 200, pr;
+	size_t len = 0;
+	int answered = 0, named_rc, pr;
 
 	if (rc == 0 && health_wanted(req))
 		return 0;
 	peer_request_id(rid);
-	if (rc != 0)
-		return reject(req, c, rid, rc, http_reason(rc), out, outlen);
 	memset(&in, 0, sizeof(in));
-	dr = decode_request(req, cfg->max_request_bytes, &in);
-	if (dr == DECODE_BAD_TARGET) {
-		answered = reject(req, c, rid, 400, "bad request target", out, outlen);
+	if (rc != 0) {
+		s.reason = http_reason(rc);
+		answered = respond_error_format(rc, rid, &out, &len) == 0;
 		goto out;
 	}
-	if (dr == DECODE_NONE || (pr = parse(fp, &in, &tmp, &m)) == -1) {
-		log_line(req, c, rid, NULL, "rejected", 200, NULL, "not an OCSP request");
-		answered = ocsp_error(req, rid, OCSP_ST_MALFORMED, now, out, outlen) == 0;
+	dr = decode_request(req, cfg->max_request_bytes, &in);
+	if (dr == DECODE_BAD_TARGET) {
+		s.status = 400;
+		s.reason = "bad request target";
+		answered = respond_error_format(400, rid, &out, &len) == 0;
+		goto out;
+	}
+	if (dr == DECODE_NONE || (pr = parse(fp, &in, &tmp, &s.m)) == -1) {
+		s.status = 200;
+		s.reason = "not an OCSP request";
+		s.m = NULL;
+		answered = ocsp_error(req, rid, OCSP_ST_MALFORMED, now, &out, &len) == 0;
 		goto out;
 	}
 	/* Not cacheable (nonce, several CertIDs): the pipeline's. As serve.c, an upstream the
@@ -240,13 +260,16 @@ fast_answer(struct fastpath *fp, const struct http_request *req, int rc,
 	named_rc = route_from_request(cfg, req, &in, c->fd, named, sizeof(named));
 	if (named_rc == -1 || (named_rc == 1 && !route_allowed(cfg, named)))
 		goto out;
-	if (hot_get(fp->hc, m->key, now, &e) != 1 ||
-	    hit(req, rid, e, now, out, outlen, &status) == -1)
+	if (hot_get(fp->hc, s.m->key, now, &e) != 1 ||
+	    hit(req, rid, e, now, &out, &len, &s.status) == -1)
 		goto out;
 	hot_hit(fp->hc, e, now);
-	log_line(req, c, rid, m, "hit", status, named_rc == 1 ? named : NULL, NULL);
+	s.result = "hit";
+	s.upstream = named_rc == 1 ? named : NULL;
 	answered = 1;
 out:
+	if (answered)
+		deliver(c, method, rid, &s, out, len);
 	ocsp_input_free(&in);
 	return answered;
 }
