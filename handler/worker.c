@@ -259,8 +259,7 @@ setup(struct worker *w, int lfd, const struct config *cfg, const sigset_t *open_
 		log_msg(LOG_ERR, "worker: out of memory");
 		return -1;
 	}
-	if ((w->ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
-	    epoll_ctl(w->ep, EPOLL_CTL_ADD, lfd, &ev) == -1 || (w->sfd = signal_fd()) == -1 ||
+	if ((w->ep = epoll_create1(EPOLL_CLOEXEC)) == -1 || (w->sfd = signal_fd()) == -1 ||
 	    epoll_ctl(w->ep, EPOLL_CTL_ADD, w->sfd, &sev) == -1) {
 		log_msg(LOG_ERR, "worker: epoll: %s", strerror(errno));
 		return -1;
@@ -270,6 +269,12 @@ setup(struct worker *w, int lfd, const struct config *cfg, const sigset_t *open_
 	prepare_misses(w);
 	if (store_ping(w->h.store) == -1)
 		log_msg(LOG_WARNING, "redis unavailable at start: %s", store_error(w->h.store));
+	/* The listening socket last: EPOLLEXCLUSIVE hands a connection to one epoll set, and
+	 * one whose worker is still starting would hold it meanwhile. */
+	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, lfd, &ev) == -1) {
+		log_msg(LOG_ERR, "worker: epoll: %s", strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
