@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "bounds.h"
 #include "hotcache.h"
+#include "issuers.h"
 #include "log.h"
 #include "ocsp.h"
 #include "track.h"
@@ -23,6 +24,7 @@ struct hotcache {
 	const struct config *cfg;
 	struct store *st;
 	struct track *tr;
+	struct issuers *issuers;     /* read on the first admission (verify = yes) */
 	long long retry_ms;          /* when to try the invalidation connection again */
 	long long down_until_ms;     /* after a Redis error no read is tried until then */
 	long long untracked_until_ms; /* the primary failed: hits read as without the cache */
@@ -126,6 +128,7 @@ hot_free(struct hotcache *hc)
 	for (i = 0; i < hc->npend; i++)
 		free(hc->pend[i].key);
 	track_close(hc->tr);
+	issuers_free(hc->issuers);
 	free(hc->pend);
 	free(hc->bucket);
 	free(hc);
@@ -217,6 +220,40 @@ acceptable(const struct config *cfg, const char *key, const struct entry *e)
 	                                    cfg->no_next_update_max_age / 1000));
 }
 
+/* The signature, checked once when an entry enters memory (never again on a hit from memory), as
+ * serve.c checks an upstream answer: a body a Redis writer planted, signed by a key that is not
+ * the issuer's or its delegate's, never enters memory. The issuer store is read on the first
+ * admission, and again when issuers_dir changed, as serve.c does on a miss. verify = no: none. */
+static int
+signed_by_issuer(struct hotcache *hc, const char *key, const struct entry *e, time_t now)
+{
+	struct ocsp_response_info info;
+	struct ocsp_request req;
+	enum ocsp_verdict v;
+	struct err err;
+	char why[320];
+
+	if (!hc->cfg->verify)
+		return 1;
+	if (hc->issuers != NULL && issuers_stale(hc->issuers)) {
+		issuers_free(hc->issuers);
+		hc->issuers = NULL;
+	}
+	if (hc->issuers == NULL && (hc->issuers = issuers_load(hc->cfg, &err)) == NULL) {
+		log_msg(LOG_ERR, "memory cache: cannot load the issuer store: %s", err.msg);
+		return 0;
+	}
+	if (ocsp_request_for_certid(key, &req) == -1)
+		return 0;
+	v = ocsp_response_check(&req, e->resp, e->resp_len, now, hc->cfg->clock_skew / 1000,
+	                        hc->issuers, &info, why, sizeof(why));
+	ocsp_request_free(&req);
+	/* INVALID here is an entry expired or not yet valid: not served from memory either way. */
+	if (v == OCSP_V_UNVERIFIED)
+		log_msg(LOG_ERR, "cached entry %s not kept in memory: not verified: %s", key, why);
+	return v == OCSP_V_CACHEABLE;
+}
+
 static struct hot_entry *
 insert(struct hotcache *hc, const char *key, struct entry *src)
 {
@@ -292,7 +329,7 @@ hot_get(struct hotcache *hc, const char *key, time_t now, const struct hot_entry
 		hc->down_until_ms = clock_ms() + 1000;
 		return -1;
 	}
-	if (rc == 0 || !acceptable(hc->cfg, key, &src)) {
+	if (rc == 0 || !acceptable(hc->cfg, key, &src) || !signed_by_issuer(hc, key, &src, now)) {
 		entry_free(&src);
 		return 0;
 	}

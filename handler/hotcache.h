@@ -11,7 +11,8 @@
 #include "store.h"
 
 /* What a hit needs, checked when it entered memory: the ETag is the hex SHA-256 the proxy
- * writes, the body an OCSP response for this CertID whose times are those stored. */
+ * writes, the body an OCSP response for this CertID whose times are those stored, signed by the
+ * issuer or its delegate (unless verify = no). */
 struct hot_entry {
 	char *key;                   /* CertID hex */
 	unsigned char *resp;

@@ -77,6 +77,45 @@ for _ in 1 2 3 4; do got="$got $(hdr)"; done
 check_eq "replaced in Redis: every answer after it is the new one" \
 	" $new_etag $new_etag $new_etag $new_etag" "$got"
 
+# Planted in Redis by a Redis writer: a body signed by a forger posing as the CA (its subject,
+# its own key), with etag/this/next to match. Its signature is checked when it would enter a
+# worker's memory, so it never does: every request reads Redis again, and the refusal is logged.
+# (What the pipeline then does with it is the per-connection hit's: no signature check there.)
+openssl ecparam -name prime256v1 -genkey -noout -out "$T/forger.key" 2>/dev/null
+subj=$(openssl x509 -in "$CA_DIR/ca.pem" -noout -subject -nameopt compat | sed 's/^subject=//')
+openssl req -new -x509 -key "$T/forger.key" -out "$T/forger.pem" -days 3650 -subj "$subj" 2>/dev/null
+fport=$(free_port)
+"$BUILD/tests/helpers/fake_upstream" --port "$fport" --key "$T/forger.key" --cert "$T/forger.pem" \
+	--status revoked forge > "$T/forger.log" 2>&1 &
+fpid=$!
+register_pid "$fpid" "fake_upstream forge"
+wait_port "$fport"
+curl -s -H 'Content-Type: application/ocsp-request' --data-binary @"$T/g.req" -o "$T/forged.der" \
+	"http://127.0.0.1:$fport/"
+stop_pid "$fpid"
+f_etag=$(sha256sum "$T/forged.der" | cut -d' ' -f1)
+f_this=$(date -d "$(resp_this "$T/forged.der")" +%s)
+f_next=$(date -d "$(openssl ocsp -respin "$T/forged.der" -resp_text -noverify 2>/dev/null | sed -n 's/.*Next Update: //p' | head -1)" +%s)
+check_eq "the forged body says revoked" revoked "$(resp_cert_status "$T/forged.der")"
+for _ in 1 2 3; do hdr > /dev/null; done   # both workers hold the genuine one in memory
+log_mark
+rcli -x HSET "$key" this "$f_this" next "$f_next" etag "$f_etag" resp < "$T/forged.der" > /dev/null
+before=$(hmget_calls)
+for _ in $(seq 10); do hdr > /dev/null; done
+after=$(hmget_calls)
+check "forged in Redis: never kept in memory ($((${after:-0} - ${before:-0})) Redis reads for 10 requests, >= 10)" \
+	test $((${after:-0} - ${before:-0})) -ge 10
+check "forged in Redis: the refusal logged" \
+	log_has "cached entry ${key#\{test\}:e:} not kept in memory: not verified: signature does not verify"
+# The genuine entry back: from memory again.
+rcli -x HSET "$key" this "$this" next "$next" etag "$new_etag" resp < "$T/new.der" > /dev/null
+hdr > /dev/null; hdr > /dev/null
+before=$(hmget_calls)
+for _ in $(seq 10); do hdr > /dev/null; done
+after=$(hmget_calls)
+check "genuine again: from memory ($((${after:-0} - ${before:-0})) Redis reads for 10 requests, <= 2)" \
+	test $((${after:-0} - ${before:-0})) -le 2
+
 # Deleted in Redis: no longer a hit (a miss, fetched again).
 rcli DEL "$key" > /dev/null
 : > "$T/ocsp-proxy.log"
