@@ -65,7 +65,9 @@ sleep 0.3
 start=$(date +%s%N)
 for _ in 1 2 3 4 5; do curl -s -o "$T/h.der" "$URL$b"; done
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-check "5 hits while 30 clients do not read their answers: ${ms} ms (<= 500)" test "$ms" -le 500
+# A worker blocked on a stalled writer would wait for the 2 s write deadline per client; 1.5 s
+# for all five leaves room for a loaded machine (and the ASan build) without hiding that.
+check "5 hits while 30 clients do not read their answers: ${ms} ms (<= 1500)" test "$ms" -le 1500
 check_eq "the worker holds none of their sockets" "$base" "$(sockets)"
 check "the hits are whole" cmp -s "$T/h.der" "$T/big.der"
 wait $HOLD
