@@ -64,6 +64,10 @@
  * computed from it (a validity, a backoff, failures + 1) can overflow. */
 #define STORED_TIME_MAX 253402300799LL
 #define STORED_INT_MAX 1000000000
+/* Longest hit field but resp (bounded by max_response_bytes) a lookup ships from Redis: the
+ * longest is a URL, a client-named upstream at most a request target (HTTP_TARGET_MAX). A longer
+ * one is none the proxy wrote: the entry is malformed, and the value is not shipped. */
+#define STORED_FIELD_MAX 8192
 /* After a failed write of a hit record to the primary, hits go unrecorded this long, so a
  * resident worker does not wait redis_timeout after every hit while the primary is gone. */
 #define HIT_RECORD_PAUSE_MS 1000

@@ -15,6 +15,7 @@
 #include "bounds.h"
 #include "clock.h"
 #include "entry.h"
+#include "log.h"
 #include "ocsp.h"
 #include "redis.h"
 #include "store.h"
@@ -45,16 +46,32 @@ struct store {
 #define LUA_NAME(name, ...) "'" name "', "
 #define LUA_PUT(name, member, len, kind, missing, put) "'" #put "', "
 
-/* KEYS: entry due stats; ARGV: now certid. One round trip for the hit path: the hit fields
- * (resp first, so a missing resp is a missing entry) and the ZSCORE after them. A malformed
- * number counts as 0 rather than raising: the C side then treats the entry as absent. The
- * bookkeeping (hit time, counters, the due score) never fails the read: a counter set to
- * something not a number, by hand or by anyone who can write to Redis, must not turn every
- * hit into an upstream fetch. */
+/* KEYS: entry due stats failing; ARGV: now certid max-resp max-field. One round trip for the
+ * hit path: the hit fields (resp first, so a missing resp is a missing entry) and the ZSCORE
+ * after them. A malformed number counts as 0 rather than raising: the C side then treats the
+ * entry as absent. The bookkeeping (hit time, counters, the due score) never fails the read: a
+ * counter set to something not a number, by hand or by anyone who can write to Redis, must not
+ * turn every hit into an upstream fetch. A field longer than the proxy ever writes (resp over
+ * max_response_bytes, another over STORED_FIELD_MAX) is not shipped: the entry is malformed,
+ * deleted as serve.c deletes a rejected one (so the next good answer is stored whatever its
+ * fields say), counted, and the reply is the fields all absent, the due, then the field's name
+ * and length for the log. */
 static const char lookup_lua[] =
     "local names = { " ENTRY_HIT_FIELDS(LUA_NAME) "}\n"
     "local v = redis.call('HMGET', KEYS[1], unpack(names))\n"
     "if not v[1] then redis.pcall('HINCRBY', KEYS[3], 'misses', 1) return v end\n"
+    "for i, n in ipairs(names) do\n"
+    "  local cap = tonumber(ARGV[i == 1 and 3 or 4])\n"
+    "  if v[i] and #v[i] > cap then\n"
+    "    redis.pcall('DEL', KEYS[1]) redis.pcall('ZREM', KEYS[2], ARGV[2])\n"
+    "    redis.pcall('SREM', KEYS[4], ARGV[2])\n"
+    "    redis.pcall('HINCRBY', KEYS[3], 'misses', 1)\n"
+    "    redis.pcall('HINCRBY', KEYS[3], 'cache_rejected', 1)\n"
+    "    local r = {}\n"
+    "    for j = 1, #names + 1 do r[j] = false end\n"
+    "    r[#r + 1] = n r[#r + 1] = tostring(#v[i]) return r\n"
+    "  end\n"
+    "end\n"
     "redis.pcall('HSET', KEYS[1], 'hit', ARGV[1])\n"
     "local nxt = 0\n"
     "for i, n in ipairs(names) do if n == 'next' then nxt = tonumber(v[i]) or 0 end end\n"
@@ -381,19 +398,34 @@ out:
 	return rc;
 }
 
+/* lookup_lua found a field longer than the proxy writes: said, as serve.c says of an entry it
+ * rejects (the store has no caller to tell: a rejected entry reads as absent). */
+static void
+oversized(const char *certid, const redisReply *name, const redisReply *len)
+{
+	if (name->type == REDIS_REPLY_STRING && len->type == REDIS_REPLY_STRING)
+		log_msg(LOG_WARNING, "cached entry %s ignored, treated as absent and deleted: stored "
+		        "%.10s is %.20s bytes, more than the proxy writes", certid, name->str, len->str);
+}
+
 /* The hit path on the primary: the Lua lookup that records the hit, or a plain read. */
 static int
 primary_lookup(struct store *st, const struct keys *k, const char *certid, time_t now, int count,
                struct entry *out)
 {
 	char nows[24];
+	long long max_resp;
 	redisReply *r;
 	int rc;
 
 	if (!count)
 		return read_entry(st, REDIS_PRIMARY, k, certid, ENTRY_HIT_NFIELDS, out);
 	snprintf(nows, sizeof(nows), "%lld", (long long)now);
-	r = command(st, "EVAL %s 3 %s %s %s %s %s", lookup_lua, k->e, k->due, k->stats, nows, certid);
+	/* A configuration not read from a file (0) gets the largest response parsed at all. */
+	max_resp = st->cfg->max_response_bytes > 0 ? (long long)st->cfg->max_response_bytes
+	                                           : OCSP_RESPONSE_DER_MAX;
+	r = command(st, "EVAL %s 4 %s %s %s %s %s %s %lld %d", lookup_lua, k->e, k->due, k->stats,
+	            k->failing, nows, certid, max_resp, STORED_FIELD_MAX);
 	if (r == NULL) {
 		/* A Redis that refuses writes (full under noeviction, or a read-only replica) can
 		 * still serve the hit: read without recording it. */
@@ -407,6 +439,8 @@ primary_lookup(struct store *st, const struct keys *k, const char *certid, time_
 	} else {
 		rc = entry_parse(r->element, ENTRY_HIT_NFIELDS,
 		                 r->elements > ENTRY_HIT_NFIELDS ? r->element[ENTRY_HIT_NFIELDS] : NULL, out);
+		if (r->elements == ENTRY_HIT_NFIELDS + 3)
+			oversized(certid, r->element[ENTRY_HIT_NFIELDS + 1], r->element[ENTRY_HIT_NFIELDS + 2]);
 	}
 	freeReplyObject(r);
 	return rc;

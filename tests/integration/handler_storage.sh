@@ -71,6 +71,32 @@ check_eq "genuine entry: served from the cache" good "$(ocsp_query "$PROXY_URL" 
 check "rejections counted" test "$(stat_count cache_rejected)" -ge 4
 start_responder 60 "$RESP_PORT"
 
+# A 5 MB resp planted for a cached CertID (max_response_bytes is 256 KiB): the hit lookup does
+# not ship it from Redis; the entry is treated as absent and deleted, the answer refetched. Run
+# here on stdin/stdout (as under xinetd) to see the handler's peak RSS.
+{ printf 'POST / HTTP/1.0\r\nContent-Type: application/ocsp-request\r\nContent-Length: %d\r\n\r\n' \
+	"$(stat -c %s "$T/good.req")"; cat "$T/good.req"; } > "$T/huge.http"
+stdio_handler() { # OUT: the handler on stdin/stdout answers $T/huge.http; peak RSS in OUT.rss
+	/usr/bin/time -f %M -o "$1.rss" "$BUILD/ocsp-proxy-handler" -c "$T/c.conf" \
+		< "$T/huge.http" > "$1.http" 2> "$1.err"
+}
+rcli DEL "$kg" >/dev/null
+stdio_handler "$T/h0"                    # a plain miss, for its peak RSS; the entry cached
+check_eq "huge resp: the entry cached" 1 "$(rcli EXISTS "$kg")"
+head -c 5000000 /dev/zero | tr '\0' x > "$T/huge"
+rcli -x HSET "$kg" resp < "$T/huge" >/dev/null
+log_mark
+stdio_handler "$T/h1"
+sed '1,/^\r$/d' "$T/h1.http" > "$T/h1"
+check_eq "huge resp: answered good (refetched)" good "$(resp_cert_status "$T/h1")"
+check "huge resp: not sent ($(stat -c %s "$T/h1.http") bytes)" test "$(stat -c %s "$T/h1.http")" -lt 100000
+check "huge resp: logged" log_has "cached entry ${kg#\{test\}:e:} ignored, treated as absent and deleted: stored resp is 5000000 bytes"
+check "huge resp: replaced by the good answer" test "$(rcli HSTRLEN "$kg" resp)" -lt 100000
+rss0=$(tail -1 "$T/h0.rss")
+rss=$(tail -1 "$T/h1.rss")
+check "huge resp: the handler's peak RSS ${rss} KiB, a plain miss's ${rss0} KiB (< 2000 more)" \
+	test "$rss" -lt $((rss0 + 2000))
+
 # The request stored is rebuilt from the CertID: a 15 KB extension is neither stored nor sent;
 # without NULL hash parameters the CertID names the same entry.
 python3 - "$T/good.req" "$T/big.req" "$T/noparams.req" <<'PY'

@@ -13,6 +13,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "bounds.h"
 #include "check.h"
 #include "clock.h"
 #include "ocsp.h"
@@ -879,6 +880,50 @@ main(void)
 		CHECK_INT(store_count(other), 2);
 		CHECK_INT(store_delete(other, "c1"), 1);
 		CHECK_INT(store_put(other, "c3", &e, 150), 1);
+		store_free(other);
+	}
+	/* A field longer than the proxy writes (resp over max_response_bytes, another over
+	 * STORED_FIELD_MAX) is not shipped by the hit lookup: the entry reads as absent, is deleted
+	 * with its schedule, and counted; one at the cap is read. */
+	{
+		struct config cfg4 = cfg;
+		struct entry e;
+		static char big[STORED_FIELD_MAX + 2];
+
+		cfg4.key_prefix = (char *)"t4";
+		cfg4.max_response_bytes = 64;
+		other = store_new(&cfg4);
+		memset(&e, 0, sizeof(e));
+		e.resp = (unsigned char *)big;
+		memset(big, 'r', sizeof(big) - 1);
+		e.resp_len = 64;
+		e.this_update = 100;
+		e.next_update = 200;
+		CHECK_INT(store_put(other, "o1", &e, 150), 1);
+		CHECK_INT(store_lookup(other, "o1", 120, 1, &got), 1);
+		CHECK(got.resp_len == 64);
+		entry_free(&got);
+		e.resp_len = 65;
+		e.this_update = 101;
+		CHECK_INT(store_put(other, "o1", &e, 150), 1);
+		CHECK_INT(store_lookup(other, "o1", 120, 1, &got), 0);
+		CHECK(got.resp == NULL);
+		CHECK_INT(stat_value(other, "cache_rejected"), 1);
+		CHECK_INT(store_get(other, "o1", &got), 0);
+		CHECK_INT(store_count(other), 0);
+		/* The URL: at STORED_FIELD_MAX read, one byte more not. */
+		e.resp_len = 10;
+		e.url = big + 1;
+		CHECK_INT(store_put(other, "o2", &e, 150), 1);
+		CHECK_INT(store_lookup(other, "o2", 120, 1, &got), 1);
+		CHECK(got.url != NULL && strlen(got.url) == STORED_FIELD_MAX);
+		entry_free(&got);
+		e.url = big;
+		e.this_update = 102;
+		CHECK_INT(store_put(other, "o2", &e, 150), 1);
+		CHECK_INT(store_lookup(other, "o2", 120, 1, &got), 0);
+		CHECK_INT(stat_value(other, "cache_rejected"), 2);
+		CHECK_INT(store_count(other), 0);
 		store_free(other);
 	}
 	{
