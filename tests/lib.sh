@@ -581,6 +581,16 @@ setup_proxy() {
 	fi
 	[ "$handler" = 0 ] || start_handler "$CONF"
 }
+# start_resident CONF: the resident handler on CONF, listening on a free loopback port (--listen);
+# sets port, M (its pid, registered) and URL.
+start_resident() {
+	port=$(free_port)
+	"$BUILD/ocsp-proxy-handler" -c "$1" --listen "127.0.0.1:$port" &
+	M=$!
+	register_pid $M "resident handler --listen"
+	wait_port "$port"
+	URL=http://127.0.0.1:$port/
+}
 # hold_conns PORT IDLE HALF: keeps IDLE connections to 127.0.0.1:PORT that send nothing and HALF
 # that send half a request line, until killed; HOLD_PID is the holder, $T/hold.ready appears
 # once all are connected. $T/hold.closed counts those the server closed, written on SIGTERM.

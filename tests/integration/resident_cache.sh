@@ -5,16 +5,8 @@
 # SIGKILL is replaced having lost at most its last second of them.
 . "$(dirname "$0")/../lib.sh"
 
-make_ca "$CA_DIR"
-start_redis
-start_responder 60
-write_config "$T/c.conf" "default_upstream = $RESP_URL" "workers = 2" "debug = ${DEBUG_LOG:-no}"
-port=$(free_port)
-"$BUILD/ocsp-proxy-handler" -c "$T/c.conf" --listen "127.0.0.1:$port" &
-M=$!
-register_pid $M
-wait_port "$port"
-URL=http://127.0.0.1:$port/
+setup_proxy --no-handler "workers = 2" "debug = ${DEBUG_LOG:-no}"
+start_resident "$CONF"
 make_request "$CA_DIR/good.pem" "$T/g.req"
 hdr() { # the ETag of an answer to POST $T/g.req
 	curl -s -D - -o /dev/null -H 'Content-Type: application/ocsp-request' \

@@ -13,12 +13,7 @@ start_redis_port replica "$R" --replicaof 127.0.0.1 "$P"
 wait_replica "$R"
 write_config "$T/c.conf" "redis = redis://127.0.0.1:$P/0" "redis_read = redis://127.0.0.1:$R/0" \
 	"default_upstream = $RESP_URL" "workers = 1"
-port=$(free_port)
-"$BUILD/ocsp-proxy-handler" -c "$T/c.conf" --listen "127.0.0.1:$port" &
-M=$!
-register_pid $M
-wait_port "$port"
-URL=http://127.0.0.1:$port/
+start_resident "$T/c.conf"
 check_eq "a miss, stored on the primary" good "$(ocsp_query "$URL" "$CA_DIR/good.pem")"
 sleep 0.5   # replication
 check_eq "a hit" good "$(ocsp_query "$URL" "$CA_DIR/good.pem")"

@@ -5,16 +5,8 @@
 . "$(dirname "$0")/../lib.sh"
 
 ulimit -n 4096 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-make_ca "$CA_DIR"
-start_redis
-start_responder 60
-write_config "$T/c.conf" "default_upstream = $RESP_URL" "workers = 2" "read_timeout = 5s"
-port=$(free_port)
-"$BUILD/ocsp-proxy-handler" -c "$T/c.conf" --listen "127.0.0.1:$port" &
-M=$!
-register_pid $M
-wait_port "$port"
-URL=http://127.0.0.1:$port/
+setup_proxy --no-handler "workers = 2" "read_timeout = 5s"
+start_resident "$CONF"
 make_request "$CA_DIR/good.pem" "$T/g.req"
 check_eq "warm the cache" good "$(ocsp_query "$URL" "$CA_DIR/good.pem")"
 check_eq "then a hit" good "$(ocsp_query "$URL" "$CA_DIR/good.pem")"

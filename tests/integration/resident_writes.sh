@@ -12,12 +12,7 @@ start_redis
 for _ in $(seq 1500); do cat "$CA_DIR/ca.pem"; done > "$T/other.pem"
 start_responder 60 "" -rother "$T/other.pem"
 write_config "$T/c.conf" "default_upstream = $RESP_URL" "workers = 1" "read_timeout = 2s" "max_response_bytes = 1m"
-port=$(free_port)
-"$BUILD/ocsp-proxy-handler" -c "$T/c.conf" --listen "127.0.0.1:$port" &
-M=$!
-register_pid $M
-wait_port "$port"
-URL=http://127.0.0.1:$port/
+start_resident "$T/c.conf"
 make_request "$CA_DIR/good.pem" "$T/g.req"
 b=$(b64url_nginx "$T/g.req")
 curl -s -o "$T/big.der" "$URL$b"
