@@ -581,6 +581,17 @@ setup_proxy() {
 	fi
 	[ "$handler" = 0 ] || start_handler "$CONF"
 }
+# alive_in_session SID: its processes, zombies aside (a handler that ended after its parent was
+# stopped waits there for init to reap it); waits up to 5 s for stragglers to end.
+alive_in_session() {
+	local left
+	for _ in $(seq 50); do
+		left=$(ps -o pid=,stat=,args= -s "$1" 2>/dev/null | awk '$2 !~ /^Z/')
+		[ -z "$left" ] && return 0
+		sleep 0.1
+	done
+	echo "$left"
+}
 # start_resident CONF: the resident handler on CONF, listening on a free loopback port (--listen);
 # sets port, M (its pid, registered) and URL.
 start_resident() {

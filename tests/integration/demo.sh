@@ -2,17 +2,6 @@
 # and no directory behind. It runs in its own session, so whatever it started, even a process
 # that outlived it, is still found by session id.
 . "$(dirname "$0")/../lib.sh"
-# alive_in_session SID: its processes, zombies aside (a handler that ended after its parent was
-# stopped waits there for init to reap it); waits up to 5 s for stragglers to end.
-alive_in_session() {
-	local left
-	for _ in $(seq 50); do
-		left=$(ps -o pid=,stat=,args= -s "$1" 2>/dev/null | awk '$2 !~ /^Z/')
-		[ -z "$left" ] && return 0
-		sleep 0.1
-	done
-	echo "$left"
-}
 
 dir=$T/demo
 start=$(date +%s)

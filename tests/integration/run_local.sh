@@ -3,17 +3,6 @@
 # is a hit), ocsp-proxyctl list and stats reach its Redis, the health answer is ok. Stopping it
 # (Ctrl-C, or TERM) stops everything it started.
 . "$(dirname "$0")/../lib.sh"
-# alive_in_session SID: its processes, zombies aside (a handler that ended after its parent was
-# stopped waits there for init to reap it); waits up to 5 s for stragglers to end.
-alive_in_session() {
-	local left
-	for _ in $(seq 50); do
-		left=$(ps -o pid=,stat=,args= -s "$1" 2>/dev/null | awk '$2 !~ /^Z/')
-		[ -z "$left" ] && return 0
-		sleep 0.1
-	done
-	echo "$left"
-}
 
 L=127.0.0.1:$(free_port)
 R=127.0.0.1:$(free_port)
