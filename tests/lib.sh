@@ -330,11 +330,16 @@ start_responder() {
 	openssl ocsp -index "$CA_DIR/index.txt" -CA "$CA_DIR/ca.pem" -rsigner "$CA_DIR/ocsp.pem" \
 		-rkey "$CA_DIR/ocsp.key" -port "$RESP_PORT" -nmin "$nmin" -ignore_err "$@" \
 		> "$T/responder.log" 2>&1 &
-	RESP_PID=$!
-	register_pid "$RESP_PID" "openssl ocsp responder"
 	RESP_URL=http://127.0.0.1:$RESP_PORT/
-	# Not wait_port: the responder serves one connection at a time, and a probe would hold it.
-	# It prints "ACCEPT addr PID=n" once it listens (the one line with -multi).
+	responder_started $!
+}
+# responder_started PID: an `openssl ocsp` responder just started in the background, writing to
+# $T/responder.log, becomes RESP_PID (registered); returns once it listens, ends the test if it
+# does not. Not wait_port: the responder serves one connection at a time, and a probe would hold
+# it. It prints "ACCEPT addr PID=n" once it listens (the one line with -multi).
+responder_started() {
+	RESP_PID=$1
+	register_pid "$RESP_PID" "openssl ocsp responder"
 	for _ in $(seq 200); do
 		grep -Eq '^ACCEPT |waiting for OCSP client connections' "$T/responder.log" 2>/dev/null && return 0
 		sleep 0.05

@@ -41,13 +41,7 @@ responder() {
 	: > "$T/responder.log"
 	env "${when[@]}" openssl ocsp -index "$index" -CA "$CA_DIR/ca.pem" -rsigner "$CA_DIR/ocsp.pem" \
 		-rkey "$CA_DIR/ocsp.key" -port "$RESP_PORT" -ignore_err "$@" > "$T/responder.log" 2>&1 &
-	RESP_PID=$!
-	register_pid "$RESP_PID" "openssl ocsp responder"
-	for _ in $(seq 200); do
-		grep -q 'waiting for OCSP client connections' "$T/responder.log" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	bail "responder started" "$(tail -3 "$T/responder.log")"
+	responder_started $!
 }
 stop_responder() {
 	stop_pid "$RESP_PID"
