@@ -597,6 +597,24 @@ alive_in_session() {
 	done
 	echo "$left"
 }
+# notify_listener LOG [--stamp]: a systemd notify socket at $T/notify.sock whose datagrams are
+# appended to LOG a line each (with --stamp, each line led by its arrival time, monotonic
+# seconds); returns 1, starting nothing, without python3 to listen.
+notify_listener() {
+	command -v python3 >/dev/null || return 1
+	python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a", buffering=1) as f:
+    while True:
+        m = s.recv(4096).decode(errors="replace")
+        for l in m.splitlines():
+            f.write(("%.3f " % time.monotonic() if sys.argv[3] else "") + l + "\n")
+' "$T/notify.sock" "$1" "${2:+1}" &
+	register_pid $! "notify socket listener"
+	wait_file "$T/notify.sock"
+}
 # start_resident CONF: the resident handler on CONF, listening on a free loopback port (--listen);
 # sets port, M (its pid, registered) and URL.
 start_resident() {

@@ -104,18 +104,7 @@ check_eq "one entry left" 1 "$(cached_keys | wc -l)"
 
 # The daemon: keeps refreshing by itself, survives a Redis restart, reloads, stops on SIGTERM,
 # and tells systemd (a notify socket read by a small listener) READY=1 and STATUS=.
-if command -v python3 >/dev/null; then
-	python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-with open(sys.argv[2], "ab", buffering=0) as f:
-    while True:
-        f.write(s.recv(4096) + b"\n")
-' "$T/notify.sock" "$T/notify.log" &
-	register_pid $! "notify socket listener"
-	wait_file "$T/notify.sock"
-fi
+notify_listener "$T/notify.log"
 NOTIFY_SOCKET=$T/notify.sock "$S" -c "$T/s.conf" &
 SP=$!
 register_pid $SP ocsp-proxy-scheduler

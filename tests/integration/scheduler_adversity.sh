@@ -96,19 +96,7 @@ check_eq "hanging responder: no lease left behind" 0 "$(rcli --scan --pattern "$
 
 # The same as a service with WatchdogSec=2: WATCHDOG=1 at least every second through the
 # budget-long ticks (a listener stamps each datagram with its arrival time).
-if command -v python3 >/dev/null; then
-	python3 -c '
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-with open(sys.argv[2], "a", buffering=1) as f:
-    while True:
-        m = s.recv(4096).decode(errors="replace")
-        for l in m.splitlines():
-            f.write("%.3f %s\n" % (time.monotonic(), l))
-' "$T/notify.sock" "$T/notify.log" &
-	register_pid $! "notify listener"
-	wait_file "$T/notify.sock"
+if notify_listener "$T/notify.log" --stamp; then
 	NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=2000000 "$S" -c "$T/b.conf" &
 	dp=$!
 	register_pid $dp scheduler

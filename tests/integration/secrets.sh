@@ -83,18 +83,7 @@ check_eq "Redis down: ctl prefetch fails" 3 \
 check_eq "Redis down: scheduler --once fails" 1 "$(run sched-down "$S" -c "$T/url.conf" --once)"
 check "... saying so on stdout" grep -q 'redis unreachable' "$O/sched-down.out"
 write_config "$T/sched.conf" "redis = redis://:$PASS@127.0.0.1:$RP/0" "log = stderr"
-if command -v python3 >/dev/null; then
-	python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-with open(sys.argv[2], "ab", buffering=0) as f:
-    while True:
-        f.write(s.recv(4096) + b"\n")
-' "$T/notify.sock" "$O/notify.log" &
-	register_pid $!
-	wait_file "$T/notify.sock"
-fi
+notify_listener "$O/notify.log"
 NOTIFY_SOCKET=$T/notify.sock "$S" -c "$T/sched.conf" > "$O/sched-daemon.out" 2> "$O/sched-daemon.err" &
 SP=$!
 register_pid $SP
