@@ -13,6 +13,7 @@
 
 #include "bounds.h"
 #include "certfile.h"
+#include "ocsp.h"
 
 
 /* Every certificate in a PEM file (keys and other blocks are skipped). NULL when none. */
@@ -66,32 +67,18 @@ find_issuer(STACK_OF(X509) *certs)
 static int
 build_request(struct certfile *cf)
 {
-	OCSP_REQUEST *req = NULL;
-	OCSP_CERTID *id = NULL;
-	STACK_OF(OPENSSL_STRING) *aia = NULL;
-	unsigned char *buf = NULL;
-	int n, rc = -1;
+	OCSP_CERTID *id;
+	STACK_OF(OPENSSL_STRING) *aia;
+	int rc = -1;
 
 	if ((id = OCSP_cert_to_id(EVP_sha1(), cf->leaf, cf->issuer)) == NULL ||
-	    (req = OCSP_REQUEST_new()) == NULL || OCSP_request_add0_id(req, id) == NULL)
-		goto out;
-	id = NULL; /* owned by req now */
-	if ((n = i2d_OCSP_REQUEST(req, &buf)) <= 0)
-		goto out;
+	    ocsp_request_encode(id, &cf->req, &cf->req_len) != 0)
+		return -1;
 	aia = X509_get1_ocsp(cf->leaf);
-	if (aia != NULL && sk_OPENSSL_STRING_num(aia) > 0 &&
-	    (cf->aia = strdup(sk_OPENSSL_STRING_value(aia, 0))) == NULL)
-		goto out;
-	if ((cf->req = malloc((size_t)n)) == NULL)
-		goto out;
-	memcpy(cf->req, buf, (size_t)n);
-	cf->req_len = (size_t)n;
-	rc = 0;
-out:
+	if (aia == NULL || sk_OPENSSL_STRING_num(aia) == 0 ||
+	    (cf->aia = strdup(sk_OPENSSL_STRING_value(aia, 0))) != NULL)
+		rc = 0;
 	X509_email_free(aia);
-	OPENSSL_free(buf);
-	OCSP_CERTID_free(id);
-	OCSP_REQUEST_free(req);
 	return rc;
 }
 

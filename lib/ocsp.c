@@ -93,35 +93,47 @@ out:
 	return out;
 }
 
+int
+ocsp_request_encode(OCSP_CERTID *id, unsigned char **der, size_t *len)
+{
+	OCSP_REQUEST *req;
+	unsigned char *buf = NULL;
+	int n, rc = -1;
+
+	if ((req = OCSP_REQUEST_new()) == NULL || OCSP_request_add0_id(req, id) == NULL) {
+		OCSP_CERTID_free(id); /* not taken by req */
+		OCSP_REQUEST_free(req);
+		return -1;
+	}
+	if ((n = i2d_OCSP_REQUEST(req, &buf)) > 0 && (*der = malloc((size_t)n)) != NULL) {
+		memcpy(*der, buf, (size_t)n);
+		*len = (size_t)n;
+		rc = 0;
+	}
+	OPENSSL_free(buf);
+	OCSP_REQUEST_free(req);
+	return rc;
+}
+
 /* The request a cacheable CertID is fetched and stored with: that CertID and nothing else (no
  * extension, requestor name or signature a client added). Sets the key from it too. */
 static int
 rebuild(OCSP_CERTID *id, struct ocsp_request *out)
 {
-	OCSP_REQUEST *req = NULL;
 	OCSP_CERTID *canon;
-	unsigned char *idder = NULL, *der = NULL;
-	int idlen, len, rc = -1;
+	unsigned char *idder = NULL;
+	int idlen;
 
 	if ((canon = canonical_id(id)) == NULL)
 		return -1;
-	if ((idlen = i2d_OCSP_CERTID(canon, &idder)) <= 0 || (req = OCSP_REQUEST_new()) == NULL ||
-	    OCSP_request_add0_id(req, canon) == NULL)
-		goto out;
-	canon = NULL; /* owned by req now */
+	if ((idlen = i2d_OCSP_CERTID(canon, &idder)) <= 0) {
+		OCSP_CERTID_free(canon);
+		return -1;
+	}
 	if ((size_t)idlen * 2 <= CERTID_HEX_MAX)
 		hex(idder, (size_t)idlen, out->certid);
-	if ((len = i2d_OCSP_REQUEST(req, &der)) <= 0 || (out->der = malloc((size_t)len)) == NULL)
-		goto out;
-	memcpy(out->der, der, (size_t)len);
-	out->der_len = (size_t)len;
-	rc = 0;
-out:
-	OPENSSL_free(der);
 	OPENSSL_free(idder);
-	OCSP_CERTID_free(canon);
-	OCSP_REQUEST_free(req);
-	return rc;
+	return ocsp_request_encode(canon, &out->der, &out->der_len);
 }
 
 int

@@ -99,6 +99,11 @@ int ocsp_cached_check(const struct ocsp_request *req, const unsigned char *der, 
  * form ocsp_request_parse gives. */
 int ocsp_request_for_certid(const char *certid, struct ocsp_request *out);
 
+/* The DER of a request asking about id alone (no extension, no signature), malloc'd into *der
+ * (the caller frees it) and *len. Takes id (an OCSP_CERTID *), freed on failure too. 0 ok, -1. */
+struct ocsp_cert_id_st;
+int ocsp_request_encode(struct ocsp_cert_id_st *id, unsigned char **der, size_t *len);
+
 /* Just the times and status of a DER response we already trust (cached). 0 ok, -1 bad. */
 int ocsp_response_info(const unsigned char *der, size_t len, const char *certid,
                        struct ocsp_response_info *info);
