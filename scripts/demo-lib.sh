@@ -5,7 +5,9 @@
 
 DEMO_PIDS=""
 
-# demo_port: a loopback port nobody listens on, below the kernel's ephemeral range.
+# demo_port: a loopback port nobody listens on, below the kernel's ephemeral range (a port some
+# outgoing connection holds as its source would refuse a probe yet fail the bind). tests/lib.sh
+# uses it too, as free_port.
 demo_port() {
 	local p lo=32768
 	read -r lo _ < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null
@@ -72,12 +74,18 @@ demo_responder() {
 		-rkey "$1/ocsp.key" -port "$2" -nmin 60 -ignore_err > "$3" 2>&1 &
 	RESPONDER_PID=$!
 	DEMO_PIDS="$DEMO_PIDS $RESPONDER_PID"
-	# Not a probe connection: the responder serves one connection at a time.
+	demo_listening "$3" && return 0
+	echo "the responder did not start; see $3" >&2
+	return 1
+}
+# demo_listening LOG: waits up to 10 s for the `openssl ocsp` responder writing LOG to listen; 1
+# if it does not. Not a probe connection: the responder serves one connection at a time. It
+# prints "ACCEPT addr PID=n" once it listens (the one line with -multi). tests/lib.sh uses it too.
+demo_listening() {
 	for _ in $(seq 200); do
-		grep -q 'waiting for OCSP client connections' "$3" 2>/dev/null && return 0
+		grep -Eq '^ACCEPT |waiting for OCSP client connections' "$1" 2>/dev/null && return 0
 		sleep 0.05
 	done
-	echo "the responder did not start; see $3" >&2
 	return 1
 }
 

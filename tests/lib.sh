@@ -154,18 +154,12 @@ _cleanup() {
 }
 trap _cleanup EXIT
 
-# A port nobody listens on, below the kernel's ephemeral range: a port some outgoing connection
-# holds as its source would refuse a probe yet fail the bind.
-free_port() {
-	local p lo=32768
-	read -r lo _ < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null
-	[ "$lo" -gt 12000 ] || lo=32768
-	for _ in $(seq 50); do
-		p=$((10000 + RANDOM % (lo - 10000)))
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
-	done
-	return 1
-}
+# make demo's helpers (scripts/demo-lib.sh stands alone, for a fresh clone): demo_port, a free
+# loopback port, and demo_listening, the wait for an openssl ocsp responder, serve here too.
+# shellcheck source=scripts/demo-lib.sh
+. "$ROOT/scripts/demo-lib.sh"
+# A port nobody listens on, below the kernel's ephemeral range.
+free_port() { demo_port; }
 wait_port() {
 	local i
 	for i in $(seq $((${2:-10} * 20))); do
@@ -335,16 +329,11 @@ start_responder() {
 }
 # responder_started PID: an `openssl ocsp` responder just started in the background, writing to
 # $T/responder.log, becomes RESP_PID (registered); returns once it listens, ends the test if it
-# does not. Not wait_port: the responder serves one connection at a time, and a probe would hold
-# it. It prints "ACCEPT addr PID=n" once it listens (the one line with -multi).
+# does not (not wait_port: a probe would hold the responder's one connection).
 responder_started() {
 	RESP_PID=$1
 	register_pid "$RESP_PID" "openssl ocsp responder"
-	for _ in $(seq 200); do
-		grep -Eq '^ACCEPT |waiting for OCSP client connections' "$T/responder.log" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	bail "responder started" "$(tail -3 "$T/responder.log")"
+	demo_listening "$T/responder.log" || bail "responder started" "$(tail -3 "$T/responder.log")"
 }
 stop_responder() { stop_pid "$RESP_PID"; }
 
