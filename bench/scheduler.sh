@@ -19,18 +19,6 @@ write_config "$T/s.conf" "default_upstream = $RESP_URL" "log = $T/s.log" "upstre
 start_handler "$T/s.conf"
 ocsp_query "$PROXY_URL" "$CA_DIR/good.pem" >/dev/null
 src=$(certids | head -1)
-
-# fill N: copies of the one real entry under distinct keys, scheduled DUE_AT.
-fill() {
-	rcli EVAL "
-		local src = redis.call('HGETALL', KEYS[1])
-		for i = 1, tonumber(ARGV[1]) do
-			local id = string.format('beef%08x', i)
-			redis.call('HSET', ARGV[3] .. id, unpack(src))
-			redis.call('ZADD', KEYS[2], ARGV[2], id)
-		end
-		return redis.call('ZCARD', KEYS[2])" 2 "$(rkey entry "$src")" "$(rkey due)" "$1" "$2" "$(rkey entry '')" >/dev/null
-}
 S=$BUILD/ocsp-proxy-scheduler
 idle() {
 	local ir rss
@@ -45,9 +33,9 @@ future=$(( $(date +%s) + 86400 ))
 echo "== a tick with nothing due"
 rcli FLUSHALL >/dev/null; ocsp_query "$PROXY_URL" "$CA_DIR/good.pem" >/dev/null; src=$(certids | head -1)
 rcli ZADD "$(rkey due)" "$future" "$src" >/dev/null
-fill 1000 "$future"
+copy_entry 1000 "$src" "$future"
 idle "1,000 entries"
-fill 100000 "$future"
+copy_entry 100000 "$src" "$future"
 idle "100,000 entries"
 echo "   (cache holds $(rcli ZCARD "$(rkey due)") entries, $(rcli INFO memory | sed -n 's/used_memory_human://p' | tr -d '\r') in Redis)"
 
@@ -55,7 +43,7 @@ echo "== refreshing $DUE due entries (out of $(rcli ZCARD "$(rkey due)"))"
 refresh() {
 	local label=$1 start end rss
 	shift
-	fill "$DUE" 0
+	copy_entry "$DUE" "$src" 0
 	write_config "$T/r.conf" "default_upstream = $RESP_URL" "log = $T/r.log" "upstream_timeout = 10s" \
 		"tick_budget = 1h" "$@"
 	start=$(date +%s.%N)

@@ -550,6 +550,18 @@ stat_count() {
 	echo "${v:-0}"
 }
 
+# copy_entry N CERTID DUE: N copies of CERTID's entry under new CertID-like keys (c0ffee000001,
+# c0ffee000002, ...), each due at DUE.
+copy_entry() {
+	rcli EVAL "
+		local src = redis.call('HGETALL', KEYS[1])
+		for i = 1, tonumber(ARGV[1]) do
+			local id = string.format('c0ffee%06x', i)
+			redis.call('HSET', ARGV[3] .. id, unpack(src))
+			redis.call('ZADD', KEYS[2], ARGV[2], id)
+		end
+		return 0" 2 "$(rkey entry "$2")" "$(rkey due)" "$1" "$3" "$(rkey entry '')" >/dev/null
+}
 # setup_proxy [--nmin N] [--no-handler] [--no-default-upstream] [CONFIG LINE...]: the opening
 # most tests share: the test CA, Redis, the responder (answers valid N minutes, 60), CONF
 # ($T/c.conf: default_upstream = the responder, then the LINEs), the handler on CONF (PROXY_URL).

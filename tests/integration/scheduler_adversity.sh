@@ -9,17 +9,6 @@ sconf() { write_config "$1" "default_upstream = $RESP_URL" "${@:2}"; }
 sconf "$T/s.conf"
 # requests FILE: how many copies of the stored request a recording fake_upstream received.
 requests() { echo $(( $(stat -c %s "$1" 2>/dev/null || echo 0) / $(entry_field "$K" req | head -c -1 | wc -c) )); }
-# copies N CERTID DUE: N entries copied from CERTID under new CertID-like keys, due at DUE.
-copies() {
-	rcli EVAL "
-		local src = redis.call('HGETALL', KEYS[1])
-		for i = 1, tonumber(ARGV[1]) do
-			local id = string.format('c0ffee%06x', i)
-			redis.call('HSET', ARGV[3] .. id, unpack(src))
-			redis.call('ZADD', KEYS[2], ARGV[2], id)
-		end
-		return 0" 2 "$(rkey entry "$2")" "$(rkey due)" "$1" "$3" "$(rkey entry '')" >/dev/null
-}
 once() { timeout 20 "$S" -c "${1:-$T/s.conf}" --once; }
 
 # An older response at refresh (a replay, a stale CDN edge): one upstream request, the newer
@@ -73,7 +62,7 @@ ocsp_query "$PROXY_URL" "$CA_DIR/revoked.pem" >/dev/null
 KR=$(certids | grep -v "^$K\$" | head -1)
 start_fake_upstream hang
 entry_set "$K" url "$FAKE_URL"
-copies 100 "$K" 0
+copy_entry 100 "$K" 0
 entry_set "$K" url "$RESP_URL"
 rcli ZADD "$(rkey due)" 1 "$K" >/dev/null
 rcli ZADD "$(rkey due)" 2 "$KR" >/dev/null
@@ -115,7 +104,7 @@ fi
 # Killed in the middle of a tick (SIGKILL, as the watchdog kills): the refreshes that finished
 # before are stored, since each is written as its fetch completes, not at the end of the batch.
 entry_set "$K" url "$FAKE_URL"
-copies 100 "$K" 0
+copy_entry 100 "$K" 0
 entry_set "$K" url "$RESP_URL"
 rcli ZADD "$(rkey due)" 1 "$K" >/dev/null
 rcli ZADD "$(rkey due)" 2 "$KR" >/dev/null
