@@ -113,11 +113,17 @@ demo_handler() {
 	systemd-socket-activate --inetd -a -l "$3" -E OCSP_PROXY_CONFIG="$2" "$1" 2>>"$4" &
 	HANDLER_PID=$!
 	DEMO_PIDS="$DEMO_PIDS $HANDLER_PID"
-	for _ in $(seq 100); do
-		(exec 3<>"/dev/tcp/${3%:*}/${3##*:}") 2>/dev/null && return 0
+	demo_wait_port "${3%:*}" "${3##*:}" 5 && return 0
+	echo "the handler's socket did not open; see $4" >&2
+	return 1
+}
+# demo_wait_port HOST PORT [SECONDS]: waits up to SECONDS (10) for HOST:PORT to accept a
+# connection; 1 if it does not. tests/lib.sh's wait_port too.
+demo_wait_port() {
+	for _ in $(seq $((${3:-10} * 20))); do
+		(exec 3<>"/dev/tcp/$1/$2") 2>/dev/null && return 0
 		sleep 0.05
 	done
-	echo "the handler's socket did not open; see $4" >&2
 	return 1
 }
 

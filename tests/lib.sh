@@ -154,18 +154,15 @@ _cleanup() {
 }
 trap _cleanup EXIT
 
-# make demo's helpers (scripts/demo-lib.sh stands alone, for a fresh clone): demo_port, a free
-# loopback port, and demo_listening, the wait for an openssl ocsp responder, serve here too.
+# make demo's helpers (scripts/demo-lib.sh stands alone, for a fresh clone): demo_port (a free
+# loopback port), demo_wait_port and demo_listening (the wait for an openssl ocsp responder)
+# serve here too.
 # shellcheck source=scripts/demo-lib.sh
 . "$ROOT/scripts/demo-lib.sh"
 # A port nobody listens on, below the kernel's ephemeral range.
 free_port() { demo_port; }
 wait_port() {
-	local i
-	for i in $(seq $((${2:-10} * 20))); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
+	demo_wait_port 127.0.0.1 "$1" "${2:-10}" && return 0
 	echo "port $1 did not open" >&2
 	return 1
 }
