@@ -71,6 +71,9 @@
 /* After a failed write of a hit record to the primary, hits go unrecorded this long, so a
  * resident worker does not wait redis_timeout after every hit while the primary is gone. */
 #define HIT_RECORD_PAUSE_MS 1000
+/* A resident worker rewrites an entry's last-hit time only once the stored one is this old (or
+ * evict_after / 8, when shorter): each write invalidates the entry in every worker's memory. */
+#define HIT_TIME_GRANULARITY_S 3600
 
 /* --- Scheduler (scheduler/) --- */
 /* Due CertIDs read from Redis at once; the fetches themselves are bounded by concurrency. */

@@ -955,12 +955,19 @@ store_earliest_next(struct store *st, time_t *when)
 	return 0;
 }
 
-/* KEYS: stats, then entries; ARGV: hits, then each entry's hit time. The batched hits of a
- * resident worker: the hit time only on entries that still exist (never a half entry); best
- * effort, as in lookup_lua. */
+/* KEYS: stats, then entries; ARGV: hits, the age a stored hit time must reach before it is
+ * rewritten, then each entry's hit time. The batched hits of a resident worker: the hit time only
+ * on entries that still exist (never a half entry); best effort, as in lookup_lua. A hit time is
+ * rewritten only once it is that old: every write to an entry invalidates it in every worker's
+ * memory (client tracking), so rewriting it each second would have each hot entry read, parsed
+ * and verified again every second. */
 static const char hits_lua[] =
+    "local age = tonumber(ARGV[2])\n"
     "for i = 2, #KEYS do\n"
-    "  if redis.call('EXISTS', KEYS[i]) == 1 then redis.pcall('HSET', KEYS[i], 'hit', ARGV[i]) end\n"
+    "  if redis.call('EXISTS', KEYS[i]) == 1 then\n"
+    "    local old = tonumber(redis.pcall('HGET', KEYS[i], 'hit')) or 0\n"
+    "    if tonumber(ARGV[i + 1]) - old >= age then redis.pcall('HSET', KEYS[i], 'hit', ARGV[i + 1]) end\n"
+    "  end\n"
     "end\n"
     "if tonumber(ARGV[1]) > 0 then redis.pcall('HINCRBY', KEYS[1], 'hits', ARGV[1]) end\n"
     "return 0\n";
@@ -999,9 +1006,11 @@ static int
 record_batch(struct store *st, const char *stats, const char *const *certids,
              const time_t *at, size_t n, long long hits)
 {
-	const char *argv[4 + 2 * HITS_BATCH];
-	size_t lens[4 + 2 * HITS_BATCH], i, argc = 0;
-	char (*keys)[KEYLEN] = NULL, (*times)[24] = NULL, nkeys[24], nhits[24];
+	/* EVAL, script, key count, stats, n keys, hits, age, n times */
+	const char *argv[6 + 2 * HITS_BATCH];
+	size_t lens[6 + 2 * HITS_BATCH], i, argc = 0;
+	char (*keys)[KEYLEN] = NULL, (*times)[24] = NULL, nkeys[24], nhits[24], nage[24];
+	long long age = st->cfg->evict_after / 1000 / 8;
 	redisReply *r;
 	int rc = -1;
 
@@ -1011,6 +1020,8 @@ record_batch(struct store *st, const char *stats, const char *const *certids,
 	}
 	snprintf(nkeys, sizeof(nkeys), "%zu", n + 1);
 	snprintf(nhits, sizeof(nhits), "%lld", hits);
+	/* Eviction needs the last hit to within a fraction of evict_after, not to the second. */
+	snprintf(nage, sizeof(nage), "%lld", age < HIT_TIME_GRANULARITY_S ? age : HIT_TIME_GRANULARITY_S);
 	argv[argc++] = "EVAL";
 	argv[argc++] = hits_lua;
 	argv[argc++] = nkeys;
@@ -1021,6 +1032,7 @@ record_batch(struct store *st, const char *stats, const char *const *certids,
 		argv[argc++] = keys[i];
 	}
 	argv[argc++] = nhits;
+	argv[argc++] = nage;
 	for (i = 0; i < n; i++) {
 		snprintf(times[i], 24, "%lld", (long long)at[i]);
 		argv[argc++] = times[i];

@@ -176,8 +176,9 @@ int store_tracking(const struct store *st, unsigned long *epoch);
 /* The hit fields of an entry, read from the primary on the tracked connection, recording
  * nothing. 1 found, 0 absent or malformed, -1 Redis error. */
 int store_read_tracked(struct store *st, const char *certid, struct entry *out);
-/* Records a worker's batched hits: each entry's last hit time (entries still present only)
- * and `hits` added to the hits counter. 0 ok, -1 error. */
+/* Records a worker's batched hits: each entry's last hit time (entries still present only, and
+ * only once the stored one is HIT_TIME_GRANULARITY_S or evict_after / 8 old) and `hits` added
+ * to the hits counter. 0 ok, -1 error. */
 int store_record_hits(struct store *st, const char *const *certids, const time_t *at, size_t n,
                       long long hits);
 /* The CertID hex inside the Redis key of an entry (an invalidation names keys), with its
