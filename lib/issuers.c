@@ -17,6 +17,7 @@
 #include <openssl/x509.h>
 
 #include "bounds.h"
+#include "digest.h"
 #include "err.h"
 #include "issuers.h"
 
@@ -94,39 +95,18 @@ skip(const unsigned char **p, const unsigned char *end)
 	return 0;
 }
 
-/* The low-level digests, not EVP (nor SHA1(), which goes through EVP in OpenSSL 3): an EVP
- * digest activates the default provider (millions of instructions), and these run for every
- * certificate of the system bundle. Deprecated, but the same digests without a provider. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-static void
-sha1(const unsigned char *p, long len, unsigned char out[SHA_DIGEST_LENGTH])
-{
-	SHA_CTX c;
 
-	SHA1_Init(&c);
-	SHA1_Update(&c, p, (size_t)len);
-	SHA1_Final(out, &c);
-}
-
-static void
-sha256(const unsigned char *p, long len, unsigned char out[SHA256_DIGEST_LENGTH])
-{
-	SHA256_CTX c;
-
-	SHA256_Init(&c);
-	SHA256_Update(&c, p, (size_t)len);
-	SHA256_Final(out, &c);
-}
-#pragma GCC diagnostic pop
-
-static void
+/* digest.c's digests: these run for every certificate of the system bundle. 0 ok, -1 when one
+ * failed (the candidate is then dropped rather than kept with hashes that match nothing). */
+static int
 hashes(struct cand *c)
 {
-	sha1(c->name, c->name_len, c->n1);
-	sha1(c->key, c->key_len, c->k1);
-	sha256(c->name, c->name_len, c->n256);
-	sha256(c->key, c->key_len, c->k256);
+	return digest_sha1(c->name, (size_t)c->name_len, c->n1) == 0 &&
+	               digest_sha1(c->key, (size_t)c->key_len, c->k1) == 0 &&
+	               digest_sha256(c->name, (size_t)c->name_len, c->n256) == 0 &&
+	               digest_sha256(c->key, (size_t)c->key_len, c->k256) == 0
+	           ? 0
+	           : -1;
 }
 
 /* Finds the subject Name and the subjectPublicKey bits (without the unused-bits octet, as RFC
@@ -157,8 +137,7 @@ locate(struct cand *c)
 		return -1;
 	c->key = p + 1;
 	c->key_len = len - 1;
-	hashes(c);
-	return 0;
+	return hashes(c);
 }
 
 /* Adds the DER certificate der (taken over) to cs. Not a certificate: dropped, 0. */

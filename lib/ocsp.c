@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "digest.h"
 #include "ocsp.h"
 #include "verify.h"
 
@@ -527,25 +528,18 @@ ocsp_error_response(enum ocsp_status status, size_t *len)
 	return der[s < 7 ? s : OCSP_ST_INTERNAL];
 }
 
-/* The low-level SHA-256, not EVP: an EVP digest fetches it from a provider, and activating the
- * default provider costs about 3.5 M instructions, more than the rest of a cache hit, which
- * checks the ETag of what Redis returned on every read. The function is deprecated in OpenSSL 3
- * but computes the same digest, in this process, without a provider. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+/* digest.c's SHA-256: no provider on the hit path, which checks every ETag Redis returns. */
 void
 ocsp_etag(const unsigned char *der, size_t len, char out[65])
 {
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	SHA256_CTX c;
+	unsigned char md[DIGEST_SHA256_LEN];
 
-	if (SHA256_Init(&c) != 1 || SHA256_Update(&c, der, len) != 1 || SHA256_Final(md, &c) != 1) {
+	if (digest_sha256(der, len, md) == -1) {
 		out[0] = '\0';
 		return;
 	}
 	hex(md, sizeof(md), out);
 }
-#pragma GCC diagnostic pop
 
 static X509 *
 read_cert(const char *path)
