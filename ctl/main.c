@@ -303,6 +303,38 @@ print_schedulers(const struct strlist *owners, const struct strlist *values, int
 		printf("]");
 }
 
+/* The upstreams misses do not ask right now (upstream_backoff): "backoff URL until TIME: WHY". */
+static void
+print_backoffs(const struct strlist *urls, const struct strlist *values, int json)
+{
+	char when[32];
+	const char *why;
+	long long until_ms;
+	size_t i;
+
+	if (json)
+		printf(",\"backoff\":[");
+	for (i = 0; i < urls->n && i < values->n; i++) {
+		why = strchr(values->v[i], ' ');
+		why = why != NULL ? why + 1 : "";
+		until_ms = atoll(values->v[i]);
+		if (json) {
+			printf("%s{\"upstream\":", i > 0 ? "," : "");
+			ctl_json_str(urls->v[i]);
+			printf(",\"until\":%lld,\"reason\":", until_ms / 1000);
+			ctl_json_str(why);
+			printf("}");
+		} else {
+			ctl_iso((time_t)(until_ms / 1000), when);
+			ctl_printable(urls->v[i]);
+			ctl_printable(values->v[i]);
+			printf("backoff %s until %s: %s\n", urls->v[i], when, why);
+		}
+	}
+	if (json)
+		printf("]");
+}
+
 static int
 cmd_stats(struct store *st, const struct opts *o)
 {
@@ -327,6 +359,7 @@ cmd_stats(struct store *st, const struct opts *o)
 		}
 	}
 	print_schedulers(&ov.owners, &ov.ticks, o->json);
+	print_backoffs(&ov.backoff_urls, &ov.backoffs, o->json);
 	if (o->json)
 		printf("}\n");
 	overview_free(&ov);

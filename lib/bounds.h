@@ -75,6 +75,20 @@
  * evict_after / 8, when shorter): each write invalidates the entry in every worker's memory. */
 #define HIT_TIME_GRANULARITY_S 3600
 
+/* --- Concurrent misses (handler/herd.c) --- */
+/* A miss's lease on its CertID lasts upstream_timeout and this much more: libcurl and the issuer
+ * store loaded, the answer verified and stored, with Redis calls between. A holder that dies
+ * leaves it to expire. */
+#define HERD_LEASE_MARGIN_MS 2000
+/* A miss waiting for another's fetch looks at Redis first after this, then at doubling
+ * intervals up to the last: an answer is seen within that of its arrival. */
+#define HERD_POLL_FIRST_MS 10
+#define HERD_POLL_MAX_MS 100
+/* Upstreams backed off at once, kept in Redis: a client can name any allowed URL, so the hash is
+ * bounded; past it, the oldest goes. And the longest reason kept with one. */
+#define BACKOFF_URLS_MAX 1000
+#define BACKOFF_REASON_MAX 200
+
 /* --- Scheduler (scheduler/) --- */
 /* Due CertIDs read from Redis at once; the fetches themselves are bounded by concurrency. */
 #define TICK_BATCH 256

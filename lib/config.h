@@ -48,6 +48,7 @@ struct config {
 
 	/* upstream */
 	long long upstream_timeout;
+	long long upstream_backoff;  /* a failed fetch keeps misses off its URL this long (0: never) */
 	char *upstream_proxy;        /* NULL: direct, whatever the environment's *_proxy say */
 	size_t max_response_bytes;
 	long long clock_skew;

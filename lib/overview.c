@@ -12,7 +12,8 @@ overview_read(struct store *st, time_t now, struct overview *out)
 	out->due = store_count_due(st, now);
 	if (out->entries < 0 || out->failing < 0 || out->due < 0 ||
 	    store_stats(st, &out->names, &out->values) == -1 ||
-	    store_reports(st, &out->owners, &out->ticks) == -1) {
+	    store_reports(st, &out->owners, &out->ticks) == -1 ||
+	    store_backoffs(st, (long long)now * 1000, &out->backoff_urls, &out->backoffs) == -1) {
 		overview_free(out);
 		return -1;
 	}
@@ -26,5 +27,7 @@ overview_free(struct overview *o)
 	strlist_free(&o->values);
 	strlist_free(&o->owners);
 	strlist_free(&o->ticks);
+	strlist_free(&o->backoff_urls);
+	strlist_free(&o->backoffs);
 	memset(o, 0, sizeof(*o));
 }

@@ -13,6 +13,7 @@ struct overview {
 	long long due;               /* entries due at the time asked */
 	struct strlist names, values;   /* counters, same length */
 	struct strlist owners, ticks;   /* each scheduler (host:pid) and "UNIXTIME summary" */
+	struct strlist backoff_urls, backoffs; /* upstreams backed off and "UNTIL_MS reason" */
 };
 
 /* Reads it all from the primary. 0 ok, -1 error (store_error); out is then empty. */

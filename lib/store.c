@@ -847,10 +847,126 @@ hgetall(struct store *st, const char *kind, struct strlist *names, struct strlis
 	return 0;
 }
 
+/* KEYS: backoff; ARGV: url, "UNTIL_MS reason", now_ms, most fields. Sets url's backoff, drops
+ * those past their time, and past the most kept the one ending first. */
+static const char backoff_lua[] =
+    "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])\n"
+    "local all = redis.call('HGETALL', KEYS[1])\n"
+    "local n, first, firstu = 0, nil, nil\n"
+    "for i = 1, #all, 2 do\n"
+    "  local u = tonumber(string.match(all[i + 1], '^%d+'))\n"
+    "  if not u or u <= tonumber(ARGV[3]) then redis.call('HDEL', KEYS[1], all[i])\n"
+    "  else n = n + 1 if not firstu or u < firstu then first, firstu = all[i], u end end\n"
+    "end\n"
+    "if n > tonumber(ARGV[4]) and first then redis.call('HDEL', KEYS[1], first) end\n"
+    "return 0\n";
+
+/* KEYS: lease backoff; ARGV: url. */
+static const char wait_lua[] =
+    "return { redis.call('EXISTS', KEYS[1]), redis.call('HGET', KEYS[2], ARGV[1]) }\n";
+
+/* A backoff value as the proxy writes it, "UNTIL_MS reason": *until_ms, and the reason (made
+ * printable, cut to whylen) into why when not NULL. Redis is data: anything else is -1. */
+static int
+backoff_parse(const char *v, size_t len, long long *until_ms, char *why, size_t whylen)
+{
+	size_t i, j;
+	long long u = 0;
+
+	for (i = 0; i < len && v[i] >= '0' && v[i] <= '9'; i++) {
+		if (u > STORED_TIME_MAX * 1000 / 10)
+			return -1;
+		u = u * 10 + (v[i] - '0');
+	}
+	if (i == 0 || (i < len && v[i] != ' '))
+		return -1;
+	*until_ms = u;
+	if (why == NULL || whylen == 0)
+		return 0;
+	for (i++, j = 0; i < len && j + 1 < whylen && j < BACKOFF_REASON_MAX; i++, j++)
+		why[j] = v[i] >= 0x20 && v[i] < 0x7f ? v[i] : '?';
+	why[j] = '\0';
+	return 0;
+}
+
+int
+store_backoff(struct store *st, const char *url, long long until_ms, const char *why,
+              long long now_ms)
+{
+	char kb[KEYLEN], val[BACKOFF_REASON_MAX + 32], nows[24], max[24];
+
+	if (redis_key(st, kb, sizeof(kb), "backoff", NULL) == -1)
+		return -1;
+	snprintf(val, sizeof(val), "%lld %.*s", until_ms, BACKOFF_REASON_MAX,
+	         why != NULL ? why : "");
+	snprintf(nows, sizeof(nows), "%lld", now_ms);
+	snprintf(max, sizeof(max), "%d", BACKOFF_URLS_MAX);
+	return int_reply(st, command(st, "EVAL %s 1 %s %s %s %s %s", backoff_lua, kb, url, val,
+	                             nows, max)) < 0 ? -1 : 0;
+}
+
+int
+store_wait_state(struct store *st, const char *certid, const char *url, long long now_ms,
+                 int *leased, long long *until_ms, char *why, size_t whylen)
+{
+	char kl[KEYLEN], kb[KEYLEN];
+	redisReply *r, *b;
+	int rc = -1;
+
+	*leased = 0;
+	*until_ms = 0;
+	if (redis_key(st, kl, sizeof(kl), "lease", certid) == -1 ||
+	    redis_key(st, kb, sizeof(kb), "backoff", NULL) == -1)
+		return -1;
+	if ((r = command(st, "EVAL %s 2 %s %s %s", wait_lua, kl, kb, url)) == NULL)
+		return -1;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+	    r->element[0]->type != REDIS_REPLY_INTEGER) {
+		err_set(&st->err, ERR_PROTOCOL, "redis: unexpected reply to the wait state");
+		goto out;
+	}
+	*leased = r->element[0]->integer > 0;
+	b = r->elements > 1 ? r->element[1] : NULL;
+	/* A malformed value is no backoff: misses then ask, as without one. */
+	if (b != NULL && b->type == REDIS_REPLY_STRING &&
+	    backoff_parse(b->str, b->len, until_ms, why, whylen) == 0 && *until_ms <= now_ms)
+		*until_ms = 0;
+	else if (b == NULL || b->type != REDIS_REPLY_STRING)
+		*until_ms = 0;
+	rc = 0;
+out:
+	freeReplyObject(r);
+	return rc;
+}
+
+int
+store_backoffs(struct store *st, long long now_ms, struct strlist *urls, struct strlist *values)
+{
+	struct strlist n, v;
+	long long until;
+	size_t i;
+	int rc = -1;
+
+	memset(&n, 0, sizeof(n));
+	memset(&v, 0, sizeof(v));
+	if (hgetall(st, "backoff", &n, &v) == -1)
+		goto out;
+	for (i = 0; i < n.n && i < v.n; i++)
+		if (backoff_parse(v.v[i], strlen(v.v[i]), &until, NULL, 0) == 0 && until > now_ms &&
+		    (strlist_push(urls, n.v[i]) == -1 || strlist_push(values, v.v[i]) == -1))
+			goto out;
+	rc = 0;
+out:
+	strlist_free(&n);
+	strlist_free(&v);
+	return rc;
+}
+
 const char *const store_counters[] = {
 	"hits", "misses", "stale_lookups", "fetches", "upstream_errors", "stale_served",
 	"passthrough", "uncacheable", "unverified", "cache_rejected", "refused_full", "refreshes",
-	"refresh_kept", "refresh_failures", "evictions", "invalid_due", NULL,
+	"refresh_kept", "refresh_failures", "evictions", "invalid_due", "coalesced", "backed_off",
+	NULL,
 };
 
 int

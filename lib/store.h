@@ -7,6 +7,7 @@
  *   {P}:failing         set: certid-hex of entries whose last refresh failed
  *   {P}:stats           hash of counters (store_counters)
  *   {P}:schedulers      hash: host:pid of each scheduler -> "UNIXTIME last tick summary"
+ *   {P}:backoff         hash: upstream URL -> "UNTIL_MS reason": misses do not ask it until then
  * where P is key_prefix. Writes go to the primary (`redis`, or the one redis_sentinel names);
  * the hit path reads from redis_read when set. Every call has a deadline (redis_timeout); after an error the
  * connection is dropped and the next call reconnects. hiredis writes with write(2): callers
@@ -142,6 +143,23 @@ long long store_count_failing(struct store *st);
 int store_lease(struct store *st, const char *certid, const char *owner, long long ms);
 /* Gives the lease back if owner still holds it. 0 ok, -1 error. */
 int store_release(struct store *st, const char *certid, const char *owner);
+/* The same lease serves a miss (handler/herd.c): one upstream fetch per CertID at a time,
+ * whether a handler or a scheduler does it. */
+
+/* A failing upstream backed off for misses: url is not asked again until until_ms (unix
+ * milliseconds), why kept for ctl stats and the metrics. Fields past their time are dropped on
+ * the way. 0 ok, -1 error. */
+int store_backoff(struct store *st, const char *url, long long until_ms, const char *why,
+                  long long now_ms);
+/* What a miss waiting for another's fetch of certid from url needs, in one round trip: whether
+ * the lease is held (*leased), and when url's backoff ends (*until_ms, unix ms; 0 when it is not
+ * backed off at now_ms) with its reason in why (may be NULL). 0 ok, -1 error. */
+int store_wait_state(struct store *st, const char *certid, const char *url, long long now_ms,
+                     int *leased, long long *until_ms, char *why, size_t whylen);
+/* The upstreams backed off at now_ms: urls and values "UNTIL_MS reason", same length. What
+ * Redis holds is checked: a value that is not one the proxy writes is skipped. -1 on error. */
+int store_backoffs(struct store *st, long long now_ms, struct strlist *urls,
+                   struct strlist *values);
 
 /* Counters. store_counters lists every one the programs keep, as the manuals do (NULL ends
  * it); store_stats gives each of them, "0" until first counted, then any other in the hash. */

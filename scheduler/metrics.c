@@ -55,6 +55,21 @@ write_cache(FILE *f, struct store *st, time_t now)
 		label(f, ov.owners.v[i]);
 		fprintf(f, "\"} %lld\n", atoll(ov.ticks.v[i]));
 	}
+	gauge(f, "ocsp_proxy_upstreams_backed_off",
+	      "Upstream responders misses do not ask now, after a failed fetch.",
+	      (long long)ov.backoff_urls.n);
+	fprintf(f, "# HELP ocsp_proxy_upstream_backoff_until_seconds Until when misses do not ask "
+	           "this upstream (unix time), and why.\n"
+	           "# TYPE ocsp_proxy_upstream_backoff_until_seconds gauge\n");
+	for (i = 0; i < ov.backoff_urls.n && i < ov.backoffs.n; i++) {
+		const char *why = strchr(ov.backoffs.v[i], ' ');
+
+		fputs("ocsp_proxy_upstream_backoff_until_seconds{upstream=\"", f);
+		label(f, ov.backoff_urls.v[i]);
+		fputs("\",reason=\"", f);
+		label(f, why != NULL ? why + 1 : "");
+		fprintf(f, "\"} %lld\n", atoll(ov.backoffs.v[i]) / 1000);
+	}
 	fprintf(f, "# HELP ocsp_proxy_events_total Counters kept by handlers and schedulers.\n"
 	           "# TYPE ocsp_proxy_events_total counter\n");
 	for (i = 0; i < ov.names.n && i < ov.values.n; i++)

@@ -641,6 +641,81 @@ test_bad_urls(struct config *cfg)
 
 /* Every call fails within redis_timeout while Redis is hung or gone, and the same store
  * reconnects once it is back. */
+/* Concurrent misses: a miss's lease is the scheduler's (one fetch per CertID whoever does
+ * it); a failing upstream's backoff, its reason, its end, the bound on how many are kept, and
+ * what Redis holds checked before it is believed. */
+static void
+test_herd(struct store *st, const char *dir)
+{
+	struct strlist urls, vals;
+	char why[64];
+	long long until;
+	int leased, i;
+
+	memset(&urls, 0, sizeof(urls));
+	memset(&vals, 0, sizeof(vals));
+	CHECK_INT(store_wait_state(st, "h1", "http://ca/", 1000, &leased, &until, why, sizeof(why)), 0);
+	CHECK_INT(leased, 0);
+	CHECK_INT(until, 0);
+	/* A scheduler's lease and a miss's are one: the second cannot take it. */
+	CHECK_INT(store_lease(st, "h1", "sched:1", 10000), 1);
+	CHECK_INT(store_lease(st, "h1", "miss:2:abc", 10000), 0);
+	CHECK_INT(store_wait_state(st, "h1", "http://ca/", 1000, &leased, &until, why, sizeof(why)), 0);
+	CHECK_INT(leased, 1);
+	CHECK_INT(store_release(st, "h1", "miss:2:abc"), 0);
+	CHECK_INT(store_wait_state(st, "h1", "http://ca/", 1000, &leased, &until, NULL, 0), 0);
+	CHECK_INT(leased, 1);
+	CHECK_INT(store_release(st, "h1", "sched:1"), 0);
+	CHECK_INT(store_wait_state(st, "h1", "http://ca/", 1000, &leased, &until, NULL, 0), 0);
+	CHECK_INT(leased, 0);
+
+	/* Backoff: until its time, with its reason, for that URL only. */
+	CHECK_INT(store_backoff(st, "http://ca/", 31000, "upstream: timed out\n", 1000), 0);
+	CHECK_INT(store_wait_state(st, "h1", "http://ca/", 1000, &leased, &until, why, sizeof(why)), 0);
+	CHECK_INT(until, 31000);
+	CHECK_STR(why, "upstream: timed out?");
+	CHECK_INT(store_wait_state(st, "h1", "http://other/", 1000, &leased, &until, why, sizeof(why)), 0);
+	CHECK_INT(until, 0);
+	CHECK_INT(store_wait_state(st, "h1", "http://ca/", 31000, &leased, &until, why, sizeof(why)), 0);
+	CHECK_INT(until, 0);
+	CHECK_INT(store_backoffs(st, 1000, &urls, &vals), 0);
+	CHECK_INT(urls.n, 1);
+	CHECK_STR(urls.n > 0 ? urls.v[0] : NULL, "http://ca/");
+	CHECK_STR(vals.n > 0 ? vals.v[0] : NULL, "31000 upstream: timed out\n");
+	strlist_free(&urls);
+	strlist_free(&vals);
+	/* Past its time it is not listed, and the next backoff set drops it. */
+	CHECK_INT(store_backoffs(st, 40000, &urls, &vals), 0);
+	CHECK_INT(urls.n, 0);
+	CHECK_INT(store_backoff(st, "http://b/", 90000, "HTTP 500", 40000), 0);
+	strlist_free(&urls);
+	strlist_free(&vals);
+	CHECK_INT(store_backoffs(st, 0, &urls, &vals), 0);
+	CHECK_INT(urls.n, 1);
+	strlist_free(&urls);
+	strlist_free(&vals);
+	/* Bounded: past BACKOFF_URLS_MAX the one ending first goes. */
+	for (i = 0; i < BACKOFF_URLS_MAX + 5; i++) {
+		char u[64];
+
+		snprintf(u, sizeof(u), "http://n%d/", i);
+		if (store_backoff(st, u, 100000 + i, "x", 40000) == -1)
+			break;
+	}
+	CHECK_INT(store_backoffs(st, 40000, &urls, &vals), 0);
+	CHECK_INT(urls.n, BACKOFF_URLS_MAX);
+	strlist_free(&urls);
+	strlist_free(&vals);
+	/* What Redis holds is data: a value the proxy never writes is no backoff. */
+	raw(dir, "HSET {%s}:backoff %s %s", "t1", "http://bad/", "soon reason");
+	CHECK_INT(store_wait_state(st, "h1", "http://bad/", 1000, &leased, &until, why, sizeof(why)), 0);
+	CHECK_INT(until, 0);
+	raw(dir, "HSET {%s}:backoff %s %s", "t1", "http://bad/", "99999999999999999999999 x");
+	CHECK_INT(store_wait_state(st, "h1", "http://bad/", 1000, &leased, &until, why, sizeof(why)), 0);
+	CHECK_INT(until, 0);
+	raw(dir, "DEL {%s}:backoff%s%s", "t1", "", "");
+}
+
 static void
 test_down(struct store *st, const char *dir, pid_t *pid, long long timeout)
 {
@@ -943,6 +1018,7 @@ main(void)
 		redisFree(c);
 	}
 
+	test_herd(st, dir);
 	test_error_replies(dir, &cfg);
 	test_bad_urls(&cfg);
 	test_down(st, dir, &pid, cfg.redis_timeout);
