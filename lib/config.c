@@ -62,6 +62,7 @@ static const struct key keys[] = {
 	{ "retry_min",                T_DUR,   O(retry_min), "1m", 100, DAY },
 	{ "retry_max",                T_DUR,   O(retry_max), "1h", 100, 365 * DAY },
 	{ "unknown_refresh",          T_DUR,   O(unknown_refresh), "5m", 1000, DAY },
+	{ "revocation_check_interval", T_DUR,  O(revocation_check_interval), "0", 0, 365 * DAY },
 	{ "no_next_update_max_age",   T_DUR,   O(no_next_update_max_age), "1h", 0, 365 * DAY },
 	{ "tick_budget",              T_DUR,   O(tick_budget), "20s", 1000, DAY },
 	{ "evict_after",              T_DUR,   O(evict_after), "30d", 1000, 3650 * DAY },

@@ -67,6 +67,8 @@ struct config {
 	long long retry_min;
 	long long retry_max;
 	long long unknown_refresh;   /* an `unknown` answer is asked again this soon */
+	long long revocation_check_interval; /* an entry is asked again at least this often;
+	                                        0: no bound beyond the refresh rules */
 	long long no_next_update_max_age; /* a response without nextUpdate is cached this long
 	                                     after its thisUpdate; 0: relayed, never cached */
 	long long tick_budget;       /* a tick stops starting and waiting for fetches after this */

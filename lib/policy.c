@@ -19,6 +19,10 @@
  *  - After N failed refreshes in a row the entry is retried at now + retry_floor * 2^(N-1), capped at
  *    retry_max, and, while the response is still valid, no later than nextUpdate - margin; once
  *    that point has passed, every retry_floor.
+ *  - With revocation_check_interval set (C), whatever the above says, an entry is asked again no
+ *    later than C after its last ask: F + C after a success (even inside the floor: the operator
+ *    chose that bound), now + C after a failure (C caps the backoff). A revocation then reaches
+ *    the cache within C; it costs the CA about entries x 86400 / C requests a day. 0: off.
  *  - So with a CA that answers well (a fresh response, or a new one by half validity) an entry is
  *    fetched twice per validity up to V = 2 days, daily beyond, and always before it expires.
  *  - An answer without nextUpdate lives no_next_update_max_age from its thisUpdate in the cache,
@@ -61,6 +65,9 @@ policy_next_due(const struct config *cfg, time_t fetched, time_t this_update,
 	long long daily = (long long)fetched + max_ll(cfg->refresh_interval / 1000, 1);
 	long long latest = (long long)next_update - margin;
 	long long due, backoff, cap = max_ll(cfg->retry_max / 1000, retry_floor);
+	/* The operator's bound on revocation latency, in whole seconds (0: none). */
+	long long check = cfg->revocation_check_interval > 0
+	                      ? max_ll(cfg->revocation_check_interval / 1000, 1) : 0;
 	int i;
 
 	if (failures <= 0) {
@@ -81,6 +88,8 @@ policy_next_due(const struct config *cfg, time_t fetched, time_t this_update,
 		else
 			due = (long long)now + retry_floor;
 	}
+	if (check > 0)
+		due = min_ll(due, (failures <= 0 ? (long long)fetched : (long long)now) + check);
 	return (time_t)max_ll(due, (long long)now);
 }
 

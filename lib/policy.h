@@ -11,8 +11,9 @@
 
 /* When to refresh an entry fetched at `fetched` whose response (cert_status, enum
  * ocsp_cert_status) is valid this_update..next_update, after `failures` consecutive failed
- * refreshes (0 after a success). Margins scale with the validity, see policy.c. The result is
- * never before now. */
+ * refreshes (0 after a success). Margins scale with the validity, see policy.c; never later
+ * than revocation_check_interval after the last ask (fetched, or now after a failure) when that
+ * is set. The result is never before now. */
 time_t policy_next_due(const struct config *cfg, time_t fetched, time_t this_update,
                        time_t next_update, int cert_status, int failures, time_t now);
 

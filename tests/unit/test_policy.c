@@ -89,6 +89,40 @@ main(void)
 		{ "1 h validity fetched late: not every minute", t0 + 10 * 60, t0, t0 + H,
 		  OCSP_CERT_GOOD, 0, t0 + 10 * 60, t0 + 30 * 60 },
 	};
+	/* revocation_check_interval (C): asked again no later than C after the last ask, whatever
+	 * the other rules say; 0 keeps them as they are. */
+	struct {
+		const char *name;
+		long long check_ms;
+		time_t fetched, this_update, next_update;
+		int cert_status, failures;
+		time_t now, want;
+	} check_cases[] = {
+		{ "off: daily", 0, t0, t0, t0 + 7 * D, OCSP_CERT_GOOD, 0, t0, t0 + D },
+		{ "1h: hourly", H * 1000LL, t0, t0, t0 + 7 * D, OCSP_CERT_GOOD, 0, t0, t0 + H },
+		{ "5m: every 5 min", 300 * 1000, t0, t0, t0 + 7 * D, OCSP_CERT_GOOD, 0, t0,
+		  t0 + 300 },
+		{ "5m past half: not hourly", 300 * 1000, t0 + 4 * D, t0, t0 + 7 * D, OCSP_CERT_GOOD,
+		  0, t0 + 4 * D, t0 + 4 * D + 300 },
+		{ "5m, revoked: the same", 300 * 1000, t0, t0, t0 + 7 * D, OCSP_CERT_REVOKED, 0, t0,
+		  t0 + 300 },
+		{ "2m, unknown: sooner than unknown_refresh", 120 * 1000, t0, t0, t0 + 7 * D,
+		  OCSP_CERT_UNKNOWN, 0, t0, t0 + 120 },
+		{ "30s: under the floor (retry_min 1m)", 30 * 1000, t0, t0, t0 + 7 * D,
+		  OCSP_CERT_GOOD, 0, t0, t0 + 30 },
+		{ "500ms: a second at least", 500, t0, t0, t0 + 7 * D, OCSP_CERT_GOOD, 0, t0,
+		  t0 + 1 },
+		{ "2d: longer than the rules, no change", 2 * D * 1000LL, t0, t0, t0 + 7 * D,
+		  OCSP_CERT_GOOD, 0, t0, t0 + D },
+		{ "1h, 1 h validity: at half as before", H * 1000LL, t0, t0, t0 + H, OCSP_CERT_GOOD, 0,
+		  t0, t0 + H / 2 },
+		{ "5m, third failure: backoff 4 min", 300 * 1000, t0, t0, t0 + 7 * D, OCSP_CERT_GOOD,
+		  3, t0 + 10, t0 + 10 + 240 },
+		{ "5m, many failures: backoff capped at 5 min", 300 * 1000, t0, t0, t0 + 7 * D,
+		  OCSP_CERT_GOOD, 30, t0 + 10, t0 + 10 + 300 },
+		{ "5m, an old fetch: now", 300 * 1000, t0 - D, t0 - D, t0 + 6 * D, OCSP_CERT_GOOD, 0,
+		  t0, t0 },
+	};
 	struct ocsp_response_info info;
 	char why[100];
 	struct {
@@ -159,6 +193,35 @@ main(void)
 			       (long long)(status_cases[i].want - status_cases[i].now),
 			       (long long)(got - status_cases[i].now));
 		CHECK_INT(got, status_cases[i].want);
+	}
+
+	for (i = 0; i < sizeof(check_cases) / sizeof(check_cases[0]); i++) {
+		struct config c = cfg;
+		time_t got;
+
+		c.revocation_check_interval = check_cases[i].check_ms;
+		got = policy_next_due(&c, check_cases[i].fetched, check_cases[i].this_update,
+		                      check_cases[i].next_update, check_cases[i].cert_status,
+		                      check_cases[i].failures, check_cases[i].now);
+		if (got != check_cases[i].want)
+			printf("# revocation_check_interval %s: want +%lld, got +%lld\n",
+			       check_cases[i].name, (long long)(check_cases[i].want - check_cases[i].now),
+			       (long long)(got - check_cases[i].now));
+		CHECK_INT(got, check_cases[i].want);
+	}
+	{
+		/* The cost stated to operators: entries x 86400 / C asks a day, here for one entry
+		 * and a 7-day answer with C = 1h (24 a day, 168 per validity), and unknown after
+		 * unknown never waits longer than C either. */
+		struct config c = cfg;
+		long long per_v;
+
+		c.revocation_check_interval = H * 1000LL;
+		per_v = simulate(&c, 7 * D, 0, 4);
+		printf("# revocation_check_interval 1h, validity 7d: %lld.%02lld fetches per "
+		       "validity\n", per_v / 100, per_v % 100);
+		CHECK(per_v >= 7 * 24 * 100 && per_v <= 7 * 24 * 100 + 100);
+		CHECK_INT(policy_unknown_due(&c, 20 * H, t0, t0, t0 + 7 * D, t0), t0 + H);
 	}
 
 	/* Whole validity periods, fresh and pre-produced responses: refreshed before expiry, and
