@@ -59,13 +59,33 @@ parse_num(const char *s, const char *end, long min, long max, int *out)
 	return 0;
 }
 
+/* 1 when [s, s + n) can be a host name or an address literal: letters, digits, '-', '.', '_'
+ * (':' and a '%' zone inside brackets). Anything else is a typo or a piece of a password, and
+ * must reach neither the resolver nor a message. */
+static int
+host_chars_ok(const char *s, size_t n, int bracketed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || (c == '_' && !bracketed) ||
+		    (bracketed && (c == ':' || c == '%')))
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
 int
 redis_url_parse(const char *url, struct redis_url *u)
 {
 	const char *p, *at, *slash, *colon, *q, *hend;
 	char *host = u->host, *pass = u->pass;
 	const size_t hostlen = sizeof(u->host), passlen = sizeof(u->pass);
-	int *port = &u->port, *db = &u->db;
+	int *port = &u->port, *db = &u->db, bracketed;
 	size_t n;
 
 	*port = 6379;
@@ -89,9 +109,11 @@ redis_url_parse(const char *url, struct redis_url *u)
 	if (strncmp(url, "redis://", 8) != 0)
 		return -1;
 	p = url + 8;
-	slash = strchr(p, '/');
-	at = strchr(p, '@');
-	if (at != NULL && (slash == NULL || at < slash)) {
+	/* The password ends at the last '@': it may hold '@' and '/' itself, while what follows
+	 * (host, port, database) holds neither. Splitting at the first would make the rest of the
+	 * password the "host", printed in errors and handed to the resolver. */
+	at = strrchr(p, '@');
+	if (at != NULL) {
 		q = p[0] == ':' ? p + 1 : p;
 		n = (size_t)(at - q);
 		if (n >= passlen)
@@ -100,8 +122,10 @@ redis_url_parse(const char *url, struct redis_url *u)
 		pass[n] = '\0';
 		p = at + 1;
 	}
+	slash = strchr(p, '/');
 	hend = slash != NULL ? slash : p + strlen(p);
-	if (*p == '[') {
+	bracketed = *p == '[';
+	if (bracketed) {
 		const char *rb = memchr(p, ']', (size_t)(hend - p));
 
 		if (rb == NULL)
@@ -117,7 +141,7 @@ redis_url_parse(const char *url, struct redis_url *u)
 			colon = hend;
 		n = (size_t)(colon - p);
 	}
-	if (n == 0 || n >= hostlen)
+	if (n == 0 || n >= hostlen || !host_chars_ok(p, n, bracketed))
 		return -1;
 	memcpy(host, p, n);
 	host[n] = '\0';

@@ -150,8 +150,47 @@ else
 	skip "sentinel passwords" "redis-sentinel is not installed"
 fi
 
-# Nothing any program wrote holds a password.
-for p in "$PASS" "$WRONG" "$SPASS"; do
+# A password holding two @s: it runs to the last '@', so every program reaches Redis with
+# it, and no piece of it is taken for the host (printed by -t, ctl, the scheduler, its STATUS
+# and the handler's log, and handed to the resolver). A host no address can have is refused.
+APASS="Ap$RANDOM$RANDOM@Bp$RANDOM$RANDOM@Cp$RANDOM$RANDOM"
+AWRONG="Aw$RANDOM$RANDOM@Bw$RANDOM$RANDOM@Cw$RANDOM$RANDOM"
+RP3=$(free_port)
+start_redis_port r3 "$RP3" --requirepass "$APASS"
+R3=$RPID
+write_config "$T/at.conf" "redis = redis://:$APASS@127.0.0.1:$RP3/0" "default_upstream = $RESP_URL"
+write_config "$T/atwrong.conf" "redis = redis://:$AWRONG@127.0.0.1:$RP3/0" "default_upstream = $RESP_URL"
+check_eq "password with '@': -t passes" 0 "$(run t-at "$H" -c "$T/at.conf" -t)"
+check_eq "password with '@': ctl works" 0 "$(ctl at "$T/at.conf")"
+check_eq "password with '@': scheduler --once works" 0 "$(run sched-at "$S" -c "$T/at.conf" --once)"
+start_handler "$T/at.conf"
+check_eq "password with '@': handler caches a miss" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
+check_eq "... in that Redis" 1 "$(REDISCLI_AUTH=$APASS RPORT=$RP3 certids | wc -l)"
+check_eq "... and serves it as a hit" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
+stop_handler
+check_eq "wrong password with '@': ctl fails" 3 "$(ctl atwrong "$T/atwrong.conf")"
+check "... naming the server by host:port" grep -q "127.0.0.1:$RP3" "$O/ctl-atwrong.err"
+start_handler "$T/atwrong.conf"
+check_eq "wrong password with '@': handler still answers" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
+check "... naming the server by host:port in its log" log_has "127.0.0.1:$RP3"
+stop_handler
+if [ -f "$O/notify.log" ]; then
+	NOTIFY_SOCKET=$T/notify.sock "$S" -c "$T/atwrong.conf" > "$O/sched-atwrong.out" 2> "$O/sched-atwrong.err" &
+	SP=$!
+	register_pid $SP
+	for _ in $(seq 60); do grep -q "STATUS=redis unreachable: .*127.0.0.1:$RP3" "$O/notify.log" && break; sleep 0.1; done
+	check "wrong password with '@': STATUS names the server by host:port" \
+		grep -q "STATUS=redis unreachable: .*127.0.0.1:$RP3" "$O/notify.log"
+	kill "$SP"; wait "$SP" 2>/dev/null
+else
+	skip "STATUS with a password holding '@'" "no python3 to listen on the notify socket"
+fi
+kill "$R3"; wait "$R3" 2>/dev/null
+bad badhost "redis = redis://:$APASS@127.0.0.1!x:$RP3/0"
+bad spacehost "redis_read = redis://:$AWRONG@local host/0"
+
+# Nothing any program wrote holds a password, nor a piece of one split at its @s.
+for p in "$PASS" "$WRONG" "$SPASS" ${APASS//@/ } ${AWRONG//@/ }; do
 	leaks=$(grep -rlF -- "$p" "$O" "$T/ocsp-proxy.log" "$T"/socket-activate.*.log 2>/dev/null)
 	check_eq "no output holds a password (${p:0:8}...)" "" "$leaks"
 done

@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "config.h"
+#include "redis.h"
 #include "url.h"
 
 static char path[64];
@@ -63,6 +64,38 @@ write_file(const char *name, const char *text)
 	}
 }
 
+/* Redis URLs: the password runs to the last '@'; a host is a name or an address literal. */
+static void
+test_redis_url(void)
+{
+	struct redis_url u = { .port = 0 };
+
+	CHECK_INT(redis_url_parse("redis://:p@ss@h.example:6380/2", &u), 0);
+	CHECK_STR(u.pass, "p@ss");
+	CHECK_STR(u.host, "h.example");
+	CHECK_INT(u.port, 6380);
+	CHECK_INT(u.db, 2);
+	CHECK_INT(redis_url_parse("redis://:a/b@c@[::1]:7000", &u), 0);
+	CHECK_STR(u.pass, "a/b@c");
+	CHECK_STR(u.host, "::1");
+	CHECK_INT(u.port, 7000);
+	CHECK_INT(u.db, 0);
+	CHECK_INT(redis_url_parse("redis://my_host-1.local", &u), 0);
+	CHECK_STR(u.host, "my_host-1.local");
+	CHECK_STR(u.pass, "");
+	CHECK_INT(redis_url_parse("redis://[fe80::1%eth0]:6379/0", &u), 0);
+	CHECK_STR(u.host, "fe80::1%eth0");
+	/* What the first '@' split used to take for a host, and hosts no resolver should see. */
+	CHECK_INT(redis_url_parse("redis://:p@ss!x@h:6379/0", &u), 0);
+	CHECK_STR(u.host, "h");
+	CHECK_INT(redis_url_parse("redis://:pw@ho st:6379/0", &u), -1);
+	CHECK_INT(redis_url_parse("redis://:pw@h%x:6379/0", &u), -1);
+	CHECK_INT(redis_url_parse("redis://:pw@[::1;x]:6379/0", &u), -1);
+	CHECK_INT(redis_url_parse("redis://:pw@[h_1]:6379/0", &u), -1);
+	CHECK_INT(redis_url_parse("redis://:pw@:6379/0", &u), -1);
+	CHECK_INT(redis_url_parse("redis://:pw@h:6379/0@", &u), -1);
+}
+
 /* Passwords: never in an error; from the key, a file or a systemd credential. */
 static void
 test_secrets(void)
@@ -75,6 +108,7 @@ test_secrets(void)
 	CHECK_STR(error_of("redis = redis://:s3cr3t@h:99999/0\n"),
 	          "F:1: bad value for redis (not shown: it may hold a password): expected redis://[:PASSWORD@]HOST[:PORT][/DB] or unix:///PATH[?db=N]");
 	CHECK(strstr(error_of("redis_read = redis://:s3cr3t@[::1\n"), "s3cr3t") == NULL);
+	CHECK(strstr(error_of("redis = redis://:s3c@r3t@h!x:6379/0\n"), "r3t") == NULL);
 	CHECK_STR(error_of("redis_password =\n"),
 	          "F:1: bad value for redis_password (not shown: it may hold a password): expected a password");
 	CHECK_STR(error_of("redis_password = a\nredis_password = s3cr3t\n"),
@@ -280,6 +314,7 @@ main(void)
 	CHECK_STR(error_of("redis_sentinel = 127.0.0.1:26379\n"), "F: redis_sentinel needs redis_master_name");
 
 	test_secrets();
+	test_redis_url();
 
 	/* Which file: explicit (must exist), environment, default (may be missing). */
 	CHECK_INT(config_load(&cfg, "/nonexistent/ocsp-proxy.conf", &e), -1);
