@@ -1,21 +1,32 @@
 #!/usr/bin/env bash
-# deps.sh: installs the Debian 12 packages that building, testing and `make run` need, when missing.
+# deps.sh: installs the Debian packages (12 or 13) that building, testing and `make run` need, when
+# missing.
 set -eu
+
+# Names that differ by release: Debian 13's 64-bit time_t transition renamed libcurl4 to
+# libcurl4t64, and systemd.pc (which tells debian/rules where units go) moved to systemd-dev.
+codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+case $codename in
+bookworm) libcurl=libcurl4 systemd_pc= ;;
+*) libcurl=libcurl4t64 systemd_pc=systemd-dev ;;
+esac
 
 # build: compiler, pkg-config, the four libraries
 # run:   redis, openssl, systemd-socket-activate (package systemd)
 # test:  curl, ab, valgrind, cppcheck, clang + libFuzzer runtime, faketime, the real servers of the
 #        deployment tests (apache2, nginx, xinetd, redis-sentinel, haproxy), the package
-#        tests (debhelper, dpkg-dev, lintian), promtool (prometheus) for the alert rules
+#        tests (debhelper, dpkg-dev, lintian, git), promtool (prometheus) for the alert rules,
+#        jq and python3 (JSON output), pgrep and ps (procps), man (man-db: the pages render),
+#        the system CA bundle (ca-certificates); none of these is in a minimal Debian 13 root
 # lint:  shellcheck; clang builds the fuzzers and the CI's second build
 pkgs="gcc make pkg-config libssl-dev libhiredis-dev libcurl4-openssl-dev libsystemd-dev
-      libcurl4 redis-server redis-tools openssl systemd curl apache2-utils valgrind cppcheck
-      apache2 nginx xinetd time redis-sentinel debhelper dpkg-dev lintian haproxy prometheus faketime
-      clang libclang-rt-dev shellcheck"
+      $libcurl $systemd_pc redis-server redis-tools openssl systemd curl apache2-utils valgrind cppcheck
+      apache2 nginx xinetd time redis-sentinel debhelper dpkg-dev lintian git haproxy prometheus faketime
+      clang libclang-rt-dev shellcheck jq python3 procps man-db ca-certificates"
 # DEPS_RUN=1 (make demo): what building and running need, not the servers the tests drive.
 [ "${DEPS_RUN:-}" = 1 ] && pkgs="gcc make pkg-config libssl-dev libhiredis-dev libcurl4-openssl-dev libsystemd-dev
-      libcurl4 redis-server redis-tools openssl systemd"
-[ "${DEPS_ONLY_BUILD:-}" = 1 ] && pkgs="gcc make pkg-config libssl-dev libhiredis-dev libcurl4-openssl-dev libsystemd-dev libcurl4"
+      $libcurl redis-server redis-tools openssl systemd"
+[ "${DEPS_ONLY_BUILD:-}" = 1 ] && pkgs="gcc make pkg-config libssl-dev libhiredis-dev libcurl4-openssl-dev libsystemd-dev $libcurl"
 
 missing=
 for p in $pkgs; do
