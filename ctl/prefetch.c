@@ -18,7 +18,7 @@
 #include "fetch.h"
 #include "issuers.h"
 #include "ocsp.h"
-#include "policy.h"
+#include "verdict.h"
 
 /* What every certificate of one run shares. */
 struct run {
@@ -67,8 +67,8 @@ fetch_checked(struct run *r, const struct certfile *cf, const struct ocsp_reques
               const char *url, struct fetch_result *res, struct ocsp_response_info *info,
               char *why, size_t whylen)
 {
-	time_t now = time(NULL);
-	struct err e;
+	struct answer_rules rules = { .cfg = r->cfg, .issuers = r->is, .cf = cf, .now = time(NULL) };
+	char what[400];
 
 	if (fetch_post(r->f, url, cf->req, cf->req_len, res) == -1) {
 		snprintf(why, whylen, "%.200s: %.300s", url, res->err.msg);
@@ -78,14 +78,10 @@ fetch_checked(struct run *r, const struct certfile *cf, const struct ocsp_reques
 		snprintf(why, whylen, "%s answered HTTP %ld", url, res->http_status);
 		return -1;
 	}
-	if (policy_cacheable(r->cfg, ocsp_response_check(req, res->body, res->len, now,
-	                                                 r->cfg->clock_skew / 1000, r->is, info,
-	                                                 why, whylen),
-	                     info, now, why, whylen) != OCSP_V_CACHEABLE)
-		return -1;
-	/* Whatever trust_anchors says: the answer must come from this certificate's issuer. */
-	if (!certfile_signed(cf, res->body, res->len, &e)) {
-		snprintf(why, whylen, "%.200s: %.300s", url, e.msg);
+	/* Whatever trust_anchors says, the answer must come from this certificate's issuer too. */
+	if (answer_check(&rules, req, res->body, res->len, info, what, sizeof(what)) !=
+	    OCSP_V_CACHEABLE) {
+		snprintf(why, whylen, "%.200s: %.300s", url, what);
 		return -1;
 	}
 	return 0;
@@ -152,7 +148,8 @@ prefetch_file(struct run *r, const char *path, int in_dir)
 	struct answer a;
 	struct err e;
 	const char *url;
-	int put, have_req = 0;
+	enum store_put_result put;
+	int have_req = 0;
 
 	memset(&res, 0, sizeof(res));
 	if (in_dir && !has_certificate(path)) {
@@ -190,7 +187,7 @@ prefetch_file(struct run *r, const char *path, int in_dir)
 	a.now = a.earliest = time(NULL);
 	a.subject = subject[0] != '\0' ? subject : NULL;
 	a.issuer = issuer[0] != '\0' ? issuer : NULL;
-	if ((put = answer_store(r->st, r->cfg, &a)) == -1) {
+	if ((put = answer_store(r->st, r->cfg, &a)) == STORE_PUT_ERROR) {
 		snprintf(why, sizeof(why), "%.500s", store_error(r->st));
 		r->redis_down |= store_error_kind(r->st) == ERR_IO;
 		goto fail;

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 
 #include "b64.h"
+#include "cached.h"
 #include "ocsp.h"
+#include "verdict.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -23,7 +25,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *path = getenv("FUZZ_OCSP_REQUEST");
 	FILE *f;
 	struct ocsp_response_info info;
-	char why[256], etag[65];
+	struct config cfg = { .clock_skew = 300000, .no_next_update_max_age = 3600000 };
+	struct answer_rules rules = { .cfg = &cfg, .now = 1800000000 };
+	struct entry e = { .resp = (unsigned char *)data, .resp_len = size };
+	char why[256];
 	long n;
 
 	if (!ready) {
@@ -37,10 +42,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		ready = 1;
 	}
-	ocsp_response_check(&req, data, size, 1800000000, 300, NULL, &info, why, sizeof(why));
+	answer_check(&rules, &req, data, size, &info, why, sizeof(why));
 	ocsp_response_info(data, size, req.certid, &info);
 	ocsp_response_info(data, size, NULL, &info);
-	ocsp_etag(data, size, etag);
-	ocsp_cached_check(&req, data, size, etag, &info, why, sizeof(why));
+	ocsp_etag(data, size, e.etag);
+	if (ocsp_body_info(&req, data, size, &info, why, sizeof(why)) == 0)
+		e.this_update = info.this_update;
+	cached_check(&cfg, &req, &e, why, sizeof(why));
 	return 0;
 }

@@ -9,11 +9,13 @@
 
 #include "clock.h"
 #include "bounds.h"
+#include "cached.h"
 #include "hotcache.h"
 #include "issuers.h"
 #include "log.h"
 #include "ocsp.h"
 #include "track.h"
+#include "verdict.h"
 
 struct pending {
 	char *key;
@@ -191,62 +193,41 @@ hot_invalidations(struct hotcache *hc)
 		lost(hc, "invalidation connection lost");
 }
 
-/* What memory may hold: the proxy's ETag (the body's SHA-256 in hex, as for every hit: see
- * ocsp_cached_check), and a body whose CertID and times are the entry's. A body without
- * nextUpdate was stored with thisUpdate + no_next_update_max_age (policy.c): no later than that. */
+/* What memory may hold: an entry cached_check passes for its CertID, as every per-connection hit
+ * checks it (so both modes serve the same entries with the same times), whose signature then
+ * verifies (answer_check): checked once when it enters memory, never again on a hit from memory.
+ * A body a Redis writer planted, signed by a key that is not the issuer's or its delegate's,
+ * never enters memory. The issuer store is read on the first admission, and again when
+ * issuers_dir changed, as serve.c does on a miss. verify = no: no signature check. */
 static int
-acceptable(const struct config *cfg, const char *key, const struct entry *e)
+admissible(struct hotcache *hc, const char *key, struct entry *e, time_t now)
 {
-	struct ocsp_response_info info;
-	char sum[65];
-	size_t i;
-
-	for (i = 0; i < 64; i++)
-		if (!((e->etag[i] >= '0' && e->etag[i] <= '9') || (e->etag[i] >= 'a' && e->etag[i] <= 'f')))
-			return 0;
-	if (e->etag[64] != '\0')
-		return 0;
-	ocsp_etag(e->resp, e->resp_len, sum);
-	if (strcmp(sum, e->etag) != 0) {
-		log_msg(LOG_WARNING, "cached entry %s ignored, treated as absent: stored ETag is not "
-		        "the body's SHA-256", key);
-		return 0;
-	}
-	return ocsp_response_info(e->resp, e->resp_len, key, &info) == 0 &&
-	    info.status == OCSP_ST_SUCCESSFUL && info.this_update == e->this_update &&
-	    (info.next_update == e->next_update ||
-	     (info.next_update == 0 && e->next_update > e->this_update &&
-	      (long long)e->next_update <= (long long)e->this_update +
-	                                    cfg->no_next_update_max_age / 1000));
-}
-
-/* The signature, checked once when an entry enters memory (never again on a hit from memory), as
- * serve.c checks an upstream answer: a body a Redis writer planted, signed by a key that is not
- * the issuer's or its delegate's, never enters memory. The issuer store is read on the first
- * admission, and again when issuers_dir changed, as serve.c does on a miss. verify = no: none. */
-static int
-signed_by_issuer(struct hotcache *hc, const char *key, const struct entry *e, time_t now)
-{
+	struct answer_rules rules = { .cfg = hc->cfg, .now = now };
 	struct ocsp_response_info info;
 	struct ocsp_request req;
 	enum ocsp_verdict v;
 	struct err err;
 	char why[320];
 
-	if (!hc->cfg->verify)
-		return 1;
-	if (hc->issuers != NULL && issuers_stale(hc->issuers)) {
+	if (ocsp_request_for_certid(key, &req) == -1)
+		return 0;
+	if (cached_check(hc->cfg, &req, e, why, sizeof(why)) == -1) {
+		log_msg(LOG_WARNING, "cached entry %s ignored, treated as absent: %s", key, why);
+		ocsp_request_free(&req);
+		return 0;
+	}
+	if (hc->cfg->verify && hc->issuers != NULL && issuers_stale(hc->issuers)) {
 		issuers_free(hc->issuers);
 		hc->issuers = NULL;
 	}
-	if (hc->issuers == NULL && (hc->issuers = issuers_load(hc->cfg, &err)) == NULL) {
+	if (hc->cfg->verify && hc->issuers == NULL &&
+	    (hc->issuers = issuers_load(hc->cfg, &err)) == NULL) {
 		log_msg(LOG_ERR, "memory cache: cannot load the issuer store: %s", err.msg);
+		ocsp_request_free(&req);
 		return 0;
 	}
-	if (ocsp_request_for_certid(key, &req) == -1)
-		return 0;
-	v = ocsp_response_check(&req, e->resp, e->resp_len, now, hc->cfg->clock_skew / 1000,
-	                        hc->issuers, &info, why, sizeof(why));
+	rules.issuers = hc->cfg->verify ? hc->issuers : NULL;
+	v = answer_check(&rules, &req, e->resp, e->resp_len, &info, why, sizeof(why));
 	ocsp_request_free(&req);
 	/* INVALID here is an entry expired or not yet valid: not served from memory either way. */
 	if (v == OCSP_V_UNVERIFIED)
@@ -288,12 +269,6 @@ insert(struct hotcache *hc, const char *key, struct entry *src)
 	return e;
 }
 
-static int
-valid_now(const struct hotcache *hc, const struct hot_entry *e, time_t now)
-{
-	return e->next_update > now && e->this_update <= now + hc->cfg->clock_skew / 1000;
-}
-
 int
 hot_get(struct hotcache *hc, const char *key, time_t now, const struct hot_entry **out)
 {
@@ -306,7 +281,7 @@ hot_get(struct hotcache *hc, const char *key, time_t now, const struct hot_entry
 	tracked = hc->tr != NULL && store_tracking(hc->st, &epoch);
 	if (e != NULL && e->tracked && tracked && e->epoch == epoch) {
 		*out = e;
-		return valid_now(hc, e, now);
+		return cached_fresh(hc->cfg, e->this_update, e->next_update, now);
 	}
 	now_ms = clock_ms();
 	if (now_ms < hc->down_until_ms)
@@ -329,7 +304,7 @@ hot_get(struct hotcache *hc, const char *key, time_t now, const struct hot_entry
 		hc->down_until_ms = clock_ms() + 1000;
 		return -1;
 	}
-	if (rc == 0 || !acceptable(hc->cfg, key, &src) || !signed_by_issuer(hc, key, &src, now)) {
+	if (rc == 0 || !admissible(hc, key, &src, now)) {
 		entry_free(&src);
 		return 0;
 	}
@@ -339,7 +314,7 @@ hot_get(struct hotcache *hc, const char *key, time_t now, const struct hot_entry
 		return 0;
 	e->tracked = read_tracked && hc->tr != NULL && store_tracking(hc->st, &e->epoch);
 	*out = e;
-	return valid_now(hc, e, now);
+	return cached_fresh(hc->cfg, e->this_update, e->next_update, now);
 }
 
 void

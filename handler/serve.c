@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "answer.h"
+#include "cached.h"
 #include "clock.h"
 #include "decode.h"
 #include "health.h"
@@ -17,11 +18,11 @@
 #include "log.h"
 #include "ocsp.h"
 #include "peer.h"
-#include "policy.h"
 #include "respond.h"
 #include "route.h"
 #include "serve.h"
 #include "url.h"
+#include "verdict.h"
 
 /* What became of the request, for the one log line it gets. */
 struct outcome {
@@ -165,13 +166,12 @@ send_cacheable(struct exchange *x, const unsigned char *der, size_t len, time_t 
 	return respond(x->out, &r, x->now, x->h->cfg->read_timeout);
 }
 
+/* A cached entry was found, passed cached_check, and is valid now. */
 static int
-cached_valid(const struct exchange *x)
+have_fresh(const struct exchange *x)
 {
-	long long skew = x->h->cfg->clock_skew / 1000;
-
-	return x->cache == CACHE_FOUND && x->cached.next_update > x->now &&
-	    x->cached.this_update <= x->now + skew;
+	return x->cache == CACHE_FOUND &&
+	    cached_fresh(x->h->cfg, x->cached.this_update, x->cached.next_update, x->now);
 }
 
 static int
@@ -185,38 +185,17 @@ send_cached(struct exchange *x, const char *result, const char *why)
 	                      x->cached.next_update, x->cached.due, x->cached.etag);
 }
 
-/* Redis is storage, not authority: what it returned is sent only when its ETag is the body's
- * SHA-256 in hex and the body an OCSP response for this CertID. The times that decide whether
- * it is still valid come from the body: the stored fields beside it may shorten its validity
- * (an operator expiring an entry by hand), never extend it. */
-static int
-cached_sound(struct exchange *x)
+/* An entry cached_check refused is treated as absent, and deleted, so the next good answer is
+ * stored whatever the bad entry's fields say (a thisUpdate far ahead would otherwise keep it,
+ * and every request a miss). */
+static void
+drop_unsound(struct exchange *x, const char *why)
 {
-	struct ocsp_response_info info;
-	char why[128];
-
-	if (ocsp_cached_check(&x->oreq, x->cached.resp, x->cached.resp_len, x->cached.etag, &info,
-	                      why, sizeof(why)) == -1) {
-		log_msg(LOG_WARNING, "cached entry %s ignored, treated as absent: %s", x->oreq.certid,
-		        why);
-		store_stat_incr(x->h->store, "cache_rejected", 1);
-		/* Absent indeed: deleted, so the next good answer is stored whatever the bad entry's
-		 * fields say (a thisUpdate far ahead would otherwise keep it, and every request a
-		 * miss). */
-		if (store_delete(x->h->store, x->oreq.certid) == -1)
-			log_msg(LOG_WARNING, "could not delete the entry: %s", store_error(x->h->store));
-		entry_free(&x->cached);
-		return 0;
-	}
-	/* Without nextUpdate in the body, no_next_update_max_age bounds it (policy_cacheable). */
-	if (policy_cacheable(x->h->cfg, OCSP_V_CACHEABLE, &info, x->now, why, sizeof(why)) !=
-	    OCSP_V_CACHEABLE)
-		info.next_update = info.this_update;
-	x->cached.this_update = info.this_update;
-	if (x->cached.next_update <= 0 || x->cached.next_update > info.next_update)
-		x->cached.next_update = info.next_update;
-	x->cached.cert_status = info.cert_status;
-	return 1;
+	log_msg(LOG_WARNING, "cached entry %s ignored, treated as absent: %s", x->oreq.certid, why);
+	store_stat_incr(x->h->store, "cache_rejected", 1);
+	if (store_delete(x->h->store, x->oreq.certid) == -1)
+		log_msg(LOG_WARNING, "could not delete the entry: %s", store_error(x->h->store));
+	entry_free(&x->cached);
 }
 
 /* Reads the cached entry for a single-CertID request. A Redis failure is logged once and turns
@@ -225,6 +204,7 @@ static void
 lookup(struct exchange *x, int count_it)
 {
 	struct store *st;
+	char why[128];
 	int rc;
 
 	if (x->oreq.n_ids != 1 || x->oreq.certid[0] == '\0' || x->cache != CACHE_UNKNOWN)
@@ -238,8 +218,11 @@ lookup(struct exchange *x, int count_it)
 		log_msg(LOG_WARNING, "redis unavailable, answering without the cache: %s",
 		        store_error(st));
 		x->cache = CACHE_DOWN;
+	} else if (rc == 1 && cached_check(x->h->cfg, &x->oreq, &x->cached, why, sizeof(why)) == -1) {
+		drop_unsound(x, why);
+		x->cache = CACHE_ABSENT;
 	} else {
-		x->cache = rc == 1 && cached_sound(x) ? CACHE_FOUND : CACHE_ABSENT;
+		x->cache = rc == 1 ? CACHE_FOUND : CACHE_ABSENT;
 	}
 }
 
@@ -248,7 +231,7 @@ lookup(struct exchange *x, int count_it)
 static void
 cache_answer(struct exchange *x, struct answer *a)
 {
-	int rc;
+	enum store_put_result put;
 
 	if (x->cache == CACHE_DOWN || get_store(x) == NULL) {
 		answer_prepare(x->h->cfg, a);
@@ -262,16 +245,22 @@ cache_answer(struct exchange *x, struct answer *a)
 		x->o.reason = "not cached: upstream named by the client and verify = no";
 		return;
 	}
-	rc = answer_store(x->h->store, x->h->cfg, a);
-	if (rc == -1) {
+	put = answer_store(x->h->store, x->h->cfg, a);
+	switch (put) {
+	case STORE_PUT_ERROR:
 		log_msg(LOG_WARNING, "could not cache response: %s", store_error(x->h->store));
 		x->o.reason = "not cached: redis error";
-	} else if (rc == 0) {
+		break;
+	case STORE_PUT_KEPT:
 		x->o.reason = "not cached: the cache holds a newer response";
-	} else if (rc == 2) {
+		break;
+	case STORE_PUT_FULL:
 		log_msg(LOG_WARNING, "cache full (max_entries = %d): %s not cached",
 		        x->h->cfg->max_entries, x->oreq.certid);
 		x->o.reason = "not cached: max_entries reached";
+		break;
+	case STORE_PUT_STORED:
+		break;
 	}
 }
 
@@ -302,23 +291,22 @@ choose_upstream(struct exchange *x)
 	return 0;
 }
 
-/* An answer older than the one the cache holds is a replay (or a stale CDN edge), genuine and
- * still within its validity: it loses to the cached answer while that is valid (a nonce request
- * is not looked up first), and an answer no newer (same thisUpdate included) never overrides a
- * cached "revoked", valid or not. */
+/* An answer the cached one is not replaced by (answer_replaces, the store's rule: older, a
+ * replay or a stale CDN edge, or a "good" as old as a cached "revoked") is not passed on while
+ * the cached one is valid, nor ever over a cached "revoked" (a nonce request is not looked up
+ * first). Against an expired cached answer it is passed on, and the store keeps the cached one. */
 static int
-older_than_cached(struct exchange *x, const struct ocsp_response_info *info, char *why,
-                  size_t whylen)
+loses_to_cached(struct exchange *x, const struct ocsp_response_info *info, char *why,
+                size_t whylen)
 {
-	int revoked;
-
 	if (info->this_update == 0)
 		return 0;
 	lookup(x, 0);
-	if (x->cache != CACHE_FOUND || x->cached.this_update < info->this_update)
+	if (x->cache != CACHE_FOUND ||
+	    answer_replaces(x->cached.this_update, x->cached.cert_status, info->this_update,
+	                    info->cert_status))
 		return 0;
-	revoked = x->cached.cert_status == OCSP_CERT_REVOKED && info->cert_status != OCSP_CERT_REVOKED;
-	if (x->cached.this_update == info->this_update ? !revoked : !cached_valid(x) && !revoked)
+	if (!have_fresh(x) && x->cached.cert_status != OCSP_CERT_REVOKED)
 		return 0;
 	snprintf(why, whylen, "an answer no newer than the cached one (a replay?)");
 	return 1;
@@ -353,11 +341,11 @@ fetch_ready(struct exchange *x)
 	return 0;
 }
 
-/* Fetches from x->upstream into x->fr: what the answer is, why when it is not CACHEABLE. */
+/* Fetches from x->upstream into x->fr: answer_check's verdict, why when it is not CACHEABLE. */
 static enum ocsp_verdict
 ask_upstream(struct exchange *x, struct ocsp_response_info *info, char *why, size_t whylen)
 {
-	const struct config *cfg = x->h->cfg;
+	struct answer_rules rules = { .cfg = x->h->cfg, .issuers = x->h->issuers, .now = x->now };
 	enum ocsp_verdict v = OCSP_V_INVALID;
 
 	count(x, "fetches");
@@ -366,22 +354,23 @@ ask_upstream(struct exchange *x, struct ocsp_response_info *info, char *why, siz
 	else if (x->fr.http_status != 200)
 		snprintf(why, whylen, "upstream answered HTTP %ld", x->fr.http_status);
 	else
-		v = policy_cacheable(cfg, ocsp_response_check(&x->oreq, x->fr.body, x->fr.len,
-		                                              x->now, cfg->clock_skew / 1000,
-		                                              x->h->issuers, info, why, whylen),
-		                     info, x->now, why, whylen);
-	if ((v == OCSP_V_CACHEABLE || (v == OCSP_V_RELAY && info->status == OCSP_ST_SUCCESSFUL)) &&
-	    older_than_cached(x, info, why, whylen))
+		v = answer_check(&rules, &x->oreq, x->fr.body, x->fr.len, info, why, whylen);
+	if ((v == OCSP_V_CACHEABLE || v == OCSP_V_RELAY) && loses_to_cached(x, info, why, whylen))
 		v = OCSP_V_INVALID;
 	return v;
 }
 
 /* Upstream failed: a valid cached response is still the right answer, even to a nonce request
- * (RFC 9919 lets a responder answer from pre-produced responses). An answer that could not be
- * verified is a failure too: never cached, never passed on. */
+ * (RFC 9919 lets a responder answer from pre-produced responses) unless nonce_missing = refuse.
+ * An answer that could not be verified is a failure too: never cached, never passed on. An
+ * error status reaches the client as the fixed response for that status, not as the bytes
+ * that came with it. */
 static void
-answer_failure(struct exchange *x, enum ocsp_verdict v, const char *why)
+answer_failure(struct exchange *x, enum ocsp_verdict v, const struct ocsp_response_info *info,
+               const char *why)
 {
+	const struct config *cfg = x->h->cfg;
+
 	if (v == OCSP_V_UNVERIFIED) {
 		count(x, "unverified");
 		log_msg(LOG_ERR, "upstream %s: answer for %s not verified, not used: %s",
@@ -391,14 +380,13 @@ answer_failure(struct exchange *x, enum ocsp_verdict v, const char *why)
 		log_msg(LOG_WARNING, "upstream %s failed: %s", x->upstream, why);
 	}
 	lookup(x, 0);
-	if (cached_valid(x)) {
+	if (have_fresh(x) && !(x->oreq.has_nonce && strcmp(cfg->nonce_missing, "refuse") == 0)) {
 		count(x, "stale_served");
 		send_cached(x, "stale", why);
 		return;
 	}
-	if (v == OCSP_V_RELAY) {
-		send_uncached(x, x->fr.body, x->fr.len);
-		set_outcome(x, 200, "relay", "%s", why);
+	if (v == OCSP_V_STATUS) {
+		send_ocsp_error(x, (enum ocsp_status)info->status, "relay", why);
 		return;
 	}
 	send_ocsp_error(x, OCSP_ST_TRYLATER, "error", why);
@@ -429,10 +417,10 @@ forward(struct exchange *x)
 		               a.etag);
 		return;
 	}
-	/* A good answer that is not to be cached: a request that is not cacheable (nonce, several
-	 * CertIDs) is a passthrough; a cacheable one whose answer cannot be kept (no nextUpdate)
-	 * is uncacheable. Both are answered as they came. */
-	if (v == OCSP_V_RELAY && info.status == OCSP_ST_SUCCESSFUL) {
+	/* A good answer, checked as a cacheable one, that is not to be cached: a request that is
+	 * not cacheable (nonce, several CertIDs) is a passthrough; a cacheable one whose answer
+	 * cannot be kept (no nextUpdate) is uncacheable. Both are answered as they came. */
+	if (v == OCSP_V_RELAY) {
 		if (x->oreq.cacheable) {
 			set_outcome(x, 200, "uncacheable", "%s", why);
 			count(x, "uncacheable");
@@ -443,7 +431,7 @@ forward(struct exchange *x)
 		send_uncached(x, x->fr.body, x->fr.len);
 		return;
 	}
-	answer_failure(x, v, why);
+	answer_failure(x, v, &info, why);
 }
 
 void
@@ -584,7 +572,7 @@ pipeline(struct exchange *x, int rc, int in)
 
 	if (x->oreq.cacheable) {
 		lookup(x, 1);
-		if (cached_valid(x)) {
+		if (have_fresh(x)) {
 			send_cached(x, "hit", NULL);
 			return;
 		}

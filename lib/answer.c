@@ -15,7 +15,7 @@ answer_prepare(const struct config *cfg, struct answer *a)
 		a->due = a->earliest;
 }
 
-int
+enum store_put_result
 answer_store(struct store *st, const struct config *cfg, struct answer *a)
 {
 	char serial[CERTID_HEX_MAX + 1];
@@ -39,4 +39,14 @@ answer_store(struct store *st, const struct config *cfg, struct answer *a)
 	e.subject = (char *)a->subject;
 	e.issuer = (char *)a->issuer;
 	return store_put(st, a->certid, &e, a->due);
+}
+
+int
+answer_replaces(time_t cached_this, int cached_status, time_t this_update, int cert_status)
+{
+	if (cached_status == OCSP_CERT_UNKNOWN && cert_status != OCSP_CERT_UNKNOWN)
+		return 1;
+	if (cached_this == this_update)
+		return !(cached_status == OCSP_CERT_REVOKED && cert_status != OCSP_CERT_REVOKED);
+	return cached_this < this_update;
 }

@@ -51,6 +51,7 @@ static const struct key keys[] = {
 	{ "clock_skew",               T_DUR,   O(clock_skew), "5m", 0, DAY },
 	{ "trust_anchors",            T_STR,   O(trust_anchors), NULL, 0, 0 },
 	{ "verify",                   T_BOOL,  O(verify), "yes", 0, 0 },
+	{ "nonce_missing",            T_STR,   O(nonce_missing), "relay", 0, 0 },
 	{ "issuers",                  T_LIST,  O(issuers), NULL, 0, 0 },
 	{ "issuers_dir",              T_STR,   O(issuers_dir), "/etc/ocsp-proxy/issuers", 0, 0 },
 	{ "system_issuers",           T_BOOL,  O(system_issuers), "yes", 0, 0 },
@@ -570,6 +571,11 @@ check(const struct config *cfg, const char *path, char *err, size_t errlen)
 	if (strcmp(cfg->log_format, "logfmt") != 0 && strcmp(cfg->log_format, "json") != 0) {
 		snprintf(err, errlen, "%s: bad value '%s' for log_format (logfmt or json)", where,
 		         cfg->log_format);
+		return -1;
+	}
+	if (strcmp(cfg->nonce_missing, "relay") != 0 && strcmp(cfg->nonce_missing, "refuse") != 0) {
+		snprintf(err, errlen, "%s: bad value '%s' for nonce_missing (relay or refuse)", where,
+		         cfg->nonce_missing);
 		return -1;
 	}
 	if (cfg->redis_sentinel.n > 0 && cfg->redis_master_name == NULL) {

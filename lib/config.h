@@ -54,6 +54,8 @@ struct config {
 	long long clock_skew;
 	char *trust_anchors;         /* CA file or directory issuers must chain to, or NULL */
 	int verify;                  /* check every upstream answer's signature (lib/verify.c) */
+	char *nonce_missing;         /* "relay" or "refuse": an answer without the nonce a request
+	                                carried (lib/verdict.c) */
 	struct strlist issuers;      /* CA certificate files or directories (lib/issuers.c) */
 	char *issuers_dir;           /* directory ocsp-proxyctl prefetch --issuer adds to */
 	int system_issuers;          /* the system CA bundle counts as issuers too */

@@ -1,5 +1,5 @@
 /* ocsp: OCSP requests and responses through OpenSSL: the CertID cache key, what is cacheable,
- * the checks an upstream answer must pass before it is served or cached, fixed error answers. */
+ * the parts of an answer the checks read (lib/verdict.c, lib/cached.c), fixed error answers. */
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +17,6 @@
 
 #include "digest.h"
 #include "ocsp.h"
-#include "verify.h"
 
 static void
 hex(const unsigned char *p, size_t n, char *out)
@@ -215,9 +214,8 @@ asn1_time(const ASN1_GENERALIZEDTIME *t)
 	return timegm(&tm);
 }
 
-/* The SingleResponse for id (or the first when id is NULL) into info. 0 ok, -1 none. */
-static int
-single_info(OCSP_BASICRESP *bs, OCSP_CERTID *id, struct ocsp_response_info *info)
+int
+ocsp_single_info(OCSP_BASICRESP *bs, OCSP_CERTID *id, struct ocsp_response_info *info)
 {
 	ASN1_GENERALIZEDTIME *thisupd = NULL, *nextupd = NULL, *rev = NULL;
 	OCSP_SINGLERESP *single;
@@ -238,93 +236,6 @@ single_info(OCSP_BASICRESP *bs, OCSP_CERTID *id, struct ocsp_response_info *info
 	info->revoked_at = asn1_time(rev);
 	info->produced_at = asn1_time(OCSP_resp_get0_produced_at(bs));
 	return info->this_update == 0 ? -1 : 0;
-}
-
-/* The signature check of a parsed basic response, when verification is on. */
-static enum ocsp_verdict
-verified(OCSP_BASICRESP *bs, struct issuers *issuers, time_t now, enum ocsp_verdict v,
-         char *why, size_t whylen)
-{
-	if (issuers == NULL)
-		return v;
-	return verify_response(bs, issuers, now, why, whylen) == VERIFY_OK ? v : OCSP_V_UNVERIFIED;
-}
-
-/* The SingleResponse for req's one CertID, valid now, into info. 0 ok, -1 with why. */
-static int
-answers_for(const struct ocsp_request *req, OCSP_BASICRESP *bs, time_t now, long long skew_s,
-            struct ocsp_response_info *info, char *why, size_t whylen)
-{
-	OCSP_CERTID *id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req->ossl, 0));
-
-	if (single_info(bs, id, info) == -1) {
-		snprintf(why, whylen, "no response for this certificate");
-		return -1;
-	}
-	/* No nextUpdate (RFC 6960 allows it: newer information is always available) passes here
-	 * with next_update 0; how long such an answer is kept is policy_cacheable's call. */
-	if (info->next_update != 0 && info->this_update >= info->next_update) {
-		snprintf(why, whylen, "thisUpdate not before nextUpdate");
-		return -1;
-	}
-	if (info->this_update > now + skew_s) {
-		snprintf(why, whylen, "thisUpdate in the future");
-		return -1;
-	}
-	if (info->next_update != 0 && info->next_update <= now) {
-		snprintf(why, whylen, "expired");
-		return -1;
-	}
-	return 0;
-}
-
-enum ocsp_verdict
-ocsp_response_check(const struct ocsp_request *req, const unsigned char *der, size_t len,
-                    time_t now, long long skew_s, struct issuers *issuers,
-                    struct ocsp_response_info *info, char *why, size_t whylen)
-{
-	const unsigned char *p = der;
-	OCSP_RESPONSE *resp = NULL;
-	OCSP_BASICRESP *bs = NULL;
-	enum ocsp_verdict v = OCSP_V_INVALID;
-
-	memset(info, 0, sizeof(*info));
-	info->cert_status = -1;
-	snprintf(why, whylen, "not an OCSP response");
-	if (len == 0 || len > OCSP_RESPONSE_DER_MAX)
-		goto out;
-	if ((resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len)) == NULL || p != der + len)
-		goto out;
-	info->status = OCSP_response_status(resp);
-	if (info->status != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
-		/* Error statuses are unsigned by design (RFC 6960 2.3): nothing to verify. */
-		snprintf(why, whylen, "upstream status %s", ocsp_status_name(info->status));
-		v = OCSP_V_RELAY;
-		goto out;
-	}
-	if ((bs = OCSP_response_get1_basic(resp)) == NULL) {
-		snprintf(why, whylen, "not a basic OCSP response");
-		goto out;
-	}
-	if (!req->cacheable) {
-		/* A nonce request for one certificate is relayed, not cached; it gets no less checked
-		 * an answer: a genuine "good" for another serial, or an old one replayed past its
-		 * nextUpdate, must not reach the client either. */
-		if (req->n_ids == 1 && answers_for(req, bs, now, skew_s, info, why, whylen) == -1)
-			goto out;
-		snprintf(why, whylen, "request not cacheable");
-		v = verified(bs, issuers, now, OCSP_V_RELAY, why, whylen);
-		goto out;
-	}
-	if (answers_for(req, bs, now, skew_s, info, why, whylen) == -1)
-		goto out;
-	/* Last: the signature is the costly check. */
-	if ((v = verified(bs, issuers, now, OCSP_V_CACHEABLE, why, whylen)) == OCSP_V_CACHEABLE)
-		why[0] = '\0';
-out:
-	OCSP_BASICRESP_free(bs);
-	OCSP_RESPONSE_free(resp);
-	return v;
 }
 
 /* One DER element at *p (within end) with the tag and class wanted: *p moves to its content,
@@ -401,31 +312,20 @@ basic_without_certs(const unsigned char *der, size_t len)
 }
 
 int
-ocsp_cached_check(const struct ocsp_request *req, const unsigned char *der, size_t len,
-                  const char *etag, struct ocsp_response_info *info, char *why, size_t whylen)
+ocsp_body_info(const struct ocsp_request *req, const unsigned char *der, size_t len,
+               struct ocsp_response_info *info, char *why, size_t whylen)
 {
 	OCSP_BASICRESP *bs = NULL;
-	char sum[65];
 	int rc = -1;
 
 	memset(info, 0, sizeof(*info));
 	info->cert_status = -1;
-	/* The ETag goes into a header: exactly the 64 lower-case hex digits the proxy wrote. */
-	if (strlen(etag) != 64 || etag[strspn(etag, "0123456789abcdef")] != '\0') {
-		snprintf(why, whylen, "stored ETag is not a SHA-256 in hex");
-		goto out;
-	}
-	ocsp_etag(der, len, sum);
-	if (strcmp(sum, etag) != 0) {
-		snprintf(why, whylen, "stored ETag is not the body's SHA-256");
-		goto out;
-	}
 	if (len == 0 || len > OCSP_RESPONSE_DER_MAX || (bs = basic_without_certs(der, len)) == NULL) {
 		snprintf(why, whylen, "stored body is not a successful OCSP response");
 		goto out;
 	}
 	if (req->n_ids != 1 ||
-	    single_info(bs, OCSP_onereq_get0_id(OCSP_request_onereq_get0(req->ossl, 0)), info) == -1) {
+	    ocsp_single_info(bs, OCSP_onereq_get0_id(OCSP_request_onereq_get0(req->ossl, 0)), info) == -1) {
 		snprintf(why, whylen, "stored body does not answer for this CertID");
 		goto out;
 	}
@@ -505,7 +405,7 @@ ocsp_response_info(const unsigned char *der, size_t len, const char *certid,
 		goto out;
 	if (certid != NULL && (id = certid_from_hex(certid)) == NULL)
 		goto out;
-	rc = single_info(bs, id, info);
+	rc = ocsp_single_info(bs, id, info);
 out:
 	OCSP_CERTID_free(id);
 	OCSP_BASICRESP_free(bs);
@@ -525,7 +425,7 @@ ocsp_error_response(enum ocsp_status status, size_t *len)
 	unsigned int s = (unsigned int)status;
 
 	*len = 5;
-	return der[s < 7 ? s : OCSP_ST_INTERNAL];
+	return der[s < 7 && s != 4 ? s : OCSP_ST_INTERNAL];
 }
 
 /* digest.c's SHA-256: no provider on the hit path, which checks every ETag Redis returns. */

@@ -1,5 +1,5 @@
 /* ocsp: OCSP requests and responses through OpenSSL: the CertID cache key, what is cacheable,
- * the checks an upstream answer must pass before it is served or cached, fixed error answers. */
+ * the parts of an answer the checks read (lib/verdict.c, lib/cached.c), fixed error answers. */
 #ifndef OCSP_PROXY_OCSP_H
 #define OCSP_PROXY_OCSP_H
 
@@ -53,11 +53,14 @@ void ocsp_init_full(void);
 int ocsp_request_parse(const unsigned char *der, size_t len, struct ocsp_request *out);
 void ocsp_request_free(struct ocsp_request *r);
 
-/* What an upstream answer is, after ocsp_response_check. */
+/* What an upstream answer is: answer_check's verdict (lib/verdict.h). */
 enum ocsp_verdict {
-	OCSP_V_CACHEABLE,   /* successful, for this CertID, valid now: serve and cache */
-	OCSP_V_RELAY,       /* a well-formed OCSPResponse not to cache (error status, nonce
-	                       request, ...): relay to the client, never cache */
+	OCSP_V_CACHEABLE,   /* successful, for this CertID, valid now, verified: serve and cache */
+	OCSP_V_RELAY,       /* successful and as checked as a cacheable one, but not to cache (a
+	                       nonce or several CertIDs asked, no nextUpdate past
+	                       no_next_update_max_age): send it to this client, never cache it */
+	OCSP_V_STATUS,      /* an error status (tryLater, ...): answer with ocsp_error_response
+	                       for info->status, never with the upstream's bytes */
 	OCSP_V_INVALID,     /* not an OCSPResponse, or one that fails the checks: never serve it */
 	OCSP_V_UNVERIFIED,  /* signature unchecked (issuer unknown) or wrong: never serve or cache */
 };
@@ -73,26 +76,19 @@ struct ocsp_response_info {
 	time_t revoked_at;
 };
 
-/* Checks an upstream answer to req at time now. For a cacheable request the answer is
- * CACHEABLE only when: status successful, a basic response, a SingleResponse for req's CertID,
- * thisUpdate < nextUpdate, thisUpdate <= now + skew, nextUpdate > now, and (when issuers is
- * non-NULL, that is unless `verify = no`) the signature verifies (lib/verify.c), else
- * UNVERIFIED. An answer without nextUpdate is CACHEABLE with info->next_update 0: pass it
- * through policy_cacheable, which says for how long. For a request that is not cacheable the
- * answer is RELAY when it parses as an OCSPResponse and, if successful, verifies. why gets a
- * short reason whenever the verdict is not CACHEABLE. */
-enum ocsp_verdict ocsp_response_check(const struct ocsp_request *req, const unsigned char *der,
-                                      size_t len, time_t now, long long skew_s,
-                                      struct issuers *issuers, struct ocsp_response_info *info,
-                                      char *why, size_t whylen);
+/* The SingleResponse for id (an OCSP_CERTID *; the first when NULL) of bs (an OCSP_BASICRESP *)
+ * into info. 0 ok, -1 none (or no thisUpdate). */
+struct ocsp_basic_response_st;
+struct ocsp_cert_id_st;
+int ocsp_single_info(struct ocsp_basic_response_st *bs, struct ocsp_cert_id_st *id,
+                     struct ocsp_response_info *info);
 
-/* What Redis returned, checked before it is sent (Redis is storage, not authority): etag is the
- * 64 lower-case hex digits of der's SHA-256, der a successful OCSP response holding a
- * SingleResponse for req's CertID, whose times go into info (the caller checks them against
- * now). No signature check: that was done before the entry was stored. 0 ok, -1 with why. */
-int ocsp_cached_check(const struct ocsp_request *req, const unsigned char *der, size_t len,
-                      const char *etag, struct ocsp_response_info *info, char *why,
-                      size_t whylen);
+/* The body of a cached entry, decoded without the certificates it embeds (decoding a
+ * certificate's key costs millions of instructions, a hit needs none): a successful basic OCSP
+ * response holding a SingleResponse for req's CertID, whose times and status go into info. No
+ * signature check, no ETag check: that is cached_check's (lib/cached.h). 0 ok, -1 with why. */
+int ocsp_body_info(const struct ocsp_request *req, const unsigned char *der, size_t len,
+                   struct ocsp_response_info *info, char *why, size_t whylen);
 
 /* The request for the CertID certid (hex, a cache key) names, built from it alone (what a refresh
  * sends, whatever the entry's stored request says). 0 ok, -1 when certid is not a CertID in the
@@ -101,14 +97,14 @@ int ocsp_request_for_certid(const char *certid, struct ocsp_request *out);
 
 /* The DER of a request asking about id alone (no extension, no signature), malloc'd into *der
  * (the caller frees it) and *len. Takes id (an OCSP_CERTID *), freed on failure too. 0 ok, -1. */
-struct ocsp_cert_id_st;
 int ocsp_request_encode(struct ocsp_cert_id_st *id, unsigned char **der, size_t *len);
 
 /* Just the times and status of a DER response we already trust (cached). 0 ok, -1 bad. */
 int ocsp_response_info(const unsigned char *der, size_t len, const char *certid,
                        struct ocsp_response_info *info);
 
-/* A fixed unsigned OCSPResponse carrying only an error status (30 03 0a 01 NN). */
+/* A fixed unsigned OCSPResponse carrying only an error status (30 03 0a 01 NN); a status RFC
+ * 6960 does not define (4, or past 6) gives internalError's. */
 const unsigned char *ocsp_error_response(enum ocsp_status status, size_t *len);
 
 /* Lower-case hex SHA-256 of der, for ETag. out must hold 65 bytes. */

@@ -90,10 +90,11 @@ static const char touch_lua[] =
     "return 0\n";
 
 /* KEYS: entry due failing stats; ARGV: certid due max, then one value per field of
- * ENTRY_FIELDS, in order, applied by its put rule. An unreadable stored thisUpdate loses to any
- * good answer; a cached `unknown` (2) loses to any good or revoked answer, whatever their
- * thisUpdates; a cached `revoked` (1) wins against another answer with the same thisUpdate (a
- * replayed "good" from the same period). A new entry past max (max_entries) is refused and counted: the cache stays
+ * ENTRY_FIELDS, in order, applied by its put rule. Replaced or kept by answer_replaces' rule
+ * (answer.c; test_store checks they agree): a newer or the same thisUpdate replaces, but a
+ * cached `revoked` (1) wins against another answer with the same thisUpdate (a replayed "good"
+ * from the same period); a cached `unknown` (2) loses to any good or revoked answer, whatever
+ * their thisUpdates. An unreadable stored thisUpdate loses to any good answer. A new entry past max (max_entries) is refused and counted: the cache stays
  * bounded whatever serials clients ask about. */
 static const char put_lua[] =
     "if redis.call('EXISTS', KEYS[1]) == 0 and"
@@ -533,7 +534,7 @@ store_get(struct store *st, const char *certid, struct entry *out)
 	return read_entry(st, REDIS_PRIMARY, &k, certid, ENTRY_NFIELDS, out);
 }
 
-int
+enum store_put_result
 store_put(struct store *st, const char *certid, const struct entry *e, time_t due)
 {
 	enum { FIRST = 10 }; /* EVAL script 4 KEYS[1..4] certid due max, then the fields */
@@ -565,7 +566,15 @@ store_put(struct store *st, const char *certid, const struct entry *e, time_t du
 	for (i = 0; i < FIRST; i++)
 		lens[i] = strlen(argv[i]);
 	entry_put_args(e, argv + FIRST, lens + FIRST, nums);
-	return int_reply(st, command_argv(st, FIRST + ENTRY_NFIELDS, argv, lens));
+	switch (int_reply(st, command_argv(st, FIRST + ENTRY_NFIELDS, argv, lens))) {
+	case 0: return STORE_PUT_KEPT;
+	case 1: return STORE_PUT_STORED;
+	case 2: return STORE_PUT_FULL;
+	case -1: return STORE_PUT_ERROR;
+	default:
+		err_set(&st->err, ERR_PROTOCOL, "redis: unexpected reply to the put script");
+		return STORE_PUT_ERROR;
+	}
 }
 
 int

@@ -99,17 +99,19 @@ int store_flush(struct store *st);
 /* Full read, no side effects (scheduler, ctl). 1 found, 0 absent, -1 error. */
 int store_get(struct store *st, const char *certid, struct entry *out);
 
-/* Atomically stores e's fields as ENTRY_FIELDS says (put column) unless the cached response has
- * a newer thisUpdate, schedules it at `due` and clears the failure count. A new entry is refused
- * once max_entries are cached (counted as refused_full). e->resp must not be empty. Callers with
- * a fetched answer use answer_store (answer.h). Returns an enum store_put_result. */
+/* Atomically stores e's fields as ENTRY_FIELDS says (put column) when the answer replaces the
+ * cached one by answer_replaces' rule (answer.h; the script applies the same rule, and
+ * test_store checks they agree), schedules it at `due` and clears the failure count. A new
+ * entry is refused once max_entries are cached (counted as refused_full). e->resp must not be
+ * empty. Callers with a fetched answer use answer_store (answer.h). */
 enum store_put_result {
 	STORE_PUT_ERROR = -1,        /* store_error says why */
-	STORE_PUT_KEPT = 0,          /* the cached response is newer: kept */
+	STORE_PUT_KEPT = 0,          /* the cached response is not replaced by this one: kept */
 	STORE_PUT_STORED = 1,
 	STORE_PUT_FULL = 2,          /* a new entry past max_entries: refused, counted */
 };
-int store_put(struct store *st, const char *certid, const struct entry *e, time_t due);
+enum store_put_result store_put(struct store *st, const char *certid, const struct entry *e,
+                                time_t due);
 
 /* Records a failed refresh of an existing entry (never creates one): failures+1, err, fail_at,
  * and reschedules it at due. 1 recorded, 0 no such entry, -1 error. */

@@ -16,9 +16,9 @@
 #include "haproxy.h"
 #include "log.h"
 #include "ocsp.h"
-#include "policy.h"
 #include "bounds.h"
 #include "staple.h"
+#include "verdict.h"
 
 struct target {
 	char *cert;                  /* the certificate file */
@@ -154,25 +154,19 @@ upstream(const struct config *cfg, const struct target *t)
 	return t->cf.aia != NULL ? t->cf.aia : cfg->default_upstream;
 }
 
-/* Is der a response fit to staple for t: valid now for its CertID, signed by its issuer (or
- * the issuer's responder), good or revoked (an "unknown" staple helps no client)? */
+/* Is der a response fit to staple for t: the verdict's CACHEABLE (valid now for its CertID,
+ * verified), signed by the certificate's own issuer (or that issuer's responder), and good or
+ * revoked (an "unknown" staple helps no client)? */
 static int
 fit(const struct config *cfg, const struct target *t, const unsigned char *der, size_t len,
     struct issuers *issuers, time_t now, struct ocsp_response_info *info, struct err *why)
 {
+	struct answer_rules rules = { .cfg = cfg, .issuers = issuers, .cf = &t->cf,
+	                              .flags = ANSWER_NO_UNKNOWN, .now = now };
+
 	why->kind = ERR_PROTOCOL;
-	if (policy_cacheable(cfg, ocsp_response_check(&t->req, der, len, now,
-	                                              cfg->clock_skew / 1000, issuers, info,
-	                                              why->msg, sizeof(why->msg)),
-	                     info, now, why->msg, sizeof(why->msg)) != OCSP_V_CACHEABLE)
-		return 0;
-	if (!certfile_signed(&t->cf, der, len, why))
-		return 0;
-	if (info->cert_status == OCSP_CERT_UNKNOWN) {
-		err_set(why, ERR_PROTOCOL, "the responder answers unknown");
-		return 0;
-	}
-	return 1;
+	return answer_check(&rules, &t->req, der, len, info, why->msg, sizeof(why->msg)) ==
+	    OCSP_V_CACHEABLE;
 }
 
 /* Reads each certificate and its cache entry. The issuer of each (in its file or FILE.issuer,
@@ -241,7 +235,8 @@ settle(const struct config *cfg, struct store *st, struct target *t, struct fetc
 		a.subject = subject;
 		a.issuer = issuer;
 	}
-	if (answer_store(st, cfg, &a) == -1 || (got = store_get(st, t->req.certid, &t->e)) == -1)
+	if (answer_store(st, cfg, &a) == STORE_PUT_ERROR ||
+	    (got = store_get(st, t->req.certid, &t->e)) == -1)
 		return -1;
 	t->cached = got == 1;
 	return 0;

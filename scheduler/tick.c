@@ -13,6 +13,7 @@
 #include "ocsp.h"
 #include "policy.h"
 #include "tick.h"
+#include "verdict.h"
 
 struct item {
 	char *certid;
@@ -56,7 +57,7 @@ static enum ocsp_verdict
 judge(const struct tick_env *env, const struct item *it, const struct fetch_job *job, time_t now,
       struct ocsp_request *req, struct ocsp_response_info *info, char *why, size_t whylen)
 {
-	const struct config *cfg = env->cfg;
+	struct answer_rules rules = { .cfg = env->cfg, .issuers = env->issuers, .now = now };
 
 	memset(info, 0, sizeof(*info));
 	if (ocsp_request_parse(it->e.req, it->e.req_len, req) == -1) {
@@ -71,12 +72,9 @@ judge(const struct tick_env *env, const struct item *it, const struct fetch_job 
 		snprintf(why, whylen, "upstream answered HTTP %ld", job->res.http_status);
 		return OCSP_V_INVALID;
 	}
-	/* The same checks as the handler's, signature included: a forged answer is a failed
-	 * refresh and leaves the cached response as it was. */
-	return policy_cacheable(cfg, ocsp_response_check(req, job->res.body, job->res.len, now,
-	                                                 cfg->clock_skew / 1000, env->issuers, info,
-	                                                 why, whylen),
-	                        info, now, why, whylen);
+	/* The handler's verdict, signature included: a forged answer is a failed refresh and
+	 * leaves the cached response as it was. */
+	return answer_check(&rules, req, job->res.body, job->res.len, info, why, whylen);
 }
 
 /* Stores a cacheable answer; when the cache holds a newer one, reschedules the entry from the
@@ -92,20 +90,20 @@ store_answer(const struct tick_env *env, struct item *it, const struct fetch_job
 	struct answer a = { .certid = it->certid, .req = req, .resp = job->res.body,
 	                    .resp_len = job->res.len, .info = info, .url = it->e.url,
 	                    .now = now, .earliest = now + 1 };
+	enum store_put_result put;
 	time_t due;
-	int rc;
 
-	if ((rc = answer_store(env->store, cfg, &a)) == -1)
+	if ((put = answer_store(env->store, cfg, &a)) == STORE_PUT_ERROR)
 		return -1;
 	/* Still unknown: ask less often each time (policy_unknown_due). */
-	if (rc == 1 && info->cert_status == OCSP_CERT_UNKNOWN &&
+	if (put == STORE_PUT_STORED && info->cert_status == OCSP_CERT_UNKNOWN &&
 	    it->e.cert_status == OCSP_CERT_UNKNOWN && it->e.due > it->e.fetched) {
 		due = next_tick(policy_unknown_due(cfg, (long long)(it->e.due - it->e.fetched), now,
 		                                   info->this_update, info->next_update, now), now);
 		if (due > a.due && store_reschedule(env->store, it->certid, due) == -1)
 			return -1;
 	}
-	if (rc == 1) {
+	if (put == STORE_PUT_STORED) {
 		res->refreshed++;
 		store_stat_incr(env->store, "refreshes", 1);
 		log_refresh(it->certid, "refreshed", it->e.url, NULL, job->res.seconds);

@@ -44,6 +44,7 @@ on && /^\t\{ "/ {
 	else if (name == "listen") what = "reserved"
 	else if (name == "log") what = "auto, journal, syslog, stderr, or an absolute path"
 	else if (name == "log_format") what = "logfmt or json"
+	else if (name == "nonce_missing") what = "relay or refuse"
 	else what = "a non-empty value"
 	printf "%-25s %-10s %s\n", name, def, what
 }' lib/config.c

@@ -12,10 +12,32 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "cached.h"
+#include "certfile.h"
 #include "check.h"
 #include "config.h"
 #include "issuers.h"
 #include "ocsp.h"
+#include "verdict.h"
+
+/* answer_check with a configuration of clock_skew skew_s seconds, no_next_update_max_age one
+ * hour, nonce_missing as given (NULL: the default). */
+static const char *nonce_policy;
+
+static enum ocsp_verdict
+check_answer(const struct ocsp_request *req, const unsigned char *der, size_t len, time_t now,
+             long long skew_s, struct issuers *is, struct ocsp_response_info *info, char *why,
+             size_t whylen)
+{
+	struct config cfg;
+	struct answer_rules rules = { .cfg = &cfg, .issuers = is, .now = now };
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.clock_skew = skew_s * 1000;
+	cfg.no_next_update_max_age = 3600 * 1000;
+	cfg.nonce_missing = (char *)nonce_policy;
+	return answer_check(&rules, req, der, len, info, why, whylen);
+}
 
 static EVP_PKEY *
 key_new(void)
@@ -149,10 +171,235 @@ verdict_by(const struct world *w, const struct ocsp_request *req, X509 *leaf, co
 	unsigned char *r = NULL;
 	size_t rl = der_response_ex(w, leaf, md, V_OCSP_CERTSTATUS_GOOD, -60, 3600, signer, key,
 	                            flags, &r);
-	int v = (int)ocsp_response_check(req, r, rl, time(NULL), 300, is, &info, why, 256);
+	int v = (int)check_answer(req, r, rl, time(NULL), 300, is, &info, why, 256);
 
 	OPENSSL_free(r);
 	return v;
+}
+
+/* A response signed by w->resp holding a SingleResponse for each of leaves (n of them) with
+ * thisUpdate/nextUpdate relative to now, and the nonce given (none when NULL, nlen bytes). */
+static size_t
+der_multi(const struct world *w, X509 **leaves, int n, long this_off, long next_off,
+          const unsigned char *nonce, int nlen, unsigned char **out)
+{
+	OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
+	ASN1_TIME *thisupd = X509_gmtime_adj(NULL, this_off), *nextupd = X509_gmtime_adj(NULL, next_off);
+	OCSP_RESPONSE *resp;
+	int i, len;
+
+	for (i = 0; i < n; i++) {
+		OCSP_CERTID *id = OCSP_cert_to_id(EVP_sha1(), leaves[i], w->ca);
+
+		OCSP_basic_add1_status(bs, id, V_OCSP_CERTSTATUS_GOOD, -1, NULL, thisupd, nextupd);
+		OCSP_CERTID_free(id);
+	}
+	if (nonce != NULL)
+		OCSP_basic_add1_nonce(bs, (unsigned char *)nonce, nlen);
+	OCSP_basic_sign(bs, w->resp, w->resp_key, EVP_sha256(), NULL, 0);
+	resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs);
+	*out = NULL;
+	len = i2d_OCSP_RESPONSE(resp, out);
+	OCSP_RESPONSE_free(resp);
+	OCSP_BASICRESP_free(bs);
+	ASN1_TIME_free(thisupd);
+	ASN1_TIME_free(nextupd);
+	return len > 0 ? (size_t)len : 0;
+}
+
+/* A request for leaves (SHA-1 CertIDs) with the nonce given (none when NULL), parsed. */
+static void
+request_multi(const struct world *w, X509 **leaves, int n, const unsigned char *nonce, int nlen,
+              struct ocsp_request *out)
+{
+	OCSP_REQUEST *req = OCSP_REQUEST_new();
+	unsigned char *d = NULL;
+	int i, len;
+
+	for (i = 0; i < n; i++)
+		OCSP_request_add0_id(req, OCSP_cert_to_id(EVP_sha1(), leaves[i], w->ca));
+	if (nonce != NULL)
+		OCSP_request_add1_nonce(req, (unsigned char *)nonce, nlen);
+	len = i2d_OCSP_REQUEST(req, &d);
+	CHECK_INT(ocsp_request_parse(d, (size_t)len, out), 0);
+	OPENSSL_free(d);
+	OCSP_REQUEST_free(req);
+}
+
+/* The relays are checked like cacheable answers: the nonce, every CertID of several, error
+ * statuses whatever follows them; the staple writer's extras. */
+static void
+test_relays(const struct world *w, struct issuers *is)
+{
+	static const unsigned char na[16] = "nonce-A-0123456", nb[16] = "nonce-B-0123456";
+	X509 *one[1] = { w->good }, *two[2] = { w->good, w->revoked }, *other[1] = { w->revoked };
+	struct ocsp_request rn, rtwo, rplain;
+	struct ocsp_response_info info;
+	unsigned char *r = NULL;
+	size_t rl;
+	char why[256];
+	time_t now = time(NULL);
+
+	/* Nonces: the request's own, another request's, none (nonce_missing decides). */
+	request_multi(w, one, 1, na, sizeof(na), &rn);
+	rl = der_multi(w, one, 1, -60, 3600, na, sizeof(na), &r);
+	CHECK_INT(check_answer(&rn, r, rl, now, 300, is, &info, why, sizeof(why)), OCSP_V_RELAY);
+	OPENSSL_free(r);
+	rl = der_multi(w, one, 1, -60, 3600, nb, sizeof(nb), &r);
+	CHECK_INT(check_answer(&rn, r, rl, now, 300, is, &info, why, sizeof(why)), OCSP_V_INVALID);
+	CHECK_STR(why, "the answer's nonce is not the request's (a replay?)");
+	OPENSSL_free(r);
+	rl = der_multi(w, one, 1, -60, 3600, NULL, 0, &r);
+	CHECK_INT(check_answer(&rn, r, rl, now, 300, is, &info, why, sizeof(why)), OCSP_V_RELAY);
+	nonce_policy = "relay";
+	CHECK_INT(check_answer(&rn, r, rl, now, 300, is, &info, why, sizeof(why)), OCSP_V_RELAY);
+	nonce_policy = "refuse";
+	CHECK_INT(check_answer(&rn, r, rl, now, 300, is, &info, why, sizeof(why)), OCSP_V_INVALID);
+	CHECK_STR(why, "the answer carries no nonce (nonce_missing = refuse)");
+	nonce_policy = NULL;
+	OPENSSL_free(r);
+	/* ... and still the rest: expired, or another certificate's, with the right nonce. */
+	rl = der_multi(w, one, 1, -7200, -3600, na, sizeof(na), &r);
+	CHECK_INT(check_answer(&rn, r, rl, now, 300, is, &info, why, sizeof(why)), OCSP_V_INVALID);
+	CHECK_STR(why, "expired");
+	OPENSSL_free(r);
+	rl = der_multi(w, other, 1, -60, 3600, na, sizeof(na), &r);
+	CHECK_INT(check_answer(&rn, r, rl, now, 300, is, &info, why, sizeof(why)), OCSP_V_INVALID);
+	OPENSSL_free(r);
+	/* A nonce in the answer to a request without one is harmless. */
+	request_multi(w, one, 1, NULL, 0, &rplain);
+	rl = der_multi(w, one, 1, -60, 3600, na, sizeof(na), &r);
+	CHECK_INT(check_answer(&rplain, r, rl, now, 300, is, &info, why, sizeof(why)), OCSP_V_CACHEABLE);
+	OPENSSL_free(r);
+
+	/* Several CertIDs: every one answered, valid now, verified. */
+	request_multi(w, two, 2, NULL, 0, &rtwo);
+	rl = der_multi(w, two, 2, -60, 3600, NULL, 0, &r);
+	CHECK_INT(check_answer(&rtwo, r, rl, now, 300, is, &info, why, sizeof(why)), OCSP_V_RELAY);
+	CHECK_STR(why, "request not cacheable");
+	CHECK_INT(info.cert_status, OCSP_CERT_GOOD);
+	OPENSSL_free(r);
+	rl = der_multi(w, one, 1, -60, 3600, NULL, 0, &r);          /* one of the two only */
+	CHECK_INT(check_answer(&rtwo, r, rl, now, 300, is, &info, why, sizeof(why)), OCSP_V_INVALID);
+	CHECK_STR(why, "CertID 2 of 2: no response for this certificate");
+	OPENSSL_free(r);
+	rl = der_multi(w, other, 1, -60, 3600, NULL, 0, &r);        /* the other only */
+	CHECK_INT(check_answer(&rtwo, r, rl, now, 300, is, &info, why, sizeof(why)), OCSP_V_INVALID);
+	CHECK_STR(why, "CertID 1 of 2: no response for this certificate");
+	OPENSSL_free(r);
+	rl = der_multi(w, two, 2, -3 * 86400, -2 * 86400, NULL, 0, &r); /* expired two days ago */
+	CHECK_INT(check_answer(&rtwo, r, rl, now, 300, is, &info, why, sizeof(why)), OCSP_V_INVALID);
+	CHECK_STR(why, "CertID 1 of 2: expired");
+	OPENSSL_free(r);
+	rl = der_multi(w, two, 2, 3600, 7200, NULL, 0, &r);
+	CHECK_INT(check_answer(&rtwo, r, rl, now, 300, is, &info, why, sizeof(why)), OCSP_V_INVALID);
+	CHECK_STR(why, "CertID 1 of 2: thisUpdate in the future");
+	OPENSSL_free(r);
+	{
+		/* Signed by a key posing as the CA: unverified, several CertIDs or one. */
+		EVP_PKEY *fkey = key_new();
+		X509 *forger = cert_new("test CA", 1, fkey, NULL, NULL, 1, 0);
+		struct world fw = *w;
+
+		fw.resp = forger;
+		fw.resp_key = fkey;
+		rl = der_multi(&fw, two, 2, -60, 3600, NULL, 0, &r);
+		CHECK_INT(check_answer(&rtwo, r, rl, now, 300, is, &info, why, sizeof(why)), OCSP_V_UNVERIFIED);
+		OPENSSL_free(r);
+		rl = der_multi(&fw, one, 1, -60, 3600, na, sizeof(na), &r);
+		CHECK_INT(check_answer(&rn, r, rl, now, 300, is, &info, why, sizeof(why)), OCSP_V_UNVERIFIED);
+		OPENSSL_free(r);
+		X509_free(forger);
+		EVP_PKEY_free(fkey);
+	}
+
+	/* An error status with responseBytes after it (a signed body, say): STATUS all the same,
+	 * the body never looked at. */
+	{
+		OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
+		OCSP_CERTID *id = OCSP_cert_to_id(EVP_sha1(), w->good, w->ca);
+		ASN1_TIME *t = X509_gmtime_adj(NULL, -60), *nx = X509_gmtime_adj(NULL, 3600);
+		OCSP_RESPONSE *resp;
+
+		OCSP_basic_add1_status(bs, id, V_OCSP_CERTSTATUS_GOOD, -1, NULL, t, nx);
+		OCSP_basic_sign(bs, w->resp, w->resp_key, EVP_sha256(), NULL, 0);
+		resp = OCSP_response_create(OCSP_RESPONSE_STATUS_TRYLATER, bs);
+		r = NULL;
+		rl = (size_t)i2d_OCSP_RESPONSE(resp, &r);
+		CHECK(rl > 100);
+		CHECK_INT(check_answer(&rplain, r, rl, now, 300, is, &info, why, sizeof(why)), OCSP_V_STATUS);
+		CHECK_INT(info.status, OCSP_ST_TRYLATER);
+		CHECK_INT(check_answer(&rtwo, r, rl, now, 300, is, &info, why, sizeof(why)), OCSP_V_STATUS);
+		OPENSSL_free(r);
+		OCSP_RESPONSE_free(resp);
+		OCSP_BASICRESP_free(bs);
+		OCSP_CERTID_free(id);
+		ASN1_TIME_free(t);
+		ASN1_TIME_free(nx);
+	}
+	/* A status RFC 6960 does not define gets internalError's fixed response. */
+	{
+		size_t el;
+		const unsigned char *e4 = ocsp_error_response((enum ocsp_status)4, &el);
+
+		CHECK(el == 5 && e4[4] == OCSP_ST_INTERNAL);
+		e4 = ocsp_error_response((enum ocsp_status)9, &el);
+		CHECK(el == 5 && e4[4] == OCSP_ST_INTERNAL);
+		e4 = ocsp_error_response(OCSP_ST_UNAUTHORIZED, &el);
+		CHECK(el == 5 && e4[4] == OCSP_ST_UNAUTHORIZED);
+	}
+	ocsp_request_free(&rn);
+	ocsp_request_free(&rtwo);
+	ocsp_request_free(&rplain);
+}
+
+/* The staple writer's extras: no "unknown"; signed by the certificate's own issuer. */
+static void
+test_staple_flags(const struct world *w, struct issuers *is)
+{
+	char path[] = "/tmp/test_ocsp_leaf.XXXXXX";
+	struct config cfg;
+	struct answer_rules rules = { .cfg = &cfg, .issuers = is, .now = time(NULL) };
+	struct certfile cf;
+	struct ocsp_request req;
+	struct ocsp_response_info info;
+	struct err err;
+	unsigned char *r = NULL;
+	size_t rl;
+	char why[256];
+	FILE *f;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.clock_skew = 300 * 1000;
+	f = fdopen(mkstemp(path), "w");
+	PEM_write_X509(f, w->good);
+	PEM_write_X509(f, w->ca);
+	fclose(f);
+	CHECK_INT(certfile_load(path, &cf, &err), 0);
+	CHECK_INT(ocsp_request_parse(cf.req, cf.req_len, &req), 0);
+	rl = der_response(w, w->good, V_OCSP_CERTSTATUS_GOOD, -60, 3600, w->resp, w->resp_key, &r);
+	rules.cf = &cf;
+	rules.flags = ANSWER_NO_UNKNOWN;
+	CHECK_INT(answer_check(&rules, &req, r, rl, &info, why, sizeof(why)), OCSP_V_CACHEABLE);
+	OPENSSL_free(r);
+	rl = der_response(w, w->good, V_OCSP_CERTSTATUS_UNKNOWN, -60, 3600, w->resp, w->resp_key, &r);
+	CHECK_INT(answer_check(&rules, &req, r, rl, &info, why, sizeof(why)), OCSP_V_INVALID);
+	CHECK_STR(why, "the responder answers unknown");
+	rules.flags = 0;
+	CHECK_INT(answer_check(&rules, &req, r, rl, &info, why, sizeof(why)), OCSP_V_CACHEABLE);
+	OPENSSL_free(r);
+	/* Signed by the CA's key but the certificate names another issuer file: with verify = no
+	 * the store checks nothing, the certificate's own issuer still does. */
+	rl = der_response(w, w->good, V_OCSP_CERTSTATUS_GOOD, -60, 3600, w->other_ca, w->other_key, &r);
+	rules.issuers = NULL;
+	CHECK_INT(answer_check(&rules, &req, r, rl, &info, why, sizeof(why)), OCSP_V_UNVERIFIED);
+	CHECK_STR(why, "not signed by the certificate's issuer or its responder");
+	rules.cf = NULL;
+	CHECK_INT(answer_check(&rules, &req, r, rl, &info, why, sizeof(why)), OCSP_V_CACHEABLE);
+	OPENSSL_free(r);
+	ocsp_request_free(&req);
+	certfile_free(&cf);
+	unlink(path);
 }
 
 /* A delegated responder certificate valid from nb to na seconds from now, signed by issuer. */
@@ -249,10 +496,10 @@ test_verify(const struct world *w, EVP_PKEY *other_key)
 		ocsp_request_parse(d, dl, &rn);
 		OPENSSL_free(d);
 		rl = der_response(w, w->good, V_OCSP_CERTSTATUS_GOOD, -60, 3600, forger, fkey, &r);
-		CHECK_INT(ocsp_response_check(&rn, r, rl, time(NULL), 300, is, &info, why, 256), OCSP_V_UNVERIFIED);
+		CHECK_INT(check_answer(&rn, r, rl, time(NULL), 300, is, &info, why, 256), OCSP_V_UNVERIFIED);
 		OPENSSL_free(r);
 		rl = der_response(w, w->good, V_OCSP_CERTSTATUS_GOOD, -60, 3600, w->resp, w->resp_key, &r);
-		CHECK_INT(ocsp_response_check(&rn, r, rl, time(NULL), 300, is, &info, why, 256), OCSP_V_RELAY);
+		CHECK_INT(check_answer(&rn, r, rl, time(NULL), 300, is, &info, why, 256), OCSP_V_RELAY);
 		OPENSSL_free(r);
 		ocsp_request_free(&rn);
 	}
@@ -262,6 +509,8 @@ test_verify(const struct world *w, EVP_PKEY *other_key)
 	CHECK_INT(issuers_vouch(wrong, w->ca), 0);
 	CHECK_INT(issuers_has(wrong, w->ca), 1);
 	CHECK_INT(verdict_by(w, &req, w->good, EVP_sha1(), w->resp, w->resp_key, 0, wrong, why), OCSP_V_CACHEABLE);
+	test_relays(w, is);
+	test_staple_flags(w, is);
 	issuers_free(is);
 	issuers_free(wrong);
 	strlist_free(&cfg.issuers);
@@ -306,16 +555,40 @@ test_verify(const struct world *w, EVP_PKEY *other_key)
 	unlink(other_path);
 }
 
-/* What Redis returns: the ETag the proxy wrote over this body, a body for this CertID. */
+/* An entry as the proxy stores body r: its ETag, its thisUpdate and nextUpdate. */
+static void
+entry_of(struct entry *e, unsigned char *r, size_t rl, const struct ocsp_request *req)
+{
+	struct ocsp_response_info info;
+	char why[128];
+
+	memset(e, 0, sizeof(*e));
+	e->resp = r;
+	e->resp_len = rl;
+	ocsp_etag(r, rl, e->etag);
+	if (ocsp_body_info(req, r, rl, &info, why, sizeof(why)) == 0) {
+		e->this_update = info.this_update;
+		e->next_update = info.next_update;
+	}
+	e->cert_status = -1;
+}
+
+/* What Redis returns (cached_check): the ETag the proxy wrote over this body, a body for this
+ * CertID, the stored thisUpdate the body's, the stored nextUpdate shortening, never extending. */
 static void
 test_cached(const struct world *w)
 {
+	struct config cfg;
 	struct ocsp_request req, req2;
-	struct ocsp_response_info info;
-	unsigned char *d = NULL, *r = NULL, *r2 = NULL;
-	size_t dl, rl, rl2;
-	char why[128], etag[65], bad[70];
+	struct entry e;
+	unsigned char *d = NULL, *r = NULL, *r2 = NULL, *r3 = NULL;
+	size_t dl, rl, rl2, rl3;
+	char why[128], etag[65];
+	time_t now = time(NULL), body_next;
 
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.clock_skew = 300 * 1000;
+	cfg.no_next_update_max_age = 3600 * 1000;
 	dl = der_request(w->good, w->ca, EVP_sha1(), 0, 0, &d);
 	ocsp_request_parse(d, dl, &req);
 	OPENSSL_free(d);
@@ -324,27 +597,68 @@ test_cached(const struct world *w)
 	OPENSSL_free(d);
 	rl = der_response(w, w->good, V_OCSP_CERTSTATUS_GOOD, -60, 3600, w->resp, w->resp_key, &r);
 	rl2 = der_response(w, w->revoked, V_OCSP_CERTSTATUS_REVOKED, -60, 3600, w->resp, w->resp_key, &r2);
+	rl3 = der_response(w, w->good, V_OCSP_CERTSTATUS_GOOD, -60, 0, w->resp, w->resp_key, &r3);
+
 	ocsp_etag(r, rl, etag);
-	CHECK_INT(ocsp_cached_check(&req, r, rl, etag, &info, why, sizeof(why)), 0);
-	CHECK_INT(info.cert_status, OCSP_CERT_GOOD);
-	CHECK(info.next_update > time(NULL));
-	snprintf(bad, sizeof(bad), "%.62s\r\n", etag);               /* header injection */
-	CHECK_INT(ocsp_cached_check(&req, r, rl, bad, &info, why, sizeof(why)), -1);
+	entry_of(&e, r, rl, &req);
+	body_next = e.next_update;
+	CHECK_INT(cached_check(&cfg, &req, &e, why, sizeof(why)), 0);
+	CHECK_INT(e.cert_status, OCSP_CERT_GOOD);
+	CHECK_INT(e.next_update, body_next);
+	CHECK_INT(cached_fresh(&cfg, e.this_update, e.next_update, now), 1);
+	/* Stored times: nextUpdate later than the body's is capped, earlier is kept (an operator
+	 * expiring the entry); a thisUpdate that is not the body's makes the entry unsound. */
+	e.next_update = body_next + 86400 * 365;
+	CHECK_INT(cached_check(&cfg, &req, &e, why, sizeof(why)), 0);
+	CHECK_INT(e.next_update, body_next);
+	e.next_update = 1;
+	CHECK_INT(cached_check(&cfg, &req, &e, why, sizeof(why)), 0);
+	CHECK_INT(e.next_update, 1);
+	CHECK_INT(cached_fresh(&cfg, e.this_update, e.next_update, now), 0);
+	entry_of(&e, r, rl, &req);
+	e.this_update -= 10;
+	CHECK_INT(cached_check(&cfg, &req, &e, why, sizeof(why)), -1);
+	CHECK_STR(why, "stored thisUpdate is not the body's");
+	e.this_update += 3600;
+	CHECK_INT(cached_check(&cfg, &req, &e, why, sizeof(why)), -1);
+	/* ETags. */
+	entry_of(&e, r, rl, &req);
+	snprintf(e.etag, sizeof(e.etag), "%.62s\r\n", etag);          /* header injection */
+	CHECK_INT(cached_check(&cfg, &req, &e, why, sizeof(why)), -1);
 	CHECK_STR(why, "stored ETag is not a SHA-256 in hex");
-	snprintf(bad, sizeof(bad), "%s", etag);
-	bad[0] = bad[0] == 'a' ? 'b' : 'a';                          /* well formed, wrong */
-	CHECK_INT(ocsp_cached_check(&req, r, rl, bad, &info, why, sizeof(why)), -1);
+	entry_of(&e, r, rl, &req);
+	e.etag[0] = e.etag[0] == 'a' ? 'b' : 'a';                     /* well formed, wrong */
+	CHECK_INT(cached_check(&cfg, &req, &e, why, sizeof(why)), -1);
 	CHECK_STR(why, "stored ETag is not the body's SHA-256");
-	CHECK_INT(ocsp_cached_check(&req, r, rl, "", &info, why, sizeof(why)), -1);
-	ocsp_etag((const unsigned char *)"<html>", 6, etag);        /* not OCSP, ETag matching */
-	CHECK_INT(ocsp_cached_check(&req, (const unsigned char *)"<html>", 6, etag, &info, why, sizeof(why)), -1);
+	entry_of(&e, r, rl, &req);
+	e.etag[0] = '\0';
+	CHECK_INT(cached_check(&cfg, &req, &e, why, sizeof(why)), -1);
+	entry_of(&e, (unsigned char *)"<html>", 6, &req);             /* not OCSP, ETag matching */
+	CHECK_INT(cached_check(&cfg, &req, &e, why, sizeof(why)), -1);
 	CHECK_STR(why, "stored body is not a successful OCSP response");
-	ocsp_etag(r2, rl2, etag);                                   /* another CertID's body */
-	CHECK_INT(ocsp_cached_check(&req, r2, rl2, etag, &info, why, sizeof(why)), -1);
+	entry_of(&e, r2, rl2, &req2);                                 /* another CertID's body */
+	CHECK_INT(cached_check(&cfg, &req, &e, why, sizeof(why)), -1);
 	CHECK_STR(why, "stored body does not answer for this CertID");
-	CHECK_INT(ocsp_cached_check(&req2, r2, rl2, etag, &info, why, sizeof(why)), 0);
+	CHECK_INT(cached_check(&cfg, &req2, &e, why, sizeof(why)), 0);
+	CHECK_INT(e.cert_status, OCSP_CERT_REVOKED);
+	/* No nextUpdate in the body: thisUpdate + no_next_update_max_age at most; expired at once
+	 * with 0. */
+	entry_of(&e, r3, rl3, &req);
+	e.next_update = e.this_update + 86400;
+	CHECK_INT(cached_check(&cfg, &req, &e, why, sizeof(why)), 0);
+	CHECK_INT(e.next_update, e.this_update + 3600);
+	CHECK_INT(cached_fresh(&cfg, e.this_update, e.next_update, now), 1);
+	cfg.no_next_update_max_age = 0;
+	e.next_update = e.this_update + 86400;
+	CHECK_INT(cached_check(&cfg, &req, &e, why, sizeof(why)), 0);
+	CHECK_INT(cached_fresh(&cfg, e.this_update, e.next_update, now), 0);
+	/* Times: thisUpdate up to clock_skew ahead, nextUpdate strictly after now. */
+	CHECK_INT(cached_fresh(&cfg, now + 300, now + 600, now), 1);
+	CHECK_INT(cached_fresh(&cfg, now + 301, now + 600, now), 0);
+	CHECK_INT(cached_fresh(&cfg, now - 60, now, now), 0);
 	OPENSSL_free(r);
 	OPENSSL_free(r2);
+	OPENSSL_free(r3);
 	ocsp_request_free(&req);
 	ocsp_request_free(&req2);
 }
@@ -503,7 +817,7 @@ main(void)
 	/* Verdicts. */
 #define VERDICT(leaf, st, t, n, signer, skey) \
 	(rl = der_response(&w, leaf, st, t, n, signer, skey, &r), \
-	 el = (size_t)ocsp_response_check(&req, r, rl, now, 300, NULL, &info, why, sizeof(why)), \
+	 el = (size_t)check_answer(&req, r, rl, now, 300, NULL, &info, why, sizeof(why)), \
 	 OPENSSL_free(r), (int)el)
 	CHECK_INT(VERDICT(w.good, V_OCSP_CERTSTATUS_GOOD, -60, 3600, w.resp, w.resp_key), OCSP_V_CACHEABLE);
 	CHECK_INT(info.cert_status, OCSP_CERT_GOOD);
@@ -517,7 +831,7 @@ main(void)
 	CHECK_INT(VERDICT(w.good, V_OCSP_CERTSTATUS_GOOD, 120, 7200, w.resp, w.resp_key), OCSP_V_CACHEABLE);
 	/* No nextUpdate: checked like the others, its lifetime left to policy_cacheable. */
 	CHECK_INT(VERDICT(w.good, V_OCSP_CERTSTATUS_GOOD, -60, 0, w.resp, w.resp_key), OCSP_V_CACHEABLE);
-	CHECK_INT(info.next_update, 0);
+	CHECK_INT(info.next_update, info.this_update + 3600);
 	CHECK_INT(VERDICT(w.good, V_OCSP_CERTSTATUS_GOOD, 3600, 0, w.resp, w.resp_key), OCSP_V_INVALID);
 	CHECK_STR(why, "thisUpdate in the future");
 
@@ -526,23 +840,23 @@ main(void)
 	ocsp_request_free(&req2);
 	CHECK_INT(ocsp_request_parse(d, dl, &req2), 0);
 	rl = der_response(&w, w.revoked, V_OCSP_CERTSTATUS_REVOKED, -60, 3600, w.resp, w.resp_key, &r);
-	CHECK_INT(ocsp_response_check(&req2, r, rl, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_CACHEABLE);
+	CHECK_INT(check_answer(&req2, r, rl, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_CACHEABLE);
 	CHECK_INT(info.cert_status, OCSP_CERT_REVOKED);
 	CHECK(info.revoked_at > 0);
 	CHECK_INT(ocsp_response_info(r, rl, req2.certid, &info), 0);
 	CHECK_INT(info.cert_status, OCSP_CERT_REVOKED);
-	CHECK_INT(ocsp_response_check(&req2, r, rl - 1, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_INVALID);
+	CHECK_INT(check_answer(&req2, r, rl - 1, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_INVALID);
 	/* A nonce request is relayed, never cached, but only with an answer for its CertID that is
 	 * valid now: here another certificate's (a genuine answer misused), then its own, expired. */
-	CHECK_INT(ocsp_response_check(&rnonce, r, rl, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_INVALID);
+	CHECK_INT(check_answer(&rnonce, r, rl, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_INVALID);
 	CHECK_STR(why, "no response for this certificate");
 	OPENSSL_free(r);
 	rl = der_response(&w, w.good, V_OCSP_CERTSTATUS_GOOD, -60, 3600, w.resp, w.resp_key, &r);
-	CHECK_INT(ocsp_response_check(&rnonce, r, rl, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_RELAY);
+	CHECK_INT(check_answer(&rnonce, r, rl, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_RELAY);
 	CHECK_INT(info.cert_status, OCSP_CERT_GOOD);
 	OPENSSL_free(r);
 	rl = der_response(&w, w.good, V_OCSP_CERTSTATUS_GOOD, -7200, -3600, w.resp, w.resp_key, &r);
-	CHECK_INT(ocsp_response_check(&rnonce, r, rl, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_INVALID);
+	CHECK_INT(check_answer(&rnonce, r, rl, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_INVALID);
 	CHECK_STR(why, "expired");
 	OPENSSL_free(d);
 
@@ -552,20 +866,20 @@ main(void)
 	test_cached(&w);
 	test_canonical(&w);
 
-	/* Error statuses are relayed, garbage is not. */
+	/* Error statuses are answered with their fixed response, garbage is not answered. */
 	err = ocsp_error_response(OCSP_ST_TRYLATER, &el);
 	CHECK_INT(el, 5);
-	CHECK_INT(ocsp_response_check(&req, err, el, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_RELAY);
+	CHECK_INT(check_answer(&req, err, el, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_STATUS);
 	CHECK_INT(info.status, OCSP_ST_TRYLATER);
 	CHECK_STR(why, "upstream status tryLater");
 	err = ocsp_error_response(OCSP_ST_UNAUTHORIZED, &el);
-	CHECK_INT(ocsp_response_check(&req, err, el, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_RELAY);
+	CHECK_INT(check_answer(&req, err, el, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_STATUS);
 	CHECK_INT(info.status, OCSP_ST_UNAUTHORIZED);
-	CHECK_INT(ocsp_response_check(&req, (const unsigned char *)"<html>", 6, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_INVALID);
-	CHECK_INT(ocsp_response_check(&req, NULL, 0, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_INVALID);
+	CHECK_INT(check_answer(&req, (const unsigned char *)"<html>", 6, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_INVALID);
+	CHECK_INT(check_answer(&req, NULL, 0, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_INVALID);
 	/* A nonce request's successful answer is passed through. */
 	rl = der_response(&w, w.good, V_OCSP_CERTSTATUS_GOOD, -60, 3600, w.resp, w.resp_key, &r);
-	CHECK_INT(ocsp_response_check(&rnonce, r, rl, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_RELAY);
+	CHECK_INT(check_answer(&rnonce, r, rl, now, 300, NULL, &info, why, sizeof(why)), OCSP_V_RELAY);
 	{
 		char etag[65];
 		ocsp_etag(r, rl, etag);

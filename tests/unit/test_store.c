@@ -13,6 +13,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "answer.h"
 #include "bounds.h"
 #include "check.h"
 #include "clock.h"
@@ -138,7 +139,7 @@ test_lookup_put(struct store *st)
 	CHECK_INT(stat_value(st, "misses"), 1);
 
 	fill(&e, RESP1, sizeof(RESP1), 1000, 2000);
-	CHECK_INT(store_put(st, "aa01", &e, 1500), 1);
+	CHECK_INT(store_put(st, "aa01", &e, 1500), STORE_PUT_STORED);
 	CHECK_INT(store_lookup(st, "aa01", 1100, 1, &got), 1);
 	CHECK_INT(got.resp_len, sizeof(RESP1));
 	CHECK(got.resp != NULL && memcmp(got.resp, RESP1, sizeof(RESP1)) == 0);
@@ -172,7 +173,7 @@ test_lookup_put(struct store *st)
 
 	/* An older answer never replaces a newer one. */
 	fill(&e, RESP2, sizeof(RESP2), 900, 5000);
-	CHECK_INT(store_put(st, "aa01", &e, 4000), 0);
+	CHECK_INT(store_put(st, "aa01", &e, 4000), STORE_PUT_KEPT);
 	CHECK_INT(store_get(st, "aa01", &got), 1);
 	CHECK(got.resp_len == sizeof(RESP1) && memcmp(got.resp, RESP1, sizeof(RESP1)) == 0);
 	CHECK_INT(got.this_update, 1000);
@@ -182,7 +183,7 @@ test_lookup_put(struct store *st)
 	/* A failure, then a newer answer: replaced, failure cleared, hit time kept. */
 	CHECK_INT(store_fail(st, "aa01", "timeout", 1200, 1300), 1);
 	fill(&e, RESP2, sizeof(RESP2), 1100, 3000);
-	CHECK_INT(store_put(st, "aa01", &e, 2500), 1);
+	CHECK_INT(store_put(st, "aa01", &e, 2500), STORE_PUT_STORED);
 	CHECK_INT(store_get(st, "aa01", &got), 1);
 	CHECK(got.resp_len == sizeof(RESP2) && memcmp(got.resp, RESP2, sizeof(RESP2)) == 0);
 	CHECK_INT(got.this_update, 1100);
@@ -195,36 +196,36 @@ test_lookup_put(struct store *st)
 	entry_free(&got);
 
 	/* The same thisUpdate again is accepted (a refetch of the same answer). */
-	CHECK_INT(store_put(st, "aa01", &e, 2600), 1);
+	CHECK_INT(store_put(st, "aa01", &e, 2600), STORE_PUT_STORED);
 
 	/* A cached `unknown` gives way to a good or revoked answer even with an older thisUpdate;
 	 * an older `unknown` still does not replace anything. */
 	fill(&e, RESP1, sizeof(RESP1), 5000, 9000);
 	e.cert_status = 2;
-	CHECK_INT(store_put(st, "ab07", &e, 6000), 1);
+	CHECK_INT(store_put(st, "ab07", &e, 6000), STORE_PUT_STORED);
 	fill(&e, RESP2, sizeof(RESP2), 4000, 9000);
 	e.cert_status = 2;
-	CHECK_INT(store_put(st, "ab07", &e, 6000), 0);
+	CHECK_INT(store_put(st, "ab07", &e, 6000), STORE_PUT_KEPT);
 	e.cert_status = 0;
-	CHECK_INT(store_put(st, "ab07", &e, 6000), 1);
+	CHECK_INT(store_put(st, "ab07", &e, 6000), STORE_PUT_STORED);
 	CHECK_INT(store_get(st, "ab07", &got), 1);
 	CHECK_INT(got.cert_status, 0);
 	CHECK_INT(got.this_update, 4000);
 	entry_free(&got);
 	fill(&e, RESP1, sizeof(RESP1), 3000, 9000);
-	CHECK_INT(store_put(st, "ab07", &e, 6000), 0);
+	CHECK_INT(store_put(st, "ab07", &e, 6000), STORE_PUT_KEPT);
 	CHECK_INT(store_delete(st, "ab07"), 1);
 
 	/* A fresh entry's hit time starts at its fetch time. */
 	fill(&e, RESP1, sizeof(RESP1), 700, 800);
-	CHECK_INT(store_put(st, "aa02", &e, 750), 1);
+	CHECK_INT(store_put(st, "aa02", &e, 750), STORE_PUT_STORED);
 	CHECK_INT(store_get(st, "aa02", &got), 1);
 	CHECK_INT(got.last_hit, 705);
 	entry_free(&got);
 
 	/* An entry without a response cannot be stored. */
 	fill(&e, RESP1, 0, 700, 800);
-	CHECK_INT(store_put(st, "aa03", &e, 750), -1);
+	CHECK_INT(store_put(st, "aa03", &e, 750), STORE_PUT_ERROR);
 	CHECK_INT(store_get(st, "aa03", &got), 0);
 }
 
@@ -318,7 +319,7 @@ test_fields(struct store *st, const char *dir)
 	memset(&e, 0, sizeof(e));
 	for (i = 0; i < T_NFIELDS; i++)
 		set_field(&e, i, text);
-	CHECK_INT(store_put(st, "f1", &e, 1234), 1);
+	CHECK_INT(store_put(st, "f1", &e, 1234), STORE_PUT_STORED);
 	CHECK_INT(store_get(st, "f1", &got), 1);
 	for (i = 0; i < T_NFIELDS; i++) {
 		int ok;
@@ -362,7 +363,7 @@ test_fields(struct store *st, const char *dir)
 		if (tfields[i].put == TP_FILL && tfields[i].kind == TK_STR)
 			*(char **)(void *)((char *)&e + tfields[i].off) = NULL;
 	e.url = NULL;
-	CHECK_INT(store_put(st, "f1", &e, 1234), 1);
+	CHECK_INT(store_put(st, "f1", &e, 1234), STORE_PUT_STORED);
 	CHECK_INT(store_get(st, "f1", &got), 1);
 	for (i = 0; i < T_NFIELDS; i++)
 		if (tfields[i].put == TP_FILL)
@@ -409,9 +410,9 @@ test_schedule(struct store *st, const char *dir)
 	CHECK_INT(l.n, 0);
 
 	fill(&e, RESP1, sizeof(RESP1), 10, 100000);
-	CHECK_INT(store_put(st, "a1", &e, 100), 1);
-	CHECK_INT(store_put(st, "a3", &e, 300), 1);
-	CHECK_INT(store_put(st, "a2", &e, 200), 1);
+	CHECK_INT(store_put(st, "a1", &e, 100), STORE_PUT_STORED);
+	CHECK_INT(store_put(st, "a3", &e, 300), STORE_PUT_STORED);
+	CHECK_INT(store_put(st, "a2", &e, 200), STORE_PUT_STORED);
 	CHECK_INT(store_count(st), 3);
 	CHECK_INT(store_count_due(st, 250), 2);
 	CHECK_INT(store_count_due(st, 99), 0);
@@ -528,7 +529,7 @@ test_malformed(struct store *st, const char *dir)
 	entry_free(&got);
 	/* A good answer replaces a malformed entry. */
 	fill(&e, RESP1, sizeof(RESP1), 10, 100);
-	CHECK_INT(store_put(st, "m1", &e, 50), 1);
+	CHECK_INT(store_put(st, "m1", &e, 50), STORE_PUT_STORED);
 	CHECK_INT(store_lookup(st, "m1", 20, 1, &got), 1);
 	CHECK(got.resp_len == sizeof(RESP1) && memcmp(got.resp, RESP1, sizeof(RESP1)) == 0);
 	entry_free(&got);
@@ -552,10 +553,10 @@ test_error_replies(const char *dir, struct config *cfg)
 	raw(dir, "CONFIG SET maxmemory %s", "1", NULL, NULL);
 	raw(dir, "CONFIG SET maxmemory-policy %s", "noeviction", NULL, NULL);
 	fill(&e, RESP1, sizeof(RESP1), 10, 100);
-	CHECK_INT(store_put(st, "oom", &e, 50), -1);
+	CHECK_INT(store_put(st, "oom", &e, 50), STORE_PUT_ERROR);
 	CHECK(strstr(store_error(st), "OOM") != NULL);
 	raw(dir, "CONFIG SET maxmemory %s", "0", NULL, NULL);
-	CHECK_INT(store_put(st, "oom", &e, 50), 1);
+	CHECK_INT(store_put(st, "oom", &e, 50), STORE_PUT_STORED);
 	store_free(st);
 
 	/* A database number keeps entries apart from database 0. */
@@ -563,7 +564,7 @@ test_error_replies(const char *dir, struct config *cfg)
 	cfg->redis = url;
 	st = store_new(cfg);
 	CHECK_INT(store_lookup(st, "oom", 20, 1, &got), 0);
-	CHECK_INT(store_put(st, "oom", &e, 50), 1);
+	CHECK_INT(store_put(st, "oom", &e, 50), STORE_PUT_STORED);
 	store_free(st);
 	cfg->redis = saved;
 
@@ -741,7 +742,7 @@ test_down(struct store *st, const char *dir, pid_t *pid, long long timeout)
 		CHECK_INT(store_lookup(st, "aa01", 10, 1, &got), -1);
 		CHECK(got.resp == NULL);
 		CHECK_INT(store_get(st, "aa01", &got), -1);
-		CHECK_INT(store_put(st, "aa01", &e, 10), -1);
+		CHECK_INT(store_put(st, "aa01", &e, 10), STORE_PUT_ERROR);
 		CHECK_INT(store_fail(st, "aa01", "x", 1, 2), -1);
 		CHECK_INT(store_delete(st, "aa01"), -1);
 		CHECK_INT(store_due(st, 10, 10, &l, NULL), -1);
@@ -768,7 +769,7 @@ test_down(struct store *st, const char *dir, pid_t *pid, long long timeout)
 	*pid = redis_start(dir);
 	CHECK(*pid > 0);
 	CHECK_INT(store_ping(st), 0);
-	CHECK_INT(store_put(st, "aa01", &e, 10), 1);
+	CHECK_INT(store_put(st, "aa01", &e, 10), STORE_PUT_STORED);
 	CHECK_INT(store_lookup(st, "aa01", 10, 1, &got), 1);
 	entry_free(&got);
 }
@@ -799,7 +800,7 @@ test_read_server(const char *dir, const struct config *base, pid_t *pid)
 	st = store_new(&cfg);
 
 	fill(&e, RESP1, sizeof(RESP1), 1000, 3000);
-	CHECK_INT(store_put(writer, "r1", &e, 1500), 1);
+	CHECK_INT(store_put(writer, "r1", &e, 1500), STORE_PUT_STORED);
 	CHECK_INT(store_lookup(st, "r1", 2000, 1, &got), 1);
 	CHECK(got.resp_len == sizeof(RESP1) && memcmp(got.resp, RESP1, sizeof(RESP1)) == 0);
 	CHECK_INT(got.due, 1500);
@@ -814,7 +815,7 @@ test_read_server(const char *dir, const struct config *base, pid_t *pid)
 
 	/* Writes go to the primary; the read server still answers the hit. */
 	fill(&e, RESP2, sizeof(RESP2), 1100, 3000);
-	CHECK_INT(store_put(st, "r1", &e, 1600), 1);
+	CHECK_INT(store_put(st, "r1", &e, 1600), STORE_PUT_STORED);
 	CHECK_INT(store_lookup(st, "r1", 2100, 1, &got), 1);
 	CHECK(got.resp_len == sizeof(RESP1) && memcmp(got.resp, RESP1, sizeof(RESP1)) == 0);
 	entry_free(&got);
@@ -836,7 +837,7 @@ test_read_server(const char *dir, const struct config *base, pid_t *pid)
 	CHECK_INT(stat_value(st, "hits"), 2);
 
 	/* Not replicated yet: the primary has it, and counts it at once. */
-	CHECK_INT(store_put(st, "r2", &e, 1600), 1);
+	CHECK_INT(store_put(st, "r2", &e, 1600), STORE_PUT_STORED);
 	CHECK_INT(store_lookup(st, "r2", 2000, 1, &got), 1);
 	CHECK(got.resp_len == sizeof(RESP2) && memcmp(got.resp, RESP2, sizeof(RESP2)) == 0);
 	entry_free(&got);
@@ -859,7 +860,7 @@ test_read_server(const char *dir, const struct config *base, pid_t *pid)
 	CHECK_INT(store_flush(st), -1);
 	CHECK_STR(store_error(st), "primary unreachable a moment ago, hit not recorded");
 	CHECK_INT(store_lookup(st, "r3", 2300, 1, &got), -1);
-	CHECK_INT(store_put(st, "r3", &e, 1600), -1);
+	CHECK_INT(store_put(st, "r3", &e, 1600), STORE_PUT_ERROR);
 	/* ... even when the read server just killed our connection, as it does when a Sentinel
 	 * promotes or repoints it (CLIENT KILL TYPE normal): it is asked again on a new one. */
 	raw(rdir, "CLIENT KILL TYPE %s", "normal", NULL, NULL);
@@ -872,7 +873,7 @@ test_read_server(const char *dir, const struct config *base, pid_t *pid)
 	*pid = redis_start(dir);
 	CHECK(*pid > 0);
 	redis_stop(rpid);
-	CHECK_INT(store_put(st, "r4", &e, 1600), 1);
+	CHECK_INT(store_put(st, "r4", &e, 1600), STORE_PUT_STORED);
 	CHECK_INT(store_lookup(st, "r4", 2000, 1, &got), 1);
 	entry_free(&got);
 	CHECK_INT(store_lookup(st, "r1", 2000, 1, &got), 0);
@@ -881,6 +882,52 @@ test_read_server(const char *dir, const struct config *base, pid_t *pid)
 	store_free(st);
 	unlink(rsock + 7);
 	rmdir(rdir);
+}
+
+/* One replacement rule: store_put's script keeps or replaces exactly as answer_replaces says,
+ * over every pair of statuses (good, revoked, unknown) and older, same and newer thisUpdates. */
+static void
+test_replace_rule(struct store *st)
+{
+	static const int statuses[] = { OCSP_CERT_GOOD, OCSP_CERT_REVOKED, OCSP_CERT_UNKNOWN };
+	static const time_t times[] = { 1000, 2000, 3000 };
+	struct entry e;
+	size_t a, b, j;
+	int want, agree = 0, cases = 0;
+
+	for (a = 0; a < 3; a++)
+		for (b = 0; b < 3; b++)
+			for (j = 0; j < 3; j++) {
+				store_delete(st, "rule");
+				fill(&e, RESP1, sizeof(RESP1), times[1], 9000);
+				e.cert_status = statuses[a];
+				if (store_put(st, "rule", &e, 5000) != STORE_PUT_STORED)
+					continue;
+				fill(&e, RESP2, sizeof(RESP2), times[j], 9000);
+				e.cert_status = statuses[b];
+				want = answer_replaces(times[1], statuses[a], times[j], statuses[b]);
+				cases++;
+				if (store_put(st, "rule", &e, 5000) ==
+				    (want ? STORE_PUT_STORED : STORE_PUT_KEPT))
+					agree++;
+				else
+					printf("# store_put and answer_replaces differ: cached %d at %lld, "
+					       "answer %d at %lld\n", statuses[a], (long long)times[1],
+					       statuses[b], (long long)times[j]);
+			}
+	CHECK_INT(cases, 27);
+	CHECK_INT(agree, cases);
+	/* The rule's cases by name. */
+	CHECK_INT(answer_replaces(2000, OCSP_CERT_GOOD, 3000, OCSP_CERT_GOOD), 1);
+	CHECK_INT(answer_replaces(2000, OCSP_CERT_GOOD, 1000, OCSP_CERT_REVOKED), 0);
+	CHECK_INT(answer_replaces(2000, OCSP_CERT_GOOD, 2000, OCSP_CERT_GOOD), 1);
+	CHECK_INT(answer_replaces(2000, OCSP_CERT_REVOKED, 2000, OCSP_CERT_GOOD), 0);
+	CHECK_INT(answer_replaces(2000, OCSP_CERT_REVOKED, 2000, OCSP_CERT_REVOKED), 1);
+	CHECK_INT(answer_replaces(2000, OCSP_CERT_UNKNOWN, 1000, OCSP_CERT_GOOD), 1);
+	CHECK_INT(answer_replaces(2000, OCSP_CERT_UNKNOWN, 1000, OCSP_CERT_REVOKED), 1);
+	CHECK_INT(answer_replaces(2000, OCSP_CERT_UNKNOWN, 1000, OCSP_CERT_UNKNOWN), 0);
+	CHECK_INT(answer_replaces(2000, OCSP_CERT_GOOD, 1000, OCSP_CERT_UNKNOWN), 0);
+	store_delete(st, "rule");
 }
 
 int
@@ -916,6 +963,7 @@ main(void)
 	test_lookup_put(st);
 	test_fields(st, dir);
 	test_fail(st);
+	test_replace_rule(st);
 
 	/* Another prefix sees none of it; the keys are spelled as documented. */
 	{
@@ -945,16 +993,16 @@ main(void)
 		e.resp_len = 1;
 		e.this_update = 100;
 		e.next_update = 200;
-		CHECK_INT(store_put(other, "c1", &e, 150), 1);
-		CHECK_INT(store_put(other, "c2", &e, 150), 1);
-		CHECK_INT(store_put(other, "c3", &e, 150), 2);
+		CHECK_INT(store_put(other, "c1", &e, 150), STORE_PUT_STORED);
+		CHECK_INT(store_put(other, "c2", &e, 150), STORE_PUT_STORED);
+		CHECK_INT(store_put(other, "c3", &e, 150), STORE_PUT_FULL);
 		CHECK_INT(stat_value(other, "refused_full"), 1);
 		CHECK_INT(store_lookup(other, "c3", 120, 0, &got), 0);
 		e.this_update = 110;
-		CHECK_INT(store_put(other, "c2", &e, 150), 1);
+		CHECK_INT(store_put(other, "c2", &e, 150), STORE_PUT_STORED);
 		CHECK_INT(store_count(other), 2);
 		CHECK_INT(store_delete(other, "c1"), 1);
-		CHECK_INT(store_put(other, "c3", &e, 150), 1);
+		CHECK_INT(store_put(other, "c3", &e, 150), STORE_PUT_STORED);
 		store_free(other);
 	}
 	/* A field longer than the proxy writes (resp over max_response_bytes, another over
@@ -974,13 +1022,13 @@ main(void)
 		e.resp_len = 64;
 		e.this_update = 100;
 		e.next_update = 200;
-		CHECK_INT(store_put(other, "o1", &e, 150), 1);
+		CHECK_INT(store_put(other, "o1", &e, 150), STORE_PUT_STORED);
 		CHECK_INT(store_lookup(other, "o1", 120, 1, &got), 1);
 		CHECK(got.resp_len == 64);
 		entry_free(&got);
 		e.resp_len = 65;
 		e.this_update = 101;
-		CHECK_INT(store_put(other, "o1", &e, 150), 1);
+		CHECK_INT(store_put(other, "o1", &e, 150), STORE_PUT_STORED);
 		CHECK_INT(store_lookup(other, "o1", 120, 1, &got), 0);
 		CHECK(got.resp == NULL);
 		CHECK_INT(stat_value(other, "cache_rejected"), 1);
@@ -989,13 +1037,13 @@ main(void)
 		/* The URL: at STORED_FIELD_MAX read, one byte more not. */
 		e.resp_len = 10;
 		e.url = big + 1;
-		CHECK_INT(store_put(other, "o2", &e, 150), 1);
+		CHECK_INT(store_put(other, "o2", &e, 150), STORE_PUT_STORED);
 		CHECK_INT(store_lookup(other, "o2", 120, 1, &got), 1);
 		CHECK(got.url != NULL && strlen(got.url) == STORED_FIELD_MAX);
 		entry_free(&got);
 		e.url = big;
 		e.this_update = 102;
-		CHECK_INT(store_put(other, "o2", &e, 150), 1);
+		CHECK_INT(store_put(other, "o2", &e, 150), STORE_PUT_STORED);
 		CHECK_INT(store_lookup(other, "o2", 120, 1, &got), 0);
 		CHECK_INT(stat_value(other, "cache_rejected"), 2);
 		CHECK_INT(store_count(other), 0);
