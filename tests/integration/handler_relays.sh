@@ -64,8 +64,15 @@ stop_fake_upstream
 start_fake_upstream file "$A/nonceA.der"
 check_eq "nonce_missing = relay: a replay refused, the cached answer served instead" good \
 	"$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem" -nonce)"
-stop_fake_upstream
 stop_handler
+# The resident mode, whose workers hand nonce requests to the same pipeline.
+rcli FLUSHALL > /dev/null
+write_config "$T/res.conf" "default_upstream = $FAKE_URL" "workers = 1"
+start_resident "$T/res.conf"
+check_eq "resident, another request's nonce: tryLater" "$TRYLATER" \
+	"$(ocsp_query "$URL" "$CA_DIR/good.pem" -nonce)"
+stop_pid "$M"
+stop_fake_upstream
 rcli FLUSHALL > /dev/null
 
 # 2. Several CertIDs. The genuine responder's answer for both is relayed; an answer that expired
