@@ -380,7 +380,8 @@ answer_failure(struct exchange *x, enum ocsp_verdict v, const struct ocsp_respon
 		log_msg(LOG_WARNING, "upstream %s failed: %s", x->upstream, why);
 	}
 	lookup(x, 0);
-	if (have_fresh(x) && !(x->oreq.has_nonce && strcmp(cfg->nonce_missing, "refuse") == 0)) {
+	if (have_fresh(x) && !(x->oreq.has_nonce && cfg->nonce_missing != NULL &&
+	                       strcmp(cfg->nonce_missing, "refuse") == 0)) {
 		count(x, "stale_served");
 		send_cached(x, "stale", why);
 		return;
