@@ -149,7 +149,9 @@ clean:
 help:
 	@echo "make          build into $(BUILD)/"
 	@echo "make check    install test dependencies if missing, run every test"
-	@echo "make run      start redis, the handler on 127.0.0.1:8888 and the scheduler"
+	@echo "make run      start redis, the handler on 127.0.0.1:8888 and the scheduler, with a test"
+	@echo "              CA's responder on 127.0.0.1:8887; set LISTEN=HOST:PORT, RESPONDER=HOST:PORT"
+	@echo "              and RUN=DIR (./run: its configuration, CA, data, logs) to change them"
 	@echo "make demo     a guided tour: a throwaway CA, a miss, a hit, an outage, ctl; then stops"
 	@echo "make install  install under PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 	@echo "make deb      build the Debian package into $(BUILD)/deb/"

@@ -75,7 +75,8 @@ demo_responder() {
 	RESPONDER_PID=$!
 	DEMO_PIDS="$DEMO_PIDS $RESPONDER_PID"
 	demo_listening "$3" && return 0
-	echo "the responder did not start; see $3" >&2
+	echo "the responder did not start on port $2; see $3" >&2
+	demo_holder "$2" >&2
 	return 1
 }
 # demo_listening LOG: waits up to 10 s for the `openssl ocsp` responder writing LOG to listen; 1
@@ -108,14 +109,43 @@ demo_redis() {
 }
 
 # demo_handler HANDLER CONFIG LISTEN LOG: the handler behind systemd-socket-activate, one
-# process per connection as under systemd's Accept=yes. Sets HANDLER_PID.
+# process per connection as under systemd's Accept=yes. Sets HANDLER_PID. Succeeds only once
+# that systemd-socket-activate itself listens on LISTEN: something else accepting there (the
+# package's ocsp-proxy.socket holds 127.0.0.1:8888) would answer in its place.
 demo_handler() {
 	systemd-socket-activate --inetd -a -l "$3" -E OCSP_PROXY_CONFIG="$2" "$1" 2>>"$4" &
 	HANDLER_PID=$!
 	DEMO_PIDS="$DEMO_PIDS $HANDLER_PID"
-	demo_wait_port "${3%:*}" "${3##*:}" 5 && return 0
-	echo "the handler's socket did not open; see $4" >&2
+	demo_own_listener "$HANDLER_PID" "$3" 5 && return 0
+	echo "the handler's socket did not open on $3; see $4" >&2
+	demo_holder "${3##*:}" >&2
 	return 1
+}
+# demo_own_listener PID HOST:PORT [SECONDS]: waits up to SECONDS (10) for process PID itself to
+# listen on PORT (ss -ltnp names the process of each listening socket); 1 once PID has ended
+# (systemd-socket-activate exits when the bind fails) or the time is up.
+demo_own_listener() {
+	local st
+	for _ in $(seq $((${3:-10} * 20))); do
+		ss -ltnpH "sport = :${2##*:}" 2>/dev/null | grep -q "pid=$1," && return 0
+		st=$(sed -n 's/^[0-9]* ([^)]*) \(.\).*/\1/p' "/proc/$1/stat" 2>/dev/null)
+		case $st in "" | Z) return 1 ;; esac
+		sleep 0.05
+	done
+	return 1
+}
+# demo_holder PORT: names what listens on PORT ("port 8888 is taken by systemd (pid 1):" and ss's
+# lines), or says nobody does.
+demo_holder() {
+	local lines who
+	lines=$(ss -ltnpH "sport = :$1" 2>/dev/null)
+	if [ -z "$lines" ]; then
+		echo "nothing else listens on port $1"
+		return 0
+	fi
+	who=$(printf '%s\n' "$lines" | grep -o '(("[^"]*",pid=[0-9]*' | head -1 | sed 's/(("\([^"]*\)",pid=\([0-9]*\)/\1 (pid \2)/')
+	echo "port $1 is taken by ${who:-a process ss cannot name (run as root to see it)}:"
+	printf '%s\n' "$lines" | sed 's/^/  /'
 }
 # demo_wait_port HOST PORT [SECONDS]: waits up to SECONDS (10) for HOST:PORT to accept a
 # connection; 1 if it does not. tests/lib.sh's wait_port too.

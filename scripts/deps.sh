@@ -12,7 +12,8 @@ bookworm) libcurl=libcurl4 systemd_pc= ;;
 esac
 
 # build: compiler, pkg-config, the four libraries
-# run:   redis, openssl, systemd-socket-activate (package systemd)
+# run:   redis, openssl, systemd-socket-activate (package systemd), ss (iproute2: make run's
+#        check that its own socket listens)
 # test:  curl, ab, valgrind, cppcheck, clang + libFuzzer runtime, faketime, the real servers of the
 #        deployment tests (apache2, nginx, xinetd, redis-sentinel, haproxy), the package
 #        tests (debhelper, dpkg-dev, lintian, git), promtool (prometheus) for the alert rules,
@@ -20,12 +21,12 @@ esac
 #        the system CA bundle (ca-certificates); none of these is in a minimal Debian 13 root
 # lint:  shellcheck; clang builds the fuzzers and the CI's second build
 pkgs="gcc make pkg-config libssl-dev libhiredis-dev libcurl4-openssl-dev libsystemd-dev
-      $libcurl $systemd_pc redis-server redis-tools openssl systemd curl apache2-utils valgrind cppcheck
+      $libcurl $systemd_pc redis-server redis-tools openssl systemd iproute2 curl apache2-utils valgrind cppcheck
       apache2 nginx xinetd time redis-sentinel debhelper dpkg-dev lintian git haproxy prometheus faketime
       clang libclang-rt-dev shellcheck jq python3 procps man-db ca-certificates"
 # DEPS_RUN=1 (make demo): what building and running need, not the servers the tests drive.
 [ "${DEPS_RUN:-}" = 1 ] && pkgs="gcc make pkg-config libssl-dev libhiredis-dev libcurl4-openssl-dev libsystemd-dev
-      $libcurl redis-server redis-tools openssl systemd"
+      $libcurl redis-server redis-tools openssl systemd iproute2"
 [ "${DEPS_ONLY_BUILD:-}" = 1 ] && pkgs="gcc make pkg-config libssl-dev libhiredis-dev libcurl4-openssl-dev libsystemd-dev $libcurl"
 
 missing=

@@ -3,6 +3,8 @@
 # with its data in run/, the handler behind systemd-socket-activate on 127.0.0.1:8888, the
 # scheduler, and a throwaway CA with its `openssl ocsp` responder on 127.0.0.1:8887 so there is
 # something to ask. Prints commands that work against it. Ctrl-C stops all of it.
+# Environment: LISTEN (127.0.0.1:8888) the handler's address, RESPONDER (127.0.0.1:8887) the test
+# responder's, RUN (./run) where its configuration, CA, Redis data and logs live, BUILD (build).
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -52,10 +54,18 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM HUP
 
+# die WHAT VAR: WHAT could not listen on $VAR (demo-lib.sh has named what holds the port).
+die() {
+	echo "make run: failed: $1 cannot listen on ${!2}. Stop what holds it (the ocsp-proxy" \
+		"package's socket holds 127.0.0.1:8888: systemctl stop ocsp-proxy.socket), or choose" \
+		"another address: make run $2=127.0.0.1:PORT" >&2
+	exit 1
+}
 demo_redis "$RUN/redis" --appendonly yes --save "3600 1"
-demo_responder "$RUN/ca" "${RESPONDER##*:}" "$RUN/responder.log"
+demo_responder "$RUN/ca" "${RESPONDER##*:}" "$RUN/responder.log" || die "the test responder" RESPONDER
 touch "$RUN/ocsp-proxy.log"
-demo_handler "$BUILD/ocsp-proxy-handler" "$CONF" "$LISTEN" "$RUN/socket-activate.log"
+demo_handler "$BUILD/ocsp-proxy-handler" "$CONF" "$LISTEN" "$RUN/socket-activate.log" ||
+	die "ocsp-proxy" LISTEN
 "$BUILD/ocsp-proxy-scheduler" -c "$CONF" &
 DEMO_PIDS="$DEMO_PIDS $!"
 
@@ -80,10 +90,14 @@ From $ROOT, in another terminal:
   $B/ocsp-proxyctl -c $F stats
   # the health answer a load balancer would ask for
   curl http://$LISTEN/-/health
+  # the responder a certificate names, as a server finds it (-CAfile: the chain its answers verify to)
+  openssl ocsp -issuer $C/issuing.pem -cert $C/www.pem -CAfile $C/chain.pem -no_nonce \\
+      -proxy $LISTEN -url "\$(openssl x509 -in $C/www.pem -noout -ocsp_uri)"
 
-With your own certificate, allow its responder's host in $F (allow_upstream) and
-give its issuing CA (issuers), then: openssl ocsp -issuer ISSUER.pem -cert CERT.pem -no_nonce \\
-  -proxy $LISTEN -url "\$(openssl x509 -in CERT.pem -noout -ocsp_uri)"
+With your own certificate, allow its responder's host in $F (allow_upstream) and give its
+issuing CA (issuers), then run the last command with your files: ISSUER.pem for $C/issuing.pem,
+CERT.pem for $C/www.pem, and for -CAfile your CA's chain (or leave -CAfile out for a public
+CA: the system's roots verify it).
 Point Apache at it with SSLOCSPProxyURL http://$LISTEN/. Stop it all with Ctrl-C.
 MSG
 tail -n 0 -F "$RUN/ocsp-proxy.log" &
