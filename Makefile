@@ -68,8 +68,12 @@ $(BUILD)/ocsp-proxy-handler: $(HANDLER_OBJ) $(BUILD)/libocspproxy.a
 $(BUILD)/ocsp-proxy-scheduler: $(SCHED_OBJ) $(BUILD)/libocspproxy.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_SYSTEMD) -ldl
 
-$(BUILD)/ocsp-proxyctl: $(CTL_OBJ) $(BUILD)/libocspproxy.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) -ldl
+# ocsp-proxyctl refresh writes and pushes staple files with the scheduler's own code.
+CTL_SCHED_OBJ := $(BUILD)/scheduler/staple.o $(BUILD)/scheduler/haproxy.o
+$(BUILD)/ctl/%.o: override CFLAGS += -Ischeduler
+
+$(BUILD)/ocsp-proxyctl: $(CTL_OBJ) $(CTL_SCHED_OBJ) $(BUILD)/libocspproxy.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE) $(LIBS_SYSTEMD) -ldl
 
 # Unit tests link the library and, where they test handler code, its objects
 # (all but main.o).

@@ -5,7 +5,11 @@
 
 #include <time.h>
 
+#include "certfile.h"
 #include "config.h"
+#include "fetch.h"
+#include "issuers.h"
+#include "ocsp.h"
 #include "store.h"
 
 enum ctl_exit {
@@ -26,6 +30,7 @@ struct opts {
 	const char *status;          /* list --status */
 	long long due_within_ms;     /* list --due-within, -1 when not given */
 	int failing;                 /* list --failing */
+	int all;                     /* refresh --all */
 };
 
 /* "2026-11-29T10:13:44Z", "-" for 0. */
@@ -37,10 +42,48 @@ void ctl_printable(char *s);
 void ctl_json_or_null(const char *s);
 /* One entry: a text block (show) or a JSON object, comma first unless first. */
 void ctl_print_entry(const char *certid, const struct entry *e, int json, int first);
+/* The CertID of a CERTID or SERIAL argument (the one cached entry with that serial). 0, or a
+ * CTL_ code with the reason on stderr. */
+int ctl_certid_of(struct store *st, const char *arg, char *certid, size_t certidlen);
 /* Reports a store error on stderr; CTL_REDIS when Redis could not be reached, else CTL_FAILED. */
 int ctl_store_failed(struct store *st);
 
+/* One run of prefetch or refresh: what every certificate shares, and the counts its exit
+ * status comes from. */
+struct run {
+	const struct config *cfg;
+	struct store *st;
+	const struct opts *o;
+	struct fetcher *f;
+	struct issuers *is;          /* NULL with verify = no */
+	int refresh;                 /* ocsp-proxyctl refresh: the cached responder first */
+	struct strlist *asked;       /* refresh: every CertID asked is added, else NULL */
+	int first;                   /* JSON: no comma before the next object */
+	int failed, redis_down, done;
+};
+
+/* One line (text) or object (JSON) per certificate: certid status result (serial, path), or
+ * the error; path NULL when the certificate was named by its cache entry. */
+void ctl_report(struct run *r, const char *path, const char *certid, const char *serial,
+                const char *subject, const char *status, const char *result, const char *why);
+/* Fetches the answer to req from url and checks it as the daemons do, and, when the
+ * certificate cf is known (NULL when not), that its issuer (or the issuer's responder) signed
+ * it. 0 with res and info filled, -1 with why. */
+int ctl_fetch_checked(struct run *r, const struct certfile *cf, const struct ocsp_request *req,
+                      const char *url, struct fetch_result *res, struct ocsp_response_info *info,
+                      char *why, size_t whylen);
+/* ctl_fetch_checked, then the answer cached through answer_store (a newer cached one is kept;
+ * nothing is written when the fetch or check fails) and reported; counted in r. subject and
+ * issuer: the certificate's names, NULL to keep the stored ones. */
+void ctl_fetch_store(struct run *r, const char *path, const struct certfile *cf,
+                     const struct ocsp_request *req, const char *url, const char *subject,
+                     const char *issuer);
+/* One certificate file: its issuer vouched for (issuers_dir), then ctl_fetch_store. In a
+ * directory (in_dir), files without a certificate and CA certificates are skipped. */
+void ctl_prefetch_file(struct run *r, const char *path, int in_dir);
+
 int cmd_list(struct store *st, const struct opts *o);
 int cmd_prefetch(const struct config *cfg, struct store *st, const struct opts *o);
+int cmd_refresh(const struct config *cfg, struct store *st, const struct opts *o);
 
 #endif

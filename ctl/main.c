@@ -1,5 +1,5 @@
-/* main: ocsp-proxyctl, the operator's tool: list, show, prefetch, purge and stats of the cache,
- * each also as JSON. It talks to Redis through lib/store.c like the daemons do. */
+/* main: ocsp-proxyctl, the operator's tool: list, show, prefetch, refresh, purge and stats of
+ * the cache, each also as JSON. It talks to Redis through lib/store.c like the daemons do. */
 #include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -28,12 +28,16 @@ static const char usage[] =
     "  prefetch [--issuer FILE] [--url URL] FILE|DIR...\n"
     "                    fetch, check and cache now: full-chain PEM files (the issuer after\n"
     "                    the certificate, or in FILE.issuer, or --issuer), or directories of them\n"
+    "  refresh CERTID|SERIAL... | --cert FILE [--issuer FILE] | --all  [--url URL]\n"
+    "                    ask the responder now, check and cache its answer (a newer cached\n"
+    "                    one is kept), then write and push the staple files (HAProxy)\n"
     "  purge CERTID|SERIAL | --cert FILE [--issuer FILE]\n"
     "  stats             counters kept by the handlers and schedulers\n"
     "  --json             JSON output, for every command\n"
     "  -c, --config FILE  configuration (default $" CONFIG_ENV " or " CONFIG_DEFAULT_PATH ")\n"
     "  -h, --help, -V, --version\n"
-    "Exit: 0 done, 1 failed (not cached, fetch or check failed), 2 usage, 3 Redis unreachable.\n";
+    "Exit: 0 done, 1 failed (not cached, fetch or check failed, a staple not written or\n"
+    "pushed), 2 usage, 3 Redis unreachable.\n";
 
 void
 ctl_iso(time_t t, char out[32])
@@ -185,6 +189,15 @@ certid_of_serial(struct store *st, const char *serial, char *certid, size_t cert
 	return CTL_FAILED;
 }
 
+int
+ctl_certid_of(struct store *st, const char *arg, char *certid, size_t certidlen)
+{
+	if (!is_certid(arg))
+		return certid_of_serial(st, arg, certid, certidlen);
+	snprintf(certid, certidlen, "%s", arg);
+	return 0;
+}
+
 /* The CertID of CERTID, SERIAL or --cert [--issuer]. 0, or a CTL_ code (reason on stderr). */
 static int
 resolve_certid(struct store *st, const struct opts *o, char *certid, size_t certidlen)
@@ -197,12 +210,8 @@ resolve_certid(struct store *st, const struct opts *o, char *certid, size_t cert
 		fprintf(stderr, "ocsp-proxyctl: %s takes one CERTID, SERIAL or --cert\n", o->cmd);
 		return CTL_USAGE;
 	}
-	if (o->nargs == 1 && is_certid(o->args[0])) {
-		snprintf(certid, certidlen, "%s", o->args[0]);
-		return 0;
-	}
 	if (o->nargs == 1)
-		return certid_of_serial(st, o->args[0], certid, certidlen);
+		return ctl_certid_of(st, o->args[0], certid, certidlen);
 	if (o->cert == NULL) {
 		fprintf(stderr, "ocsp-proxyctl: %s needs a CERTID, a SERIAL or --cert FILE\n", o->cmd);
 		return CTL_USAGE;
@@ -384,6 +393,8 @@ parse_args(int rest, char **argv, struct opts *o)
 			o->json = 1;
 		} else if (strcmp(a, "--failing") == 0) {
 			o->failing = 1;
+		} else if (strcmp(a, "--all") == 0) {
+			o->all = 1;
 		} else if (strcmp(a, "--cert") == 0 || strcmp(a, "--issuer") == 0 ||
 		           strcmp(a, "--url") == 0 || strcmp(a, "--status") == 0 ||
 		           strcmp(a, "--due-within") == 0) {
@@ -435,13 +446,16 @@ run(const struct config *cfg, struct store *st, const struct opts *o)
 		return cmd_prefetch(cfg, st, o);
 	if (strcmp(o->cmd, "purge") == 0)
 		return cmd_purge(st, o);
+	if (strcmp(o->cmd, "refresh") == 0)
+		return cmd_refresh(cfg, st, o);
 	return cmd_stats(st, o);
 }
 
 int
 main(int argc, char **argv)
 {
-	static const char *const commands[] = { "list", "show", "prefetch", "purge", "stats" };
+	static const char *const commands[] = { "list", "show", "prefetch", "refresh", "purge",
+	                                        "stats" };
 	struct config cfg;
 	struct store *st;
 	struct opts o;
@@ -461,8 +475,8 @@ main(int argc, char **argv)
 		if (strcmp(o.cmd, commands[i]) == 0)
 			break;
 	if (i == sizeof(commands) / sizeof(commands[0])) {
-		fprintf(stderr, "ocsp-proxyctl: unknown command '%s' (list, show, prefetch, purge, "
-		                "stats; ocsp-proxyctl --help)\n", o.cmd);
+		fprintf(stderr, "ocsp-proxyctl: unknown command '%s' (list, show, prefetch, refresh, "
+		                "purge, stats; ocsp-proxyctl --help)\n", o.cmd);
 		free(o.args);
 		return CTL_USAGE;
 	}

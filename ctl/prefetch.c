@@ -20,33 +20,24 @@
 #include "ocsp.h"
 #include "verdict.h"
 
-/* What every certificate of one run shares. */
-struct run {
-	const struct config *cfg;
-	struct store *st;
-	const struct opts *o;
-	struct fetcher *f;
-	struct issuers *is;          /* NULL with verify = no */
-	int first;                   /* JSON: no comma before the next object */
-	int failed, redis_down, done;
-};
-
-/* One line (text) or object (JSON) per certificate: certid status result, then details. */
-static void
-report(struct run *r, const char *path, const char *certid, const char *serial,
+void
+ctl_report(struct run *r, const char *path, const char *certid, const char *serial,
        const char *subject, const char *status, const char *result, const char *why)
 {
 	if (!r->o->json) {
-		if (strcmp(result, "error") == 0)
-			fprintf(stderr, "ocsp-proxyctl: %s: %s\n", path, why);
+		if (strcmp(result, "error") == 0 && path == NULL && serial != NULL)
+			fprintf(stderr, "ocsp-proxyctl: serial %s: %s\n", serial, why);
+		else if (strcmp(result, "error") == 0)
+			fprintf(stderr, "ocsp-proxyctl: %s: %s\n", path != NULL ? path : certid, why);
 		else if (strcmp(result, "skipped") == 0)
 			printf("%s: skipped: %s\n", path, why);
 		else
-			printf("%s %s %s (serial %s, %s)\n", certid, status, result, serial, path);
+			printf("%s %s %s (serial %s%s%s)\n", certid, status, result, serial,
+			       path != NULL ? ", " : "", path != NULL ? path : "");
 		return;
 	}
 	printf("%s{\"file\":", r->first ? "" : ",");
-	ctl_json_str(path);
+	ctl_json_or_null(path);
 	printf(",\"certid\":");
 	ctl_json_or_null(certid);
 	printf(",\"serial\":");
@@ -56,21 +47,21 @@ report(struct run *r, const char *path, const char *certid, const char *serial,
 	printf(",\"status\":");
 	ctl_json_or_null(status);
 	printf(",\"result\":\"%s\",\"error\":", result);
-	ctl_json_or_null(strcmp(result, "cached") == 0 || strcmp(result, "kept") == 0 ? NULL : why);
+	ctl_json_or_null(strcmp(result, "cached") == 0 || strcmp(result, "refreshed") == 0 ||
+	                 strcmp(result, "kept") == 0 ? NULL : why);
 	printf("}");
 	r->first = 0;
 }
 
-/* Fetches and checks the answer for cf; 0 with res, info filled, -1 with why. */
-static int
-fetch_checked(struct run *r, const struct certfile *cf, const struct ocsp_request *req,
-              const char *url, struct fetch_result *res, struct ocsp_response_info *info,
-              char *why, size_t whylen)
+int
+ctl_fetch_checked(struct run *r, const struct certfile *cf, const struct ocsp_request *req,
+                  const char *url, struct fetch_result *res, struct ocsp_response_info *info,
+                  char *why, size_t whylen)
 {
 	struct answer_rules rules = { .cfg = r->cfg, .issuers = r->is, .cf = cf, .now = time(NULL) };
 	char what[400];
 
-	if (fetch_post(r->f, url, cf->req, cf->req_len, res) == -1) {
+	if (fetch_post(r->f, url, req->der, req->der_len, res) == -1) {
 		snprintf(why, whylen, "%.200s: %.300s", url, res->err.msg);
 		return -1;
 	}
@@ -78,7 +69,8 @@ fetch_checked(struct run *r, const struct certfile *cf, const struct ocsp_reques
 		snprintf(why, whylen, "%s answered HTTP %ld", url, res->http_status);
 		return -1;
 	}
-	/* Whatever trust_anchors says, the answer must come from this certificate's issuer too. */
+	/* Whatever trust_anchors says, the answer must come from this certificate's issuer too
+	 * (when the certificate is known: refresh of a cached entry knows only its CertID). */
 	if (answer_check(&rules, req, res->body, res->len, info, what, sizeof(what)) !=
 	    OCSP_V_CACHEABLE) {
 		snprintf(why, whylen, "%.200s: %.300s", url, what);
@@ -136,77 +128,117 @@ has_certificate(const char *path)
 	return found;
 }
 
-/* One certificate file. In a directory, CA certificates are chains, not servers: skipped. */
-static void
-prefetch_file(struct run *r, const char *path, int in_dir)
+void
+ctl_fetch_store(struct run *r, const char *path, const struct certfile *cf,
+                const struct ocsp_request *req, const char *url, const char *subject,
+                const char *issuer)
 {
-	char why[512], serial[CERTID_HEX_MAX + 1] = "?", subject[CERT_NAME_MAX], issuer[CERT_NAME_MAX];
-	struct certfile cf;
-	struct ocsp_request req;
+	char why[512], serial[CERTID_HEX_MAX + 1];
 	struct ocsp_response_info info;
 	struct fetch_result res;
 	struct answer a;
-	struct err e;
-	const char *url;
 	enum store_put_result put;
-	int have_req = 0;
 
 	memset(&res, 0, sizeof(res));
-	if (in_dir && !has_certificate(path)) {
-		report(r, path, NULL, NULL, NULL, NULL, "skipped", "no certificate in it");
-		return;
-	}
-	if (in_dir && certfile_first_is_ca(path) == 1) {
-		report(r, path, NULL, NULL, NULL, NULL, "skipped", "a CA certificate");
-		return;
-	}
-	if (certfile_load_with(path, r->o->issuer, &cf, &e) == -1)
-		goto fail_msg;
-	certfile_names(&cf, subject, sizeof(subject), issuer, sizeof(issuer));
-	if (add_issuer(r, &cf, why, sizeof(why)) == -1)
-		goto fail;
-	if ((url = r->o->url != NULL ? r->o->url : cf.aia) == NULL) {
-		snprintf(why, sizeof(why), "names no OCSP responder; give --url");
+	ocsp_request_serial(req, serial, sizeof(serial));
+	if (r->asked != NULL && strlist_push(r->asked, req->certid) == -1) {
+		snprintf(why, sizeof(why), "out of memory");
 		goto fail;
 	}
-	if (ocsp_request_parse(cf.req, cf.req_len, &req) == -1) {
-		snprintf(why, sizeof(why), "cannot parse the request built");
-		goto fail;
-	}
-	have_req = 1;
-	ocsp_request_serial(&req, serial, sizeof(serial));
-	if (fetch_checked(r, &cf, &req, url, &res, &info, why, sizeof(why)) == -1)
+	if (ctl_fetch_checked(r, cf, req, url, &res, &info, why, sizeof(why)) == -1)
 		goto fail;
 	memset(&a, 0, sizeof(a));
-	a.certid = req.certid;
-	a.req = &req;
+	a.certid = req->certid;
+	a.req = req;
 	a.resp = res.body;
 	a.resp_len = res.len;
 	a.info = &info;
 	a.url = url;
 	a.now = a.earliest = time(NULL);
-	a.subject = subject[0] != '\0' ? subject : NULL;
-	a.issuer = issuer[0] != '\0' ? issuer : NULL;
+	a.subject = subject;
+	a.issuer = issuer;
 	if ((put = answer_store(r->st, r->cfg, &a)) == STORE_PUT_ERROR) {
 		snprintf(why, sizeof(why), "%.500s", store_error(r->st));
 		r->redis_down |= store_error_kind(r->st) == ERR_IO;
 		goto fail;
 	}
-	report(r, path, req.certid, serial, subject, ocsp_cert_status_name(info.cert_status),
-	       put == STORE_PUT_STORED ? "cached" : put == STORE_PUT_FULL ? "refused (max_entries)"
-	                                   : "kept", NULL);
+	ctl_report(r, path, req->certid, serial, subject, ocsp_cert_status_name(info.cert_status),
+	           put == STORE_PUT_STORED ? (r->refresh ? "refreshed" : "cached")
+	           : put == STORE_PUT_FULL ? "refused (max_entries)" : "kept", NULL);
 	r->done++;
 	goto out;
-fail_msg:
-	snprintf(why, sizeof(why), "%.500s", e.msg);
 fail:
-	report(r, path, have_req ? req.certid : NULL, have_req ? serial : NULL, NULL, NULL, "error",
-	       why);
+	ctl_report(r, path, req->certid, serial, NULL, NULL, "error", why);
 	r->failed++;
 out:
+	fetch_result_free(&res);
+}
+
+/* Where to ask for req: --url; for a refresh, the responder the cache asks (a route's may not be
+ * the certificate's own); else the certificate's AIA URL. NULL when none; *owned is freed by
+ * the caller. */
+static const char *
+pick_url(struct run *r, const struct certfile *cf, const struct ocsp_request *req, char **owned)
+{
+	struct entry e;
+
+	*owned = NULL;
+	if (r->o->url != NULL)
+		return r->o->url;
+	if (r->refresh && store_get(r->st, req->certid, &e) == 1) {
+		if (e.url != NULL)
+			*owned = strdup(e.url);
+		entry_free(&e);
+		if (*owned != NULL)
+			return *owned;
+	}
+	return cf->aia;
+}
+
+void
+ctl_prefetch_file(struct run *r, const char *path, int in_dir)
+{
+	char why[512], subject[CERT_NAME_MAX], issuer[CERT_NAME_MAX], *owned = NULL;
+	struct certfile cf;
+	struct ocsp_request req;
+	struct err e;
+	const char *url;
+	int have_req = 0;
+
+	if (in_dir && !has_certificate(path)) {
+		ctl_report(r, path, NULL, NULL, NULL, NULL, "skipped", "no certificate in it");
+		return;
+	}
+	if (in_dir && certfile_first_is_ca(path) == 1) {
+		ctl_report(r, path, NULL, NULL, NULL, NULL, "skipped", "a CA certificate");
+		return;
+	}
+	if (certfile_load_with(path, r->o->issuer, &cf, &e) == -1) {
+		snprintf(why, sizeof(why), "%.500s", e.msg);
+		goto fail;
+	}
+	certfile_names(&cf, subject, sizeof(subject), issuer, sizeof(issuer));
+	if (add_issuer(r, &cf, why, sizeof(why)) == -1)
+		goto fail;
+	if (ocsp_request_parse(cf.req, cf.req_len, &req) == -1) {
+		snprintf(why, sizeof(why), "cannot parse the request built");
+		goto fail;
+	}
+	have_req = 1;
+	if ((url = pick_url(r, &cf, &req, &owned)) == NULL) {
+		snprintf(why, sizeof(why), "names no OCSP responder; give --url");
+		goto fail;
+	}
+	ctl_fetch_store(r, path, &cf, &req, url, subject[0] != '\0' ? subject : NULL,
+	                issuer[0] != '\0' ? issuer : NULL);
+	goto out;
+fail:
+	ctl_report(r, path, NULL, NULL, NULL, NULL, "error", why);
+	r->failed++;
+out:
+	free(owned);
 	if (have_req)
 		ocsp_request_free(&req);
-	fetch_result_free(&res);
 	certfile_free(&cf);
 }
 
@@ -226,23 +258,23 @@ prefetch_path(struct run *r, const char *path)
 	int n, i;
 
 	if (stat(path, &sb) == -1) {
-		report(r, path, NULL, NULL, NULL, NULL, "error", strerror(errno));
+		ctl_report(r, path, NULL, NULL, NULL, NULL, "error", strerror(errno));
 		r->failed++;
 		return;
 	}
 	if (!S_ISDIR(sb.st_mode)) {
-		prefetch_file(r, path, 0);
+		ctl_prefetch_file(r, path, 0);
 		return;
 	}
 	if ((n = scandir(path, &names, skip_name, alphasort)) == -1) {
-		report(r, path, NULL, NULL, NULL, NULL, "error", strerror(errno));
+		ctl_report(r, path, NULL, NULL, NULL, NULL, "error", strerror(errno));
 		r->failed++;
 		return;
 	}
 	for (i = 0; i < n; i++) {
 		if (snprintf(full, sizeof(full), "%s/%s", path, names[i]->d_name) < (int)sizeof(full) &&
 		    stat(full, &sb) == 0 && S_ISREG(sb.st_mode))
-			prefetch_file(r, full, 1);
+			ctl_prefetch_file(r, full, 1);
 		free(names[i]);
 	}
 	free(names);
@@ -251,7 +283,7 @@ prefetch_path(struct run *r, const char *path)
 int
 cmd_prefetch(const struct config *cfg, struct store *st, const struct opts *o)
 {
-	struct run r = { cfg, st, o, NULL, NULL, 1, 0, 0, 0 };
+	struct run r = { cfg, st, o, NULL, NULL, 0, NULL, 1, 0, 0, 0 };
 	struct err e;
 	int i;
 

@@ -330,7 +330,7 @@ after_success(struct sched *s, const struct tick_result *res)
 	s->backoff_ms = REDIS_BACKOFF_FIRST_MS;
 	/* Staple files follow the cache (staple.c); on start this is the prefetch. */
 	if (rt->cfg.staple_cert.n > 0 && staple_run(&rt->cfg, rt->store, rt->fetcher, rt->issuers,
-	                                            time(NULL), &signal_stop) == -1)
+	                                            time(NULL), &signal_stop, NULL) == -1)
 		log_msg(LOG_WARNING, "staples: redis: %s", store_error(rt->store));
 	n_entries = store_count(rt->store);
 	n_due = store_count_due(rt->store, time(NULL));

@@ -28,6 +28,7 @@ struct target {
 	int loaded;                  /* cf and req are filled */
 	struct entry e;
 	int cached;                  /* e is filled */
+	const struct staple_hook *hook; /* NULL, or told what the log is */
 };
 
 struct targets {
@@ -42,6 +43,9 @@ log_staple(int prio, const struct target *t, const char *result, const char *why
 	                         NULL };
 
 	log_event(prio, "staple", fields);
+	if (t->hook != NULL)
+		t->hook->outcome(t->hook->arg, t->loaded ? t->req.certid : NULL, t->cert, t->out,
+		                 result, why);
 }
 
 /* Files in a certificate directory that are not certificates (HAProxy's own rule). */
@@ -398,7 +402,8 @@ publish(const struct config *cfg, struct target *t, struct issuers *issuers, tim
 
 int
 staple_run(const struct config *cfg, struct store *st, struct fetcher *f,
-           struct issuers *issuers, time_t now, volatile sig_atomic_t *stop)
+           struct issuers *issuers, time_t now, volatile sig_atomic_t *stop,
+           const struct staple_hook *hook)
 {
 	struct targets ts = { NULL, 0 };
 	size_t i;
@@ -409,6 +414,8 @@ staple_run(const struct config *cfg, struct store *st, struct fetcher *f,
 		rc = 0;
 		goto out;
 	}
+	for (i = 0; i < ts.n; i++)
+		ts.v[i].hook = hook;
 	if (load_all(&ts, st, issuers) == -1 || prefetch(cfg, st, f, issuers, &ts, now, stop) == -1)
 		goto out;
 	for (i = 0; i < ts.n && !*stop; i++)

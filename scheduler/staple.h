@@ -12,12 +12,23 @@
 #include "issuers.h"
 #include "store.h"
 
+/* Told each outcome the log is (ocsp-proxyctl refresh reports them): certid NULL when the
+ * certificate did not load; result "written", "pushed", "push-failed", "kept" (the cached
+ * response is not fit for the file), "failed" or "issuer"; why NULL or the reason. */
+struct staple_hook {
+	void (*outcome)(void *arg, const char *certid, const char *cert, const char *file,
+	                const char *result, const char *why);
+	void *arg;
+};
+
 /* One pass over every certificate: a certificate the cache does not know is fetched and cached
  * (prefetch: a fresh install has staples before the first handshake); then each file whose
  * response differs from the cache's, valid for its certificate, is replaced atomically and
  * pushed to HAProxy. A file is never replaced by nothing or by an invalid response. Answers
- * are verified against issuers (NULL with verify = no). 0 done, -1 Redis failed. */
+ * are verified against issuers (NULL with verify = no); hook may be NULL. 0 done, -1 Redis
+ * failed. */
 int staple_run(const struct config *cfg, struct store *st, struct fetcher *f,
-               struct issuers *issuers, time_t now, volatile sig_atomic_t *stop);
+               struct issuers *issuers, time_t now, volatile sig_atomic_t *stop,
+               const struct staple_hook *hook);
 
 #endif

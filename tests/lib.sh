@@ -312,13 +312,14 @@ role() { redis-cli -p "$1" ROLE 2>/dev/null | head -1; }
 
 # start_responder [NMIN [PORT [ARGS...]]]: the test CA's `openssl ocsp` responder, its answers
 # valid NMIN minutes (60); PORT to bring a stopped responder back where it was (empty: a free
-# one); ARGS for openssl ocsp (-multi 4). stop_responder stops its workers too.
+# one); ARGS for openssl ocsp (-multi 4). stop_responder stops its workers too. RESP_INDEX: the
+# CA database it answers from (the shared $CA_DIR/index.txt by default; see revoke_serial).
 start_responder() {
 	local nmin=${1:-60}
 	make_ca "$CA_DIR"
 	RESP_PORT=${2:-$(free_port)}
 	shift $(($# < 2 ? $# : 2))
-	openssl ocsp -index "$CA_DIR/index.txt" -CA "$CA_DIR/ca.pem" -rsigner "$CA_DIR/ocsp.pem" \
+	openssl ocsp -index "${RESP_INDEX:-$CA_DIR/index.txt}" -CA "$CA_DIR/ca.pem" -rsigner "$CA_DIR/ocsp.pem" \
 		-rkey "$CA_DIR/ocsp.key" -port "$RESP_PORT" -nmin "$nmin" -ignore_err "$@" \
 		> "$T/responder.log" 2>&1 &
 	RESP_URL=http://127.0.0.1:$RESP_PORT/
@@ -333,6 +334,16 @@ responder_started() {
 	demo_listening "$T/responder.log" || bail "responder started" "$(tail -3 "$T/responder.log")"
 }
 stop_responder() { stop_pid "$RESP_PID"; }
+# revoke_serial INDEX SERIAL: the certificate marked revoked now in INDEX, a test's own copy of
+# $CA_DIR/index.txt (the CA is shared by every test of a run). openssl ocsp reads its index
+# again only before accepting the connection after the one that follows a change: restart it
+# (stop_responder; start_responder NMIN "$RESP_PORT") to publish the revocation at once.
+revoke_serial() {
+	local now
+	now=$(date -u +%y%m%d%H%M%SZ)
+	sed -i "s/^V\t\([0-9]*Z\)\t\t$2\t/R\t\1\t$now\t$2\t/" "$1"
+	grep -q "^R.*	$2	" "$1"
+}
 
 # The fake upstream's port is chosen once per test, so write_config can allow it by port before
 # it starts (allow_upstream allows a bare host on port 80 only).
