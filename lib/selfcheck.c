@@ -11,6 +11,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "cacert.h"
 #include "issuers.h"
 #include "ocsp.h"
 #include "redis.h"
@@ -88,10 +89,38 @@ check_log(struct report *r, const char *log)
 	}
 }
 
+/* A route's issuer: a key hash in hex, or the CA certificate that issued what the route serves
+ * (a server's own certificate there would match no request). Each line names the file and
+ * the route, and on success the issuer key hash it serves. */
+static void
+check_route(struct report *r, const struct config *cfg, size_t i)
+{
+	const char *is = cfg->routes[i].issuer, *url = cfg->routes[i].url;
+	const char *file = cfg->path != NULL ? cfg->path : "built-in defaults";
+	struct cacert c;
+
+	if (strspn(is, "0123456789abcdefABCDEF") == strlen(is) && strlen(is) >= 40) {
+		say(r, 1, "%s: route %zu: issuer key hash %s, to %s", file, i + 1, is, url);
+		return;
+	}
+	if (cacert_read(is, &c) == -1) {
+		if (errno != 0)
+			say(r, 0, "%s: route %zu: issuer %s: %s", file, i + 1, is, strerror(errno));
+		else
+			say(r, 0, "%s: route %zu: issuer %s: not a certificate (PEM or DER)", file, i + 1,
+			    is);
+	} else if (!c.ca) {
+		say(r, 0, "%s: route %zu: issuer %s (%s) is not a CA certificate: %s; give the CA that "
+		    "issued the certificates this route serves", file, i + 1, is, c.subject, c.why);
+	} else {
+		say(r, 1, "%s: route %zu: issuer %s (%s) serves issuer key hash %s (SHA-1), to %s", file,
+		    i + 1, is, c.subject, c.key_hash, url);
+	}
+}
+
 static void
 check_files(struct report *r, const struct config *cfg)
 {
-	char subj[512], iss[512];
 	struct issuers *issuers;
 	struct err err;
 	size_t i;
@@ -108,19 +137,8 @@ check_files(struct report *r, const struct config *cfg)
 		    cfg->system_issuers ? ", and the system CA bundle" : "");
 		issuers_free(issuers);
 	}
-	for (i = 0; i < cfg->n_routes; i++) {
-		const char *is = cfg->routes[i].issuer;
-
-		/* An issuer key hash in hex needs no file. */
-		if (strspn(is, "0123456789abcdefABCDEF") == strlen(is) && strlen(is) >= 40)
-			continue;
-		if (access(is, R_OK) == -1)
-			say(r, 0, "route issuer %s: %s", is, strerror(errno));
-		else if (ocsp_cert_names(is, subj, sizeof(subj), iss, sizeof(iss)) == -1)
-			say(r, 0, "route issuer %s: not a certificate (PEM or DER)", is);
-		else
-			say(r, 1, "route issuer %s: %s", is, subj);
-	}
+	for (i = 0; i < cfg->n_routes; i++)
+		check_route(r, cfg, i);
 	/* Password files: readable, never shown. */
 	if (cfg->redis_password_file != NULL)
 		say(r, access(cfg->redis_password_file, R_OK) == 0, "redis_password_file %s: %s",

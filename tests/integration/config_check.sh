@@ -1,6 +1,8 @@
 # config_check: ocsp-proxy-handler -t checks what the configuration names without side effects:
 # files exist and parse, the log target is writable, Redis and Sentinels answer and accept the
-# credentials (--offline skips them); errors name the allowed range.
+# credentials (--offline skips them); errors name the allowed range. A route's issuer must be a
+# CA certificate (a leaf there matches no request), and -t says which issuer key hash it serves;
+# route lines name the configuration file and the route.
 . "$(dirname "$0")/../lib.sh"
 
 make_ca "$CA_DIR"
@@ -17,6 +19,24 @@ check "says ok" grep -q ': ok$' "$T/out"
 check "reports Redis and its password accepted" grep -q '^ok    redis: answers, credentials accepted' "$T/out"
 check "no side effect: the log file is not created" test ! -e "$T/logs/new.log"
 check "no side effect: nor the metrics file" test ! -e "$T/logs/m.prom"
+khash=$(openssl x509 -in "$CA_DIR/ca.pem" -noout -pubkey | openssl pkey -pubin -outform DER |
+	tail -c 65 | openssl dgst -sha1 -r | cut -d' ' -f1)
+check "a CA route issuer: the issuer key hash it serves, the file and the route" \
+	grep -q "^ok    $T/c.conf: route 1: issuer $CA_DIR/ca.pem (CN = .*) serves issuer key hash $khash (SHA-1), to http://127.0.0.1:1/" "$T/out"
+
+conf "route = $CA_DIR/good.pem http://127.0.0.1:1/"
+t --offline
+check_eq "a leaf certificate as a route issuer: exit 1" 1 "$?"
+check "says it is not a CA, naming the file and the route" \
+	grep -q "^error $T/c.conf: route 1: issuer $CA_DIR/good.pem (CN = good) is not a CA certificate: its basicConstraints say CA:FALSE" "$T/out"
+openssl req -new -x509 -key "$CA_DIR/good.key" -subj /CN=ku -addext keyUsage=digitalSignature \
+	-out "$T/ku.pem" -days 1 2>/dev/null
+conf "route = $CA_DIR/ca.pem http://127.0.0.1:1/" "route = $T/ku.pem http://127.0.0.1:2/"
+t --offline
+check_eq "a certificate without keyCertSign as a route issuer: exit 1" 1 "$?"
+check "says so, naming the second route" \
+	grep -q "^error $T/c.conf: route 2: issuer $T/ku.pem (CN = ku) is not a CA certificate: its keyUsage lacks keyCertSign" "$T/out"
+check "the first route is fine" grep -q "^ok    $T/c.conf: route 1: " "$T/out"
 
 conf "redis_password = wrong"
 t
@@ -33,11 +53,11 @@ check_eq "a missing trust_anchors file: exit 1" 1 "$?"
 check "names it" grep -q "^error trust_anchors $T/missing.pem" "$T/out"
 conf "route = $T/missing-issuer.pem http://127.0.0.1:1/"
 t --offline
-check "a missing route issuer file is an error" grep -q "^error route issuer $T/missing-issuer.pem: No such file" "$T/out"
+check "a missing route issuer file is an error" grep -q "^error $T/c.conf: route 1: issuer $T/missing-issuer.pem: No such file" "$T/out"
 printf 'not a certificate\n' > "$T/junk.pem"
 conf "route = $T/junk.pem http://127.0.0.1:1/"
 t --offline
-check "a route issuer that is not a certificate is an error" grep -q "^error route issuer $T/junk.pem: not a certificate" "$T/out"
+check "a route issuer that is not a certificate is an error" grep -q "^error $T/c.conf: route 1: issuer $T/junk.pem: not a certificate" "$T/out"
 conf "log = $T/no/such/dir/x.log"
 t --offline
 check_eq "an unwritable log path: exit 1" 1 "$?"

@@ -1,0 +1,84 @@
+/* cacert: is a route issuer file a CA certificate, and which issuer key hash does it serve
+ * (cacert.h). */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "cacert.h"
+
+static X509 *
+read_first(const char *path)
+{
+	X509 *x;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	if (x == NULL) {
+		rewind(f);
+		x = d2i_X509_fp(f, NULL);
+	}
+	fclose(f);
+	if (x == NULL)
+		errno = 0; /* read, but not a certificate */
+	return x;
+}
+
+/* RFC 5280 4.2.1.9 and 4.2.1.3: basicConstraints CA:TRUE, and keyCertSign when a keyUsage is
+ * there. X509_check_ca also takes a v1 self-signed root and a keyUsage keyCertSign without
+ * basicConstraints (older CAs); it refuses what a leaf carries. */
+static const char *
+not_ca_why(X509 *x)
+{
+	uint32_t flags = X509_get_extension_flags(x);
+
+	if (X509_check_ca(x) != 0)
+		return NULL;
+	if ((flags & EXFLAG_KUSAGE) && !(X509_get_key_usage(x) & KU_KEY_CERT_SIGN))
+		return "its keyUsage lacks keyCertSign";
+	if (flags & EXFLAG_BCONS)
+		return "its basicConstraints say CA:FALSE";
+	return "it has no basicConstraints CA:TRUE";
+}
+
+int
+cacert_read(const char *path, struct cacert *out)
+{
+	unsigned char md[DIGEST_SHA1_LEN];
+	const ASN1_BIT_STRING *key;
+	X509 *x;
+	BIO *b = NULL;
+	size_t i;
+	long n;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	errno = 0;
+	if ((x = read_first(path)) == NULL)
+		return -1;
+	key = X509_get0_pubkey_bitstr(x);
+	if (key == NULL || digest_sha1(key->data, (size_t)key->length, md) == -1)
+		goto out;
+	for (i = 0; i < sizeof(md); i++)
+		snprintf(out->key_hash + 2 * i, 3, "%02x", md[i]);
+	out->why = not_ca_why(x);
+	out->ca = out->why == NULL;
+	/* The subject as openssl x509 -subject shows it (RFC 2253 order reversed, one line). */
+	if ((b = BIO_new(BIO_s_mem())) != NULL &&
+	    X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
+	    (n = BIO_read(b, out->subject, sizeof(out->subject) - 1)) > 0 && BIO_pending(b) == 0)
+		out->subject[n] = '\0';
+	else
+		out->subject[0] = '\0';
+	rc = 0;
+out:
+	BIO_free(b);
+	X509_free(x);
+	return rc;
+}
