@@ -16,14 +16,15 @@ esac
 #        check that its own socket listens)
 # test:  curl, ab, valgrind, cppcheck, clang + libFuzzer runtime, faketime, the real servers of the
 #        deployment tests (apache2, nginx, xinetd, redis-sentinel, haproxy), the package
-#        tests (debhelper, dpkg-dev, lintian, git), promtool (prometheus) for the alert rules,
+#        tests (debhelper, dpkg-dev, build-essential which dpkg-buildpackage insists on, lintian,
+#        git), promtool (prometheus) for the alert rules,
 #        jq and python3 (JSON output), pgrep and ps (procps), man (man-db: the pages render),
 #        the system CA bundle (ca-certificates); none of these is in a minimal Debian 13 root
 # lint:  shellcheck; clang builds the fuzzers and the CI's second build
 pkgs="gcc make pkg-config libssl-dev libhiredis-dev libcurl4-openssl-dev libsystemd-dev
       $libcurl $systemd_pc redis-server redis-tools openssl systemd iproute2 curl apache2-utils valgrind cppcheck
-      apache2 nginx xinetd time redis-sentinel debhelper dpkg-dev lintian git haproxy prometheus faketime
-      clang libclang-rt-dev shellcheck jq python3 procps man-db ca-certificates"
+      apache2 nginx xinetd time redis-sentinel build-essential debhelper dpkg-dev lintian git
+      haproxy prometheus faketime clang libclang-rt-dev shellcheck jq python3 procps man-db ca-certificates"
 # DEPS_RUN=1 (make demo): what building and running need, not the servers the tests drive.
 [ "${DEPS_RUN:-}" = 1 ] && pkgs="gcc make pkg-config libssl-dev libhiredis-dev libcurl4-openssl-dev libsystemd-dev
       $libcurl redis-server redis-tools openssl systemd iproute2"
