@@ -17,3 +17,23 @@ deb_build() {
 	# shellcheck disable=SC2034
 	DEB_CHANGES=$(find "$dir" -maxdepth 1 -name '*.changes' | sort | head -1)
 }
+
+# What this release expects of the package, read from the release itself rather than fixed names.
+# deb_unitdir: where units go, as systemd.pc says (lib/systemd/system on Debian 12,
+# usr/lib/systemd/system on 13), without the leading slash.
+deb_unitdir() {
+	local d
+	d=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null)
+	d=${d:-/lib/systemd/system}
+	echo "${d#/}"
+}
+# deb_runtime_pkg DEV: the library package DEV (a -dev package) builds against, from DEV's own
+# Depends (libhiredis0.14 on Debian 12, libhiredis1.1.0 on 13; libssl3, libssl3t64).
+deb_runtime_pkg() {
+	dpkg-query -W -f='${Depends}' "$1" 2>/dev/null | tr ',' '\n' | sed -n 's/^ *\(lib[^ ]*\).*/\1/p' | head -1
+}
+# deb_soname_pkg FILE: the package holding the library FILE (a soname) on this host (libcurl.so.4:
+# libcurl4 on Debian 12, libcurl4t64 on 13).
+deb_soname_pkg() {
+	dpkg-query -S "/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/$1" 2>/dev/null | sed -n '1s/:.*//p'
+}

@@ -65,7 +65,7 @@ check_eq "dpkg -r succeeds" 0 "$?"
 # shellcheck disable=SC2016
 check_eq "removed: config-files" "deinstall ok config-files" "$(inroot dpkg-query -W -f='${Status}' ocsp-proxy)"
 check "the programs are gone" test ! -e "$R/usr/sbin/ocsp-proxy-handler"
-check "the units are gone" test ! -e "$R/lib/systemd/system/ocsp-proxy.socket"
+check "the units are gone" test ! -e "$R/$(deb_unitdir)/ocsp-proxy.socket"
 check "the edited configuration stays after remove" grep -q '# edited' "$R$conf"
 check "the logrotate conffile stays after remove" test -e "$R/etc/logrotate.d/ocsp-proxy"
 

@@ -24,9 +24,10 @@ has() { # MODE PATH
 		not_ok "$2 $1" "$(grep -F -e " $2" "$T/list" || echo absent)"; fi
 }
 for p in ocsp-proxy-handler ocsp-proxy-scheduler ocsp-proxyctl; do has -rwxr-xr-x "usr/sbin/$p"; done
+unitdir=$(deb_unitdir)
 for u in ocsp-proxy.socket ocsp-proxy@.service ocsp-proxy-scheduler.service \
 	ocsp-proxy-resident.socket ocsp-proxy-resident.service; do
-	has -rw-r--r-- "lib/systemd/system/$u"
+	has -rw-r--r-- "$unitdir/$u"
 done
 has -rw-r----- etc/ocsp-proxy/ocsp-proxy.conf
 has -rw-r--r-- etc/logrotate.d/ocsp-proxy
@@ -39,6 +40,10 @@ for f in copyright changelog.gz operators-guide.md.gz deployment.md.gz README.md
 	has -rw-r--r-- "usr/share/doc/ocsp-proxy/$f"
 done
 check_eq "nothing under /usr/local or /usr/bin" "" "$(grep -E ' (usr/local|usr/bin)/' "$T/list")"
+# Debian 13 has merged /usr: /lib, /bin and /sbin are aliases a package must not ship into.
+case $unitdir in usr/*)
+	check_eq "nothing under the /usr aliases (/lib, /bin, /sbin)" "" "$(grep -E ' (lib|bin|sbin)/' "$T/list")" ;;
+esac
 
 mkdir -p "$T/x" "$T/ctl"
 dpkg-deb -x "$DEB" "$T/x"
@@ -46,13 +51,19 @@ dpkg-deb -e "$DEB" "$T/ctl"
 check_eq "conffiles: the configuration and the logrotate file" \
 	"/etc/logrotate.d/ocsp-proxy /etc/ocsp-proxy/ocsp-proxy.conf" "$(sort "$T/ctl/conffiles" | tr '\n' ' ' | sed 's/ $//')"
 check_eq "units start /usr/sbin programs" "" \
-	"$(grep -h '^ExecStart=' "$T/x/lib/systemd/system/"* | grep -v '=/usr/sbin/ocsp-proxy-')"
+	"$(grep -h '^ExecStart=' "$T/x/$unitdir/"* | grep -v '=/usr/sbin/ocsp-proxy-')"
 check_eq "the xinetd example names /usr/sbin" "1" \
 	"$(grep -c 'server *= /usr/sbin/ocsp-proxy-handler' "$T/x/usr/share/doc/ocsp-proxy/examples/ocsp-proxy.xinetd")"
 
+# The names are this release's: the libraries the -dev packages build against (from shlibs),
+# and libcurl's package by its soname (named by debian/rules, as shlibs cannot see a dlopen()).
 depends=$(dpkg-deb -f "$DEB" Depends)
-for d in libssl3 libhiredis0.14 libsystemd0 libcurl4 adduser; do
-	case $depends in *"$d"*) ok "Depends names $d" ;; *) not_ok "Depends names $d" "$depends" ;; esac
+for d in "$(deb_runtime_pkg libssl-dev)" "$(deb_runtime_pkg libhiredis-dev)" \
+	"$(deb_runtime_pkg libsystemd-dev)" "$(deb_soname_pkg libcurl.so.4)" adduser; do
+	case ", $depends," in
+	*", $d "* | *", $d,"*) ok "Depends names ${d:-?}" ;;
+	*) not_ok "Depends names ${d:-? (no such package here)}" "$depends" ;;
+	esac
 done
 check_eq "Recommends" "redis-server" "$(dpkg-deb -f "$DEB" Recommends)"
 # libcurl stays dlopen()ed on a miss: no binary links it, so shlibs cannot see it (hence Depends).
@@ -70,8 +81,14 @@ check_eq "the resident socket is enabled only if it was" "1" \
 	"$(grep -c "was-enabled 'ocsp-proxy-resident.socket'" "$T/ctl/postinst")"
 check_eq "the socket is never restarted on upgrade" "" \
 	"$(grep -n "restart.*'ocsp-proxy.socket'" "$T/ctl/postinst")"
-check_eq "prerm stops the socket on remove only" "[ -z \"\${DPKG_ROOT:-}\" ] && [ \"\$1\" = remove ] && [ -d /run/systemd/system ] ; then" \
-	"$(grep -B1 "stop 'ocsp-proxy.socket'" "$T/ctl/prerm" | head -1 | sed 's/^if //')"
+# The condition's wording is debhelper's and differs by release: what counts is remove, no upgrade.
+stop_if=$(grep -B1 "stop 'ocsp-proxy.socket'" "$T/ctl/prerm" | head -1)
+# shellcheck disable=SC2016  # the text of the script, $1 included
+case $stop_if in
+*upgrade*) stop_if="also on upgrade: $stop_if" ;;
+*'"$1" = remove'*) stop_if=remove ;;
+esac
+check_eq "prerm stops the socket on remove only" remove "$stop_if"
 check "postinst creates the ocsp-proxy group" grep -q 'addgroup --system --quiet ocsp-proxy' "$T/ctl/postinst"
 check_eq "postrm keeps the group" "" "$(grep -E 'delgroup|groupdel' "$T/ctl/postrm")"
 
