@@ -28,9 +28,11 @@ deb_unitdir() {
 	echo "${d#/}"
 }
 # deb_runtime_pkg DEV: the library package DEV (a -dev package) builds against, from DEV's own
-# Depends (libhiredis0.14 on Debian 12, libhiredis1.1.0 on 13; libssl3, libssl3t64).
+# Depends, other -dev packages aside (libhiredis0.14 on Debian 12, libhiredis1.1.0 on 13; libssl3,
+# libssl3t64; libsystemd0, after libcap-dev on 13).
 deb_runtime_pkg() {
-	dpkg-query -W -f='${Depends}' "$1" 2>/dev/null | tr ',' '\n' | sed -n 's/^ *\(lib[^ ]*\).*/\1/p' | head -1
+	dpkg-query -W -f='${Depends}' "$1" 2>/dev/null | tr ',' '\n' | sed -n 's/^ *\(lib[^ ]*\).*/\1/p' |
+		grep -v -- '-dev$' | head -1
 }
 # deb_soname_pkg FILE: the package holding the library FILE (a soname) on this host (libcurl.so.4:
 # libcurl4 on Debian 12, libcurl4t64 on 13).
