@@ -10,7 +10,7 @@ answer_prepare(const struct config *cfg, struct answer *a)
 {
 	ocsp_etag(a->resp, a->resp_len, a->etag);
 	a->due = policy_next_due(cfg, a->now, a->info->this_update, a->info->next_update,
-	                         a->info->cert_status, 0, a->now);
+	                         a->info->cert_status, 0, a->stapled, a->now);
 	if (a->due < a->earliest)
 		a->due = a->earliest;
 }

@@ -23,6 +23,7 @@ struct answer {
 	                                            (a stored one then stays) */
 	time_t now;
 	time_t earliest;                         /* the refresh is never planned before this */
+	int stapled;                             /* it has a staple file (policy_next_due) */
 	/* Set by answer_prepare and answer_store, whatever the store says: */
 	char etag[65];
 	time_t due;                              /* next planned refresh */

@@ -106,6 +106,9 @@
  * may take to give it. */
 #define HAPROXY_ANSWER_MAX 4096
 #define HAPROXY_PUSH_TIMEOUT_MS 5000
+/* HAProxy staples no answer within this of its nextUpdate (OCSP_MAX_RESPONSE_TIME_SKEW, 2.6
+ * and later): an entry with a staple file is refreshed before that (policy_next_due). */
+#define HAPROXY_STAPLE_WINDOW_S 300
 /* Certificates one staple pass handles (a directory of thousands is not a TLS server's). */
 #define STAPLE_TARGETS_MAX 10000
 /* A scheduler's name in reports: a host name (255) and ":pid". */

@@ -19,6 +19,9 @@
  *  - After N failed refreshes in a row the entry is retried at now + retry_floor * 2^(N-1), capped at
  *    retry_max, and, while the response is still valid, no later than nextUpdate - margin; once
  *    that point has passed, every retry_floor.
+ *  - An entry with a staple file (stapled) uses nextUpdate - margin - 5 min for that latest
+ *    point: HAProxy refuses to staple an answer in the last 5 minutes of its validity
+ *    (HAPROXY_STAPLE_WINDOW_S), so the refresh comes before (unless V is 5 minutes or less).
  *  - With revocation_check_interval set (C), whatever the above says, an entry is asked again no
  *    later than C after its last ask: F + C after a success (even inside the floor: the operator
  *    chose that bound), now + C after a failure (C caps the backoff). A revocation then reaches
@@ -32,6 +35,7 @@
  */
 #include <stdio.h>
 
+#include "bounds.h"
 #include "policy.h"
 
 static long long
@@ -55,7 +59,7 @@ scaled(long long setting_ms, long long validity, int share)
 
 time_t
 policy_next_due(const struct config *cfg, time_t fetched, time_t this_update,
-                time_t next_update, int cert_status, int failures, time_t now)
+                time_t next_update, int cert_status, int failures, int stapled, time_t now)
 {
 	long long v = max_ll((long long)next_update - this_update, 1);
 	long long margin = scaled(cfg->refresh_margin, v, 4);
@@ -63,7 +67,10 @@ policy_next_due(const struct config *cfg, time_t fetched, time_t this_update,
 	long long retry_floor = scaled(cfg->retry_min, v, 16);
 	long long half = (long long)this_update + v / 2;
 	long long daily = (long long)fetched + max_ll(cfg->refresh_interval / 1000, 1);
-	long long latest = (long long)next_update - margin;
+	/* A staple file's answer is refused by HAProxy in its last minutes: refresh before them,
+	 * unless the whole validity is within them (nothing helps, ask as usual). */
+	long long window = stapled && v > HAPROXY_STAPLE_WINDOW_S ? HAPROXY_STAPLE_WINDOW_S : 0;
+	long long latest = (long long)next_update - margin - window;
 	long long due, backoff, cap = max_ll(cfg->retry_max / 1000, retry_floor);
 	/* The operator's bound on revocation latency, in whole seconds (0: none). */
 	long long check = cfg->revocation_check_interval > 0
@@ -99,7 +106,7 @@ policy_unknown_due(const struct config *cfg, long long prev, time_t fetched, tim
 {
 	long long step = max_ll(max_ll(cfg->unknown_refresh / 1000, 1), 2 * prev);
 	long long ordinary = policy_next_due(cfg, fetched, this_update, next_update, OCSP_CERT_GOOD,
-	                                     0, now);
+	                                     0, 0, now);
 
 	return (time_t)max_ll(min_ll((long long)fetched + step, ordinary), (long long)now);
 }

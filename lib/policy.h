@@ -13,9 +13,11 @@
  * ocsp_cert_status) is valid this_update..next_update, after `failures` consecutive failed
  * refreshes (0 after a success). Margins scale with the validity, see policy.c; never later
  * than revocation_check_interval after the last ask (fetched, or now after a failure) when that
- * is set. The result is never before now. */
+ * is set. stapled: the entry has a staple file (HAProxy refuses an answer in its last 5 minutes:
+ * refreshed before them). The result is never before now. */
 time_t policy_next_due(const struct config *cfg, time_t fetched, time_t this_update,
-                       time_t next_update, int cert_status, int failures, time_t now);
+                       time_t next_update, int cert_status, int failures, int stapled,
+                       time_t now);
 
 /* For an `unknown` answer refreshing an entry that was `unknown` already, planned `prev`
  * seconds after its last fetch: the interval doubles from unknown_refresh, so a CA that never

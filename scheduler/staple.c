@@ -16,6 +16,7 @@
 #include "haproxy.h"
 #include "log.h"
 #include "ocsp.h"
+#include "policy.h"
 #include "bounds.h"
 #include "staple.h"
 #include "verdict.h"
@@ -235,6 +236,7 @@ settle(const struct config *cfg, struct store *st, struct target *t, struct fetc
 	a.info = &info;
 	a.url = job->url;
 	a.now = a.earliest = now;
+	a.stapled = 1;
 	if (ocsp_cert_names(t->cert, subject, sizeof(subject), issuer, sizeof(issuer)) == 0) {
 		a.subject = subject;
 		a.issuer = issuer;
@@ -400,6 +402,25 @@ publish(const struct config *cfg, struct target *t, struct issuers *issuers, tim
 		log_staple(LOG_INFO, t, "pushed", NULL);
 }
 
+/* An entry with a staple file is due before HAProxy's last minutes of its answer
+ * (policy_next_due, stapled), whoever planned its refresh: the handler, this scheduler's tick,
+ * one on a host without staple files. Only ever earlier. -1 on a Redis error. */
+static int
+due_before_window(const struct config *cfg, struct store *st, const struct target *t,
+                  time_t now)
+{
+	time_t due;
+
+	/* unknown is never stapled, and its own backoff (policy_unknown_due) stays. */
+	if (!t->loaded || !t->cached || t->e.due == 0 || t->e.cert_status == OCSP_CERT_UNKNOWN)
+		return 0;
+	due = policy_next_due(cfg, t->e.fetched, t->e.this_update, t->e.next_update,
+	                      t->e.cert_status, t->e.failures, 1, now);
+	if (due >= t->e.due)
+		return 0;
+	return store_reschedule(st, t->req.certid, due) == -1 ? -1 : 0;
+}
+
 int
 staple_run(const struct config *cfg, struct store *st, struct fetcher *f,
            struct issuers *issuers, time_t now, volatile sig_atomic_t *stop,
@@ -418,8 +439,11 @@ staple_run(const struct config *cfg, struct store *st, struct fetcher *f,
 		ts.v[i].hook = hook;
 	if (load_all(&ts, st, issuers) == -1 || prefetch(cfg, st, f, issuers, &ts, now, stop) == -1)
 		goto out;
-	for (i = 0; i < ts.n && !*stop; i++)
+	for (i = 0; i < ts.n && !*stop; i++) {
 		publish(cfg, &ts.v[i], issuers, now);
+		if (due_before_window(cfg, st, &ts.v[i], now) == -1)
+			goto out;
+	}
 	rc = 0;
 out:
 	targets_free(&ts);

@@ -109,8 +109,9 @@ store_answer(const struct tick_env *env, struct item *it, const struct fetch_job
 		log_refresh(it->certid, "refreshed", it->e.url, NULL, job->res.seconds);
 		return 0;
 	}
+	/* Not stapled here: staple.c moves an entry with a staple file earlier when it must be. */
 	due = next_tick(policy_next_due(cfg, now, it->e.this_update, it->e.next_update,
-	                                it->e.cert_status, 0, now), now);
+	                                it->e.cert_status, 0, 0, now), now);
 	if (store_reschedule(env->store, it->certid, due) == -1)
 		return -1;
 	res->kept++;
@@ -140,7 +141,7 @@ settle(const struct tick_env *env, struct item *it, const struct fetch_job *job,
 	ocsp_request_free(&req);
 	due = next_tick(policy_next_due(env->cfg, it->e.fetched, it->e.this_update,
 	                                it->e.next_update, it->e.cert_status, it->e.failures + 1,
-	                                now), now);
+	                                0, now), now);
 	if (store_fail(env->store, it->certid, why, now, due) == -1)
 		return -1;
 	res->failed++;

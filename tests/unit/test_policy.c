@@ -24,7 +24,7 @@ ca_answer(long long t, long long v, int preproduced, time_t *this_update, time_t
  * Checks each refresh comes while the cached response is valid, at least v/8 before it
  * expires, and returns the fetches per validity, times 100. */
 static long long
-simulate(const struct config *cfg, long long v, int preproduced, int periods)
+simulate(const struct config *cfg, long long v, int preproduced, int periods, int stapled)
 {
 	const long long t0 = 1800000000;
 	long long t = t0, fetches = 1, early = 1;
@@ -33,8 +33,10 @@ simulate(const struct config *cfg, long long v, int preproduced, int periods)
 	ca_answer(t, v, preproduced, &this_update, &next_update);
 	for (;;) {
 		due = policy_next_due(cfg, (time_t)t, this_update, next_update, OCSP_CERT_GOOD, 0,
-		                      (time_t)t);
-		if (due <= t || (long long)next_update - due < v / 8) {
+		                      stapled, (time_t)t);
+		/* With a staple file, also before HAProxy's last 5 minutes of the answer. */
+		if (due <= t || (long long)next_update - due < v / 8 ||
+		    (stapled && v > 300 && (long long)next_update - due < 300)) {
 			early = 0;
 			printf("# validity %llds: fetched at +%lld, due at +%lld, expires at +%lld\n",
 			       v, t - t0, (long long)due - t0, (long long)next_update - t0);
@@ -123,6 +125,25 @@ main(void)
 		{ "5m, an old fetch: now", 300 * 1000, t0 - D, t0 - D, t0 + 6 * D, OCSP_CERT_GOOD, 0,
 		  t0, t0 },
 	};
+	/* An entry with a staple file: due before HAProxy's last 5 minutes (nextUpdate - margin -
+	 * 5 min), the same where that changes nothing; columns: validity, fetched (from
+	 * thisUpdate t0), failures, now, and the due time without and with a staple file. */
+	struct {
+		const char *name;
+		long long validity, fetched, failures, now, plain, stapled;
+	} staple_cases[] = {
+		/* The 8 minutes: HAProxy dropped the staple from +3 min to the refresh at +4. */
+		{ "8 min: at +1 min, not at half", 480, 0, 0, 0, 240, 60 },
+		{ "10 min: at +2.5 min", 600, 0, 0, 0, 300, 150 },
+		{ "1 h: at half either way", H, 0, 0, 0, H / 2, H / 2 },
+		{ "1 h, past half: before next - 20 min", H, 2340, 0, 2340, 2700, 2400 },
+		{ "7 d: daily either way", 7 * D, 0, 0, 0, D, D },
+		{ "7 d, last hours: next - 1 h 5 min", 7 * D, 7 * D - 2 * H, 0, 7 * D - 2 * H,
+		  7 * D - H, 7 * D - H - 300 },
+		{ "5 min: all of it in the window, as usual", 300, 0, 0, 0, 150, 150 },
+		{ "6 min: the floor after the fetch", 360, 0, 0, 0, 180, 22 },
+		{ "8 min, third failure: not past the window", 480, 0, 3, 30, 150, 60 },
+	};
 	struct ocsp_response_info info;
 	char why[100];
 	struct {
@@ -175,7 +196,7 @@ main(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		time_t got = policy_next_due(&cfg, cases[i].fetched, cases[i].this_update,
 		                             cases[i].next_update, OCSP_CERT_GOOD, cases[i].failures,
-		                             cases[i].now);
+		                             0, cases[i].now);
 		if (got != cases[i].want)
 			printf("# %s: want +%lld, got +%lld\n", cases[i].name,
 			       (long long)(cases[i].want - cases[i].now),
@@ -187,7 +208,7 @@ main(void)
 		time_t got = policy_next_due(&cfg, status_cases[i].fetched,
 		                             status_cases[i].this_update, status_cases[i].next_update,
 		                             status_cases[i].cert_status, status_cases[i].failures,
-		                             status_cases[i].now);
+		                             0, status_cases[i].now);
 		if (got != status_cases[i].want)
 			printf("# %s: want +%lld, got +%lld\n", status_cases[i].name,
 			       (long long)(status_cases[i].want - status_cases[i].now),
@@ -202,7 +223,7 @@ main(void)
 		c.revocation_check_interval = check_cases[i].check_ms;
 		got = policy_next_due(&c, check_cases[i].fetched, check_cases[i].this_update,
 		                      check_cases[i].next_update, check_cases[i].cert_status,
-		                      check_cases[i].failures, check_cases[i].now);
+		                      check_cases[i].failures, 0, check_cases[i].now);
 		if (got != check_cases[i].want)
 			printf("# revocation_check_interval %s: want +%lld, got +%lld\n",
 			       check_cases[i].name, (long long)(check_cases[i].want - check_cases[i].now),
@@ -217,18 +238,47 @@ main(void)
 		long long per_v;
 
 		c.revocation_check_interval = H * 1000LL;
-		per_v = simulate(&c, 7 * D, 0, 4);
+		per_v = simulate(&c, 7 * D, 0, 4, 0);
 		printf("# revocation_check_interval 1h, validity 7d: %lld.%02lld fetches per "
 		       "validity\n", per_v / 100, per_v % 100);
 		CHECK(per_v >= 7 * 24 * 100 && per_v <= 7 * 24 * 100 + 100);
 		CHECK_INT(policy_unknown_due(&c, 20 * H, t0, t0, t0 + 7 * D, t0), t0 + H);
 	}
 
+	for (i = 0; i < sizeof(staple_cases) / sizeof(staple_cases[0]); i++) {
+		long long v = staple_cases[i].validity;
+		int stapled;
+
+		for (stapled = 0; stapled <= 1; stapled++) {
+			long long want = stapled ? staple_cases[i].stapled : staple_cases[i].plain;
+			time_t got = policy_next_due(&cfg, t0 + staple_cases[i].fetched, t0, t0 + v,
+			                             OCSP_CERT_GOOD, (int)staple_cases[i].failures,
+			                             stapled, t0 + staple_cases[i].now);
+
+			if (got != t0 + want)
+				printf("# %s (%s): want +%lld, got +%lld\n", staple_cases[i].name,
+				       stapled ? "stapled" : "not stapled", want, (long long)(got - t0));
+			CHECK_INT(got, t0 + want);
+		}
+	}
+	/* Whole validities with a staple file: every refresh before HAProxy's window too. */
+	{
+		static const long long staple_v[] = { 480, 600, H, D, 7 * D };
+
+		for (i = 0; i < sizeof(staple_v) / sizeof(staple_v[0]); i++) {
+			long long per_v = simulate(&cfg, staple_v[i], 0, 4, 1);
+
+			printf("# stapled, validity %llds: %lld.%02lld fetches per validity\n", staple_v[i],
+			       per_v / 100, per_v % 100);
+			CHECK(per_v >= 100 && per_v <= 1000);
+		}
+	}
+
 	/* Whole validity periods, fresh and pre-produced responses: refreshed before expiry, and
 	 * fetched no more than the table says. */
 	for (i = 0; i < sizeof(periods) / sizeof(periods[0]); i++) {
-		long long fresh = simulate(&cfg, periods[i].validity, 0, 4);
-		long long made = simulate(&cfg, periods[i].validity, 1, 4);
+		long long fresh = simulate(&cfg, periods[i].validity, 0, 4, 0);
+		long long made = simulate(&cfg, periods[i].validity, 1, 4, 0);
 
 		printf("# validity %llds: %lld.%02lld fetches per validity (fresh), %lld.%02lld "
 		       "(pre-produced)\n", periods[i].validity, fresh / 100, fresh % 100, made / 100,
@@ -248,7 +298,7 @@ main(void)
 	{
 		/* A CA that never publishes: about 12 asks in the first day, not 288. */
 		time_t t = t0, due = policy_next_due(&cfg, t0, t0, t0 + 7 * D, OCSP_CERT_UNKNOWN, 0,
-		                                     t0);
+		                                     0, t0);
 		int asks = 0;
 
 		while (due < t0 + D) {
