@@ -193,6 +193,25 @@ hot_invalidations(struct hotcache *hc)
 		lost(hc, "invalidation connection lost");
 }
 
+int
+hot_tracked_fd(const struct hotcache *hc, unsigned long *epoch)
+{
+	*epoch = 0;
+	if (hc->tr == NULL || !store_tracking(hc->st, epoch))
+		return -1;
+	return store_primary_fd(hc->st);
+}
+
+void
+hot_tracked_event(struct hotcache *hc)
+{
+	if (store_primary_idle_check(hc->st) == 1) {
+		log_msg(LOG_WARNING, "memory cache dropped, the tracked Redis connection was lost: %s",
+		        store_error(hc->st));
+		drop_all(hc);
+	}
+}
+
 /* What memory may hold: an entry cached_check passes for its CertID, as every per-connection hit
  * checks it (so both modes serve the same entries with the same times), whose signature then
  * verifies (answer_check): checked once when it enters memory, never again on a hit from memory.

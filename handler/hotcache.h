@@ -41,6 +41,14 @@ int hot_connect(struct hotcache *hc, int *changed);
  * whole cache is dropped (it may have missed invalidations) and hot_connect starts again. */
 void hot_invalidations(struct hotcache *hc);
 
+/* The tracked connection (the store's primary, which Redis tracks our reads on) to watch while
+ * the memory cache is in use: its socket, or -1; *epoch tells a new connection from an old one
+ * that had the same descriptor number. */
+int hot_tracked_fd(const struct hotcache *hc, unsigned long *epoch);
+/* Its socket is readable: when the connection is gone, Redis forgot what we read on it and will
+ * send no invalidation for it, so the whole cache is dropped before another hit is served. */
+void hot_tracked_event(struct hotcache *hc);
+
 /* The entry for key when a hit may be served from it at now: from memory when it is tracked,
  * else read from Redis (and kept). 1 found and valid now, 0 not (absent, stale, or failing the
  * checks: the full pipeline decides), -1 Redis error (then for a second no read is tried). *out

@@ -239,6 +239,26 @@ watch_invalidations(struct worker *w)
 		log_msg(LOG_ERR, "epoll_ctl: %s", strerror(errno));
 }
 
+/* The tracked connection: watched while the memory cache relies on it, so its loss is seen in
+ * the same epoll batch as any request sent after it (handled first, as invalidations are). */
+static void
+watch_tracked(struct worker *w)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = &w->tracked_fd };
+	unsigned long epoch;
+	int fd = hot_tracked_fd(w->hc, &epoch);
+
+	if (fd == w->tracked_fd && epoch == w->tracked_epoch)
+		return;
+	/* A closed socket left epoll by itself; a new one may reuse the number. */
+	if (w->tracked_fd != -1)
+		epoll_ctl(w->ep, EPOLL_CTL_DEL, w->tracked_fd, NULL);
+	w->tracked_fd = fd;
+	w->tracked_epoch = epoch;
+	if (fd != -1 && epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) == -1)
+		log_msg(LOG_ERR, "epoll_ctl: %s", strerror(errno));
+}
+
 static int
 setup(struct worker *w, int lfd, const struct config *cfg, const sigset_t *open_mask)
 {
@@ -250,6 +270,7 @@ setup(struct worker *w, int lfd, const struct config *cfg, const sigset_t *open_
 	w->cfg = cfg;
 	w->lfd = lfd;
 	w->track_fd = -1;
+	w->tracked_fd = -1;
 	w->open_mask = open_mask;
 	handler_init(&w->h, cfg);
 	w->kids = calloc((size_t)cfg->max_misses, sizeof(*w->kids));
@@ -269,6 +290,7 @@ setup(struct worker *w, int lfd, const struct config *cfg, const sigset_t *open_
 	prepare_misses(w);
 	if (store_ping(w->h.store) == -1)
 		log_msg(LOG_WARNING, "redis unavailable at start: %s", store_error(w->h.store));
+	watch_tracked(w);
 	/* The listening socket last: EPOLLEXCLUSIVE hands a connection to one epoll set, and
 	 * one whose worker is still starting would hold it meanwhile. */
 	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, lfd, &ev) == -1) {
@@ -309,8 +331,9 @@ read_signals(struct worker *w)
 	}
 }
 
-/* One pass: wait, then handle invalidations before connections, so a hit in the same batch
- * as the invalidation of its entry reads Redis again. */
+/* One pass: wait, then handle invalidations and the tracked connection's loss before
+ * connections, so a hit in the same batch as the invalidation of its entry (or as the loss of
+ * what would have told us) reads Redis again. */
 static void
 turn(struct worker *w, struct epoll_event *evs, long long *next_tick)
 {
@@ -321,10 +344,13 @@ turn(struct worker *w, struct epoll_event *evs, long long *next_tick)
 	for (i = 0; i < n; i++)
 		if (evs[i].data.ptr == &w->track_fd)
 			hot_invalidations(w->hc);
+		else if (evs[i].data.ptr == &w->tracked_fd)
+			hot_tracked_event(w->hc);
 		else if (evs[i].data.ptr == &w->sfd)
 			read_signals(w);
 	for (i = 0; i < n; i++) {
-		if (evs[i].data.ptr == &w->track_fd || evs[i].data.ptr == &w->sfd)
+		if (evs[i].data.ptr == &w->track_fd || evs[i].data.ptr == &w->tracked_fd ||
+		    evs[i].data.ptr == &w->sfd)
 			continue;
 		if (evs[i].data.ptr == &w->lfd && w->lfd != -1)
 			accept_one(w);
@@ -341,6 +367,8 @@ turn(struct worker *w, struct epoll_event *evs, long long *next_tick)
 		prepare_misses(w);
 		*next_tick = now + 1000;
 	}
+	/* Requests and the flush may have opened a new primary connection. */
+	watch_tracked(w);
 }
 
 void

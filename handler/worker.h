@@ -26,6 +26,8 @@ struct worker {
 	int lfd;                     /* -1 once draining */
 	int ep;                      /* epoll */
 	int track_fd;                /* the invalidation socket in epoll, -1 when none */
+	int tracked_fd;              /* the tracked primary connection in epoll, -1 when none */
+	unsigned long tracked_epoch; /* and which of the store's primary connections it is */
 	int sfd;                     /* signalfd: SIGTERM, SIGINT, SIGCHLD */
 	int stop;                    /* SIGTERM or SIGINT came: drain and exit */
 	struct handler h;            /* the store the fast path reads through */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include <hiredis/hiredis.h>
@@ -1111,6 +1112,31 @@ store_tracking(const struct store *st, unsigned long *epoch)
 {
 	*epoch = st->track_epoch;
 	return st->c[REDIS_PRIMARY] != NULL && st->tracking;
+}
+
+int
+store_primary_fd(const struct store *st)
+{
+	return st->c[REDIS_PRIMARY] != NULL ? st->c[REDIS_PRIMARY]->fd : -1;
+}
+
+int
+store_primary_idle_check(struct store *st)
+{
+	redisContext *c = st->c[REDIS_PRIMARY];
+	ssize_t n;
+	char b;
+
+	if (c == NULL)
+		return 0;
+	n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return 0;
+	err_set(&st->err, ERR_IO, "redis: %s", n == 0 ? "the server closed the connection" :
+	        n > 0 ? "data out of step on an idle connection" : strerror(errno));
+	disconnect(st, REDIS_PRIMARY);
+	st->tracking = 0;
+	return 1;
 }
 
 int

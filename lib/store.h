@@ -193,6 +193,13 @@ void store_track(struct store *st, long long redirect_id);
 /* 1 when the primary connection is open with tracking on. *epoch counts the primary
  * connections opened: an entry read under another epoch is no longer tracked. */
 int store_tracking(const struct store *st, unsigned long *epoch);
+/* The primary connection's socket (-1 when none), for a worker to watch between commands. */
+int store_primary_fd(const struct store *st);
+/* The watched primary socket is readable between commands, when every reply has been read: the
+ * server closed it (CLIENT KILL, its timeout, a restart) or sent bytes out of step. Either way the
+ * tracking Redis kept for it is gone, so it is dropped (the next call reconnects, tracking on
+ * again under a new epoch). 1 dropped, 0 nothing waiting there after all. */
+int store_primary_idle_check(struct store *st);
 /* The hit fields of an entry, read from the primary on the tracked connection, recording
  * nothing. 1 found, 0 absent or malformed, -1 Redis error. */
 int store_read_tracked(struct store *st, const char *certid, struct entry *out);

@@ -139,6 +139,28 @@ subs() { rcli PUBSUB NUMSUB __redis__:invalidate | tail -1; }
 for _ in $(seq 50); do [ "$(subs)" -ge 2 ] && break; sleep 0.1; done
 check "both workers subscribed again within 5 s" test "$(subs)" -ge 2
 
+# The tracked connection lost (the one Redis tracks our reads on: it then forgets them and sends
+# no invalidation for them) or the invalidation connection lost, each killed just before the
+# entry is deleted: the very next request must not be a hit from memory.
+tracked_ids() { rcli CLIENT LIST | awk '$0 ~ / flags=[^ ]*t/ { sub(/^id=/, "", $1); print $1 }'; }
+for what in tracked invalidation tracked invalidation; do
+	for _ in $(seq 50); do [ "$(subs)" -ge 2 ] && [ "$(tracked_ids | wc -l)" -ge 2 ] && break; sleep 0.1; done
+	for _ in 1 2 3 4; do hdr > /dev/null; done   # both workers hold it in memory again
+	log_mark
+	if [ "$what" = tracked ]; then
+		for id in $(tracked_ids); do rcli CLIENT KILL ID "$id" > /dev/null; done
+	else
+		rcli CLIENT KILL TYPE pubsub > /dev/null
+	fi
+	rcli DEL "$key" > /dev/null
+	hdr > /dev/null
+	check "$what connection killed, then the entry deleted: the next request is a miss" \
+		log_has 'result=miss'
+	check "... not a hit from memory" log_lacks 'result=hit'
+	[ "$what" = invalidation ] ||
+		check "... the loss logged" log_has 'memory cache dropped, the tracked Redis connection was lost'
+done
+
 # FLUSHALL empties memory too.
 rcli FLUSHALL > /dev/null
 : > "$T/ocsp-proxy.log"
