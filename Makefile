@@ -48,7 +48,7 @@ ifneq ($(CTL_SRC),)
 PROGRAMS    += $(BUILD)/ocsp-proxyctl
 endif
 
-.PHONY: all check check-asan lint shellcheck clang unit helpers run demo install uninstall clean deps help fuzz bench deb
+.PHONY: all check check-trixie check-asan lint shellcheck clang unit helpers run demo install uninstall clean deps help fuzz bench deb
 all: $(PROGRAMS)
 
 $(BUILD)/libocspproxy.a: $(LIB_OBJ)
@@ -98,6 +98,11 @@ check:
 	@scripts/deps.sh
 	@$(MAKE) --no-print-directory all unit helpers
 	@BUILD=$(BUILD) tests/run
+
+# The same suite in a Debian 13 (trixie) root that scripts/trixie-root.sh builds from Debian's
+# packages (as root; the root is cached in /var/cache/ocsp-proxy-ci, so a second run only unpacks it).
+check-trixie:
+	@scripts/trixie-root.sh
 
 # The parsers' fuzzers, longer than the short run in `make check`.
 fuzz:
@@ -153,6 +158,7 @@ clean:
 help:
 	@echo "make          build into $(BUILD)/"
 	@echo "make check    install test dependencies if missing, run every test"
+	@echo "make check-trixie  the same in a Debian 13 root built and cached here (as root)"
 	@echo "make run      start redis, the handler on 127.0.0.1:8888 and the scheduler, with a test"
 	@echo "              CA's responder on 127.0.0.1:8887; set LISTEN=HOST:PORT, RESPONDER=HOST:PORT"
 	@echo "              and RUN=DIR (./run: its configuration, CA, data, logs) to change them"
