@@ -119,6 +119,8 @@ each_entry(struct store *st, const struct opts *o, struct table *t, int *first)
 			}
 			oom = 0;
 			if (rc == 1 && wanted(&e, o, now)) {
+				if (o->json && *first)
+					putchar('['); /* not before: a failure first answers {"error": ...} */
 				if (o->json)
 					ctl_print_entry(keys.v[i], &e, 1, *first);
 				else
@@ -151,16 +153,14 @@ cmd_list(struct store *st, const struct opts *o)
 		        o->status);
 		return CTL_USAGE;
 	}
-	if (o->json)
-		printf("[");
 	if (each_entry(st, o, &t, &first) == -1) {
-		if (o->json)
+		if (o->json && !first)
 			printf("]\n");
 		table_free(&t);
 		return ctl_store_failed(st);
 	}
 	if (o->json)
-		printf("]\n");
+		printf("%s]\n", first ? "[" : "");
 	else if (t.n > 0)
 		print_table(&t);
 	else

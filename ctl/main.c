@@ -15,6 +15,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "fetch.h"
+#include "jsonerr.h"
 #include "ocsp.h"
 #include "overview.h"
 #include "policy.h"
@@ -451,8 +452,23 @@ run(const struct config *cfg, struct store *st, const struct opts *o)
 	return cmd_stats(st, o);
 }
 
-int
-main(int argc, char **argv)
+/* --json anywhere on the command line (not as -c's file): known before anything can fail. */
+static int
+wants_json(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
+			i++;
+		else if (strcmp(argv[i], "--json") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+ctl_main(int argc, char **argv)
 {
 	static const char *const commands[] = { "list", "show", "prefetch", "refresh", "purge",
 	                                        "stats" };
@@ -485,6 +501,16 @@ main(int argc, char **argv)
 		free(o.args);
 		return CTL_USAGE;
 	}
+	if (cfg.path == NULL) {
+		/* The built-in defaults are not the daemons' configuration: a Redis on 127.0.0.1:6379
+		 * that is not theirs, or none ("Connection refused"). */
+		fprintf(stderr, "ocsp-proxyctl: no configuration file: %s does not exist; name yours "
+		        "with -c FILE or $%s (-c /dev/null for the built-in defaults)\n",
+		        CONFIG_DEFAULT_PATH, CONFIG_ENV);
+		config_free(&cfg);
+		free(o.args);
+		return CTL_USAGE;
+	}
 	if ((st = store_new(&cfg)) == NULL) {
 		config_free(&cfg);
 		free(o.args);
@@ -494,5 +520,19 @@ main(int argc, char **argv)
 	store_free(st);
 	config_free(&cfg);
 	free(o.args);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct jsonerr j;
+	int json = wants_json(argc, argv), rc;
+
+	if (json && jsonerr_start(&j) == -1)
+		json = 0;
+	rc = ctl_main(argc, argv);
+	if (json)
+		jsonerr_end(&j, rc);
 	return rc;
 }

@@ -111,6 +111,9 @@
 #define HAPROXY_STAPLE_WINDOW_S 300
 /* Certificates one staple pass handles (a directory of thousands is not a TLS server's). */
 #define STAPLE_TARGETS_MAX 10000
+/* What an ocsp-proxyctl failure under --json repeats of its stderr messages in the JSON error
+ * (every message still reaches stderr whole; a run that fails says one or two lines). */
+#define CTL_ERROR_TEXT_MAX 2048
 /* A scheduler's name in reports: a host name (255) and ":pid". */
 #define OWNER_NAME_MAX 280
 

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -217,10 +218,28 @@ put_value(struct line *l, const char *v)
 	put_char(l, '"');
 }
 
+/* A field JSON gives as a number (log.h): STATUS, PID, or a name ending in _MS, whose value is
+ * a decimal integer; anything else, a serial or an id made of digits included, stays a string. */
+static int
+json_number(const char *k, const char *v)
+{
+	size_t n = strlen(k);
+	const char *d = v + (*v == '-');
+
+	if (strcasecmp(k, "status") != 0 && strcasecmp(k, "pid") != 0 &&
+	    (n < 3 || strcasecmp(k + n - 3, "_ms") != 0))
+		return 0;
+	if (*d == '\0' || (d[0] == '0' && d[1] != '\0') || strlen(d) > 18)
+		return 0;
+	return strspn(d, "0123456789") == strlen(d);
+}
+
 /* key=value (logfmt) or , "key":"value" (JSON); the key lower-cased. */
 static void
 put_field(struct line *l, const char *k, const char *v, int json)
 {
+	int number = json && json_number(k, v);
+
 	if (json) {
 		put(l, l->n > 1 ? ",\"" : "\"");
 	} else if (l->n > 0) {
@@ -229,7 +248,9 @@ put_field(struct line *l, const char *k, const char *v, int json)
 	for (; *k != '\0'; k++)
 		put_char(l, *k >= 'A' && *k <= 'Z' ? (char)(*k - 'A' + 'a') : *k);
 	put(l, json ? "\":" : "=");
-	if (json) {
+	if (number) {
+		put(l, v);
+	} else if (json) {
 		put_char(l, '"');
 		put_escaped(l, v, 1);
 		put_char(l, '"');

@@ -31,7 +31,8 @@ void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 /* A message plus structured fields: fields is NULL-terminated, alternating upper-case field
  * names and values ("CERTID", hex, "RESULT", "hit", NULL). The journal gets real fields
  * (OCSP_CERTID=...); text targets get "msg=message certid=... result=...". NULL values are
- * skipped. */
+ * skipped. In JSON, STATUS, PID and names ending in _MS are numbers when their value is a
+ * decimal integer; every other field is a string. */
 void log_event(int prio, const char *msg, const char *const *fields);
 
 #endif

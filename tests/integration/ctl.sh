@@ -65,3 +65,37 @@ check "purge by certificate" sh -c "'$BUILD/ocsp-proxyctl' -c '$T/c.conf' purge 
 check_eq "purged entry gone, schedule too" "1 1" "$(certids | wc -l) $(rcli ZCARD "$(rkey due)")"
 check_status "purge of a missing entry: exit 1" 1 C purge "$key"
 check_status "unknown command: exit 2" 2 C bogus
+
+# No configuration named and none at the default path: it says which file is missing and how to
+# name one, instead of asking a Redis on 127.0.0.1:6379 with the built-in defaults.
+if [ ! -e /etc/ocsp-proxy/ocsp-proxy.conf ]; then
+	(unset OCSP_PROXY_CONFIG; "$BUILD/ocsp-proxyctl" list > "$T/out" 2> "$T/err")
+	check_rc "no configuration file: exit 2" 2 "$?"
+	check "names the missing file and -c" grep -q "no configuration file: /etc/ocsp-proxy/ocsp-proxy.conf does not exist; name yours with -c FILE" "$T/err"
+	check "does not ask Redis" sh -c "! grep -q 'Connection refused' '$T/err'"
+	(unset OCSP_PROXY_CONFIG; "$BUILD/ocsp-proxyctl" --json stats > "$T/out" 2>/dev/null)
+	check_rc "  the same under --json: exit 2" 2 "$?"
+	check_eq "  and the error as JSON on stdout" "2 no configuration file: /etc/ocsp-proxy/ocsp-proxy.conf" \
+		"$(jq -r '"\(.exit) \(.error)"' "$T/out" | cut -d' ' -f1-5)"
+else
+	skip "no configuration file" "/etc/ocsp-proxy/ocsp-proxy.conf exists here"
+fi
+
+# Under --json every failure is JSON on stdout too, with the exit status (and the message still on
+# stderr): usage, a missing entry, Redis unreachable.
+C --json bogus > "$T/out" 2> "$T/err"
+check_rc "--json, unknown command: exit 2" 2 "$?"
+check_eq "  JSON on stdout" "2 unknown command 'bogus'" "$(jq -r '"\(.exit) \(.error)"' "$T/out" | cut -d' ' -f1-4)"
+check "  the message on stderr too" grep -q "^ocsp-proxyctl: unknown command 'bogus'" "$T/err"
+C --json show 00ff > "$T/out" 2>/dev/null
+check_rc "--json, show of an unknown id: exit 1" 1 "$?"
+check_eq "  JSON on stdout" "1 no cached entry has serial 00ff" "$(jq -r '"\(.exit) \(.error)"' "$T/out")"
+write_config "$T/down.conf" "redis = redis://127.0.0.1:$(free_port)/0"
+for cmd in list stats; do
+	"$BUILD/ocsp-proxyctl" -c "$T/down.conf" --json $cmd > "$T/out" 2>/dev/null
+	check_rc "--json $cmd, Redis down: exit 3" 3 "$?"
+	check "  one JSON error object on stdout, naming the connection" \
+		sh -c "jq -e '.exit == 3 and (.error | test(\"Connection refused\"))' '$T/out'"
+done
+C --json list --status bogus > "$T/out" 2>/dev/null
+check "--json, a bad option value: the JSON names it" sh -c "jq -e '.exit == 2 and (.error | test(\"--status takes\"))' '$T/out'"

@@ -34,6 +34,9 @@ rid=$(sed -n 's/^X-Request-Id: \([0-9a-f]*\)\r$/\1/p' "$T/h")
 log_has msg "$T/json.log"
 check "log_format = json: every line is JSON" sh -c "jq -e . '$T/json.log' >/dev/null"
 check_eq "JSON has the request id and result" "$rid hit" "$(jq -r 'select(.msg == "request") | "\(.request_id) \(.result)"' "$T/json.log" | tail -1)"
+# Numbers as numbers (status, duration_ms, pid); a serial of digits (1001) stays a string.
+check_eq "JSON gives numbers as numbers, a serial as a string" "number:200 number number string:1001" \
+	"$(jq -r 'select(.msg == "request") | "\(.status|type):\(.status) \(.duration_ms|type) \(.pid|type) \(.serial|type):\(.serial)"' "$T/json.log" | tail -1)"
 printf 'log_format = yaml\n' > "$T/x.conf"
 "$BUILD/ocsp-proxy-handler" -c "$T/x.conf" -t 2> "$T/err"
 check "bad log_format: the error names the choices" grep -q "log_format (logfmt or json)" "$T/err"
