@@ -88,6 +88,12 @@
  * bounded; past it, the oldest goes. And the longest reason kept with one. */
 #define BACKOFF_URLS_MAX 1000
 #define BACKOFF_REASON_MAX 200
+/* The longest upstream_backoff (config.c): a backoff Redis holds for longer than this from now
+ * was not written by the proxy, and keeping a responder off for good is what a writer to Redis
+ * would want. */
+#define UPSTREAM_BACKOFF_MAX_MS 3600000
+/* The longest upstream URL kept with a backoff: a request names one of 2 kB at most (serve.c). */
+#define BACKOFF_URL_MAX 2048
 
 /* --- Scheduler (scheduler/) --- */
 /* Due CertIDs read from Redis at once; the fetches themselves are bounded by concurrency. */

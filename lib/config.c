@@ -45,7 +45,7 @@ static const struct key keys[] = {
 	{ "default_upstream",         T_URL,   O(default_upstream), NULL, 0, 0 },
 	{ "route",                    T_ROUTE, 0, NULL, 0, 0 },
 	{ "upstream_timeout",         T_DUR,   O(upstream_timeout), "10s", 1, 3600000 },
-	{ "upstream_backoff",         T_DUR,   O(upstream_backoff), "30s", 0, 3600000 },
+	{ "upstream_backoff",         T_DUR,   O(upstream_backoff), "30s", 0, UPSTREAM_BACKOFF_MAX_MS },
 	{ "upstream_proxy",           T_URL,   O(upstream_proxy), NULL, 0, 0 },
 	{ "max_response_bytes",       T_SIZE,  O(max_response_bytes), "256k", 64, 1 << 28 },
 	{ "clock_skew",               T_DUR,   O(clock_skew), "5m", 0, DAY },

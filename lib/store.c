@@ -875,10 +875,13 @@ static const char backoff_lua[] =
 static const char wait_lua[] =
     "return { redis.call('EXISTS', KEYS[1]), redis.call('HGET', KEYS[2], ARGV[1]) }\n";
 
-/* A backoff value as the proxy writes it, "UNTIL_MS reason": *until_ms, and the reason (made
- * printable, cut to whylen) into why when not NULL. Redis is data: anything else is -1. */
+/* A backoff value as the proxy writes it, "UNTIL_MS reason", in force at now_ms: *until_ms, and
+ * the reason (made printable, cut to whylen and BACKOFF_REASON_MAX) into why when not NULL.
+ * Redis is data: anything else, a time already past or further off than any upstream_backoff
+ * (a responder kept off for good), is -1. */
 static int
-backoff_parse(const char *v, size_t len, long long *until_ms, char *why, size_t whylen)
+backoff_parse(const char *v, size_t len, long long now_ms, long long *until_ms, char *why,
+              size_t whylen)
 {
 	size_t i, j;
 	long long u = 0;
@@ -888,7 +891,7 @@ backoff_parse(const char *v, size_t len, long long *until_ms, char *why, size_t 
 			return -1;
 		u = u * 10 + (v[i] - '0');
 	}
-	if (i == 0 || (i < len && v[i] != ' '))
+	if (i == 0 || (i < len && v[i] != ' ') || u <= now_ms || u - now_ms > UPSTREAM_BACKOFF_MAX_MS)
 		return -1;
 	*until_ms = u;
 	if (why == NULL || whylen == 0)
@@ -897,6 +900,18 @@ backoff_parse(const char *v, size_t len, long long *until_ms, char *why, size_t 
 		why[j] = v[i] >= 0x20 && v[i] < 0x7f ? v[i] : '?';
 	why[j] = '\0';
 	return 0;
+}
+
+/* A backed-off upstream's URL as the proxy writes one: printable, no space, bounded. */
+static int
+backoff_url_ok(const char *url)
+{
+	size_t i;
+
+	for (i = 0; url[i] != '\0'; i++)
+		if (i >= BACKOFF_URL_MAX || url[i] <= 0x20 || url[i] >= 0x7f)
+			return 0;
+	return i > 0;
 }
 
 int
@@ -938,10 +953,8 @@ store_wait_state(struct store *st, const char *certid, const char *url, long lon
 	*leased = r->element[0]->integer > 0;
 	b = r->elements > 1 ? r->element[1] : NULL;
 	/* A malformed value is no backoff: misses then ask, as without one. */
-	if (b != NULL && b->type == REDIS_REPLY_STRING &&
-	    backoff_parse(b->str, b->len, until_ms, why, whylen) == 0 && *until_ms <= now_ms)
-		*until_ms = 0;
-	else if (b == NULL || b->type != REDIS_REPLY_STRING)
+	if (b == NULL || b->type != REDIS_REPLY_STRING ||
+	    backoff_parse(b->str, b->len, now_ms, until_ms, why, whylen) == -1)
 		*until_ms = 0;
 	rc = 0;
 out:
@@ -952,6 +965,7 @@ out:
 int
 store_backoffs(struct store *st, long long now_ms, struct strlist *urls, struct strlist *values)
 {
+	char why[BACKOFF_REASON_MAX + 1], val[BACKOFF_REASON_MAX + REDIS_NUMBER_MAX + 2];
 	struct strlist n, v;
 	long long until;
 	size_t i;
@@ -961,10 +975,16 @@ store_backoffs(struct store *st, long long now_ms, struct strlist *urls, struct 
 	memset(&v, 0, sizeof(v));
 	if (hgetall(st, "backoff", &n, &v) == -1)
 		goto out;
-	for (i = 0; i < n.n && i < v.n; i++)
-		if (backoff_parse(v.v[i], strlen(v.v[i]), &until, NULL, 0) == 0 && until > now_ms &&
-		    (strlist_push(urls, n.v[i]) == -1 || strlist_push(values, v.v[i]) == -1))
+	/* What reaches ctl and the metrics is rewritten from what was checked, never Redis's bytes:
+	 * a writer to Redis gets no terminal escape, broken UTF-8 or megabyte line through. */
+	for (i = 0; i < n.n && i < v.n && urls->n < BACKOFF_URLS_MAX; i++) {
+		if (!backoff_url_ok(n.v[i]) ||
+		    backoff_parse(v.v[i], strlen(v.v[i]), now_ms, &until, why, sizeof(why)) == -1)
+			continue;
+		snprintf(val, sizeof(val), "%lld %s", until, why);
+		if (strlist_push(urls, n.v[i]) == -1 || strlist_push(values, val) == -1)
 			goto out;
+	}
 	rc = 0;
 out:
 	strlist_free(&n);

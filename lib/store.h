@@ -155,11 +155,14 @@ int store_backoff(struct store *st, const char *url, long long until_ms, const c
                   long long now_ms);
 /* What a miss waiting for another's fetch of certid from url needs, in one round trip: whether
  * the lease is held (*leased), and when url's backoff ends (*until_ms, unix ms; 0 when it is not
- * backed off at now_ms) with its reason in why (may be NULL). 0 ok, -1 error. */
+ * backed off at now_ms, or Redis holds a value the proxy would not write, such as one beyond
+ * UPSTREAM_BACKOFF_MAX_MS) with its reason in why (may be NULL). 0 ok, -1 error. */
 int store_wait_state(struct store *st, const char *certid, const char *url, long long now_ms,
                      int *leased, long long *until_ms, char *why, size_t whylen);
-/* The upstreams backed off at now_ms: urls and values "UNTIL_MS reason", same length. What
- * Redis holds is checked: a value that is not one the proxy writes is skipped. -1 on error. */
+/* The upstreams backed off at now_ms: urls and values "UNTIL_MS reason", same length, at most
+ * BACKOFF_URLS_MAX. What Redis holds is checked: a field that is not one the proxy writes (a URL
+ * not printable or too long, a time past or beyond UPSTREAM_BACKOFF_MAX_MS) is skipped, and a
+ * reason comes back printable and cut to BACKOFF_REASON_MAX. -1 on error. */
 int store_backoffs(struct store *st, long long now_ms, struct strlist *urls,
                    struct strlist *values);
 

@@ -21,6 +21,8 @@ label(FILE *f, const char *s)
 			fprintf(f, "\\%c", *s);
 		else if (*s == '\n')
 			fputs("\\n", f);
+		else if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			fputc('?', f);  /* Redis's bytes: one invalid UTF-8 fails the whole scrape */
 		else
 			fputc(*s, f);
 	}

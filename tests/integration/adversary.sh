@@ -5,7 +5,8 @@
 # genuine answers misused: another serial's, an expired one, an older one replayed over a newer
 # cached "revoked" (also to nonce requests, which are relayed); a stored request naming another
 # CertID; a poisoned entry in the resident memory cache; a scheduler name that would add lines to
-# the health answer.
+# the health answer; a backoff ({P}:backoff) written to keep a responder off for good, or to
+# put escapes, broken UTF-8 or megabytes into ctl stats and the metrics.
 . "$(dirname "$0")/../lib.sh"
 
 setup_proxy --no-handler
@@ -332,5 +333,41 @@ with open(sys.argv[1], \"ab\", buffering=0) as f:
 else
 	skip "journal fields" "unshare -m is not permitted here"
 fi
+
+# 11. The upstream backoff ({P}:backoff) as a Redis writer fills it: a URL or reason with control
+# bytes and invalid UTF-8, 100 kB of reason, a time no upstream_backoff allows (a responder kept
+# off for good), thousands of fields. ctl stats (text and JSON) and the metrics file stay well
+# formed and bounded, and show only what the proxy could have written.
+rcli FLUSHALL > /dev/null
+BK=$(rkey backoff) now_ms=$(($(date +%s) * 1000))
+M=$A/metrics.prom
+write_config "$T/m.conf" "default_upstream = $RESP_URL" "metrics_file = $M" "metrics_interval = 1s" \
+	"check_interval = 1h"
+rcli HSET "$BK" "$RESP_URL" "$((now_ms + 20000)) HTTP 503" > /dev/null
+rcli HSET "$BK" $'http://127.0.0.1/\xff\xfe\e[2J\r' "$((now_ms + 20000)) bad$(printf '\377\r\033')bytes" > /dev/null
+rcli HSET "$BK" "http://127.0.0.1/forever" "253402300799000 kept off for good" > /dev/null
+{ printf '%d ' "$((now_ms + 20000))"; head -c 100000 /dev/zero | tr '\0' a; } |
+	rcli -x HSET "$BK" "http://127.0.0.1/long" > /dev/null
+"$C" -c "$T/m.conf" stats > "$A/bk.out" 2>&1
+"$C" -c "$T/m.conf" --json stats > "$A/bk.json" 2>&1
+"$BUILD/ocsp-proxy-scheduler" -c "$T/m.conf" > /dev/null 2>&1 &
+register_pid $! scheduler
+for _ in $(seq 100); do grep -q '^ocsp_proxy_upstreams_backed_off' "$M" 2>/dev/null && break; sleep 0.1; done
+stop_pid $! scheduler
+printable() { python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); sys.exit(any(b > 0x7e or (b < 0x20 and b != 10) for b in d))' "$1"; }
+check "backoff: ctl stats shows the genuine one" grep -q "^backoff $RESP_URL until .*: HTTP 503$" "$A/bk.out"
+check "backoff: ctl stats, printable text only" printable "$A/bk.out"
+check "backoff: ctl stats --json, printable JSON" sh -c "python3 -c 'import json,sys; json.load(sys.stdin)' < '$A/bk.json'"
+check "backoff: ctl stats --json, printable text only" printable "$A/bk.json"
+check "backoff: metrics, printable text only" printable "$M"
+check "backoff: promtool check metrics" sh -c "promtool check metrics < '$M' 2>&1 | grep -v 'counter metrics should have \"_total\" suffix' | grep -q . && exit 1 || exit 0"
+check "backoff: a time past any upstream_backoff is not one" sh -c "! grep -q forever '$A/bk.out' '$A/bk.json' '$M'"
+check "backoff: no 100 kB reason through ctl stats" test "$(wc -c < "$A/bk.out")" -lt 10000
+check "backoff: nor through the metrics" test "$(wc -c < "$M")" -lt 20000
+for i in $(seq 3000); do printf 'HSET %s http://127.0.0.1/%d "%d many"\n' "$BK" "$i" "$((now_ms + 20000))"; done |
+	rcli > /dev/null
+"$C" -c "$T/m.conf" stats > "$A/bk.out" 2>&1
+check "backoff: 3000 written, ctl stats shows at most 1000 (BACKOFF_URLS_MAX)" \
+	test "$(grep -c '^backoff ' "$A/bk.out")" -le 1000
 
 echo "$_passed passed, $_failed failed"
