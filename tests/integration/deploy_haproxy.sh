@@ -2,7 +2,9 @@
 # from the .ocsp file the scheduler keeps next to its certificate: a good staple after the
 # scheduler's first pass, a new one after a refresh without a reload (runtime API), still a good
 # one with the responder down and HAProxy restarted. A response not signed for the certificate
-# is never written; staple_dir puts the file elsewhere.
+# is never written; staple_dir puts the file elsewhere. On HAProxy 3.0 (Debian 13), also what the
+# guide says of its `ocsp-update on`: the staple file still serves a restart during an outage, and
+# its renewals sent through the handler (ocsp-update.httpproxy) are answered from the cache.
 . "$(dirname "$0")/../lib.sh"
 
 if ! command -v haproxy >/dev/null; then
@@ -152,3 +154,36 @@ stop_pid "$HAPROXY_PID" haproxy
 start_haproxy
 check_eq "HAProxy restarted with the responder down staples it" "good" "$(staple_status "$port")"
 check_eq "... the same response" "$second" "$(this_update)"
+
+# HAProxy 3.0 (Debian 13) renews staples itself with `ocsp-update on`; what the guide says of it.
+# HAProxy 2.6 (Debian 12) has no such option: the staple files above are its only way.
+stop_pid "$HAPROXY_PID" haproxy
+if ! printf 'global\n\tocsp-update.httpproxy 127.0.0.1:9\nfrontend fe\n\tbind 127.0.0.1:9\n' > "$H/probe.cfg" ||
+	! haproxy -c -f "$H/probe.cfg" > /dev/null 2>&1; then
+	skip "ocsp-update" "$(haproxy -v | head -1 | cut -d' ' -f1-3) has no ocsp-update.httpproxy (3.0 and later)"
+	exit 0
+fi
+# A restart during the outage, the certificate loaded with ocsp-update on: the staple file next
+# to it is what HAProxy staples until its own first renewal.
+echo "$H/certs/site.pem [ocsp-update on]" > "$H/update.list"
+sed -i "s|ssl crt $H/certs/site.pem|ssl crt-list $H/update.list|" "$H/haproxy.cfg"
+start_haproxy
+check_eq "ocsp-update on, responder down: HAProxy 3.0 staples the file at start" "$second" "$(this_update)"
+stop_pid "$HAPROXY_PID" haproxy
+
+# ocsp-update.httpproxy: HAProxy's own renewals go through the proxy, so they are answered from
+# the shared cache, the responder still down and no staple file. The certificate names the
+# responder in its AIA (HAProxy asks that URL); same serial, so the same CertID as good.pem.
+mkdir -p "$H/aia"
+printf 'basicConstraints=CA:FALSE\nauthorityInfoAccess=OCSP;URI:%s\n' "$RESP_URL" > "$H/aia.ext"
+openssl x509 -req -in "$CA_DIR/good.csr" -CA "$CA_DIR/ca.pem" -CAkey "$CA_DIR/ca.key" \
+	-out "$H/aia/site.pem" -days 30 -set_serial 0x1001 -extfile "$H/aia.ext" 2>/dev/null
+cat "$CA_DIR/ca.pem" "$CA_DIR/good.key" >> "$H/aia/site.pem"
+echo "$H/aia/site.pem [ocsp-update on]" > "$H/update.list"
+start_handler "$CONF"
+sed -i "s|^global\$|global\n\tocsp-update.httpproxy 127.0.0.1:$PROXY_PORT|" "$H/haproxy.cfg"
+log_mark
+start_haproxy
+check_eq "ocsp-update through the proxy, responder down: HAProxy 3.0 staples the cached answer" \
+	"$second" "$(for _ in $(seq 40); do t=$(this_update); [ -n "$t" ] && break; sleep 0.5; done; echo "$t")"
+check "... which the proxy served from its cache" log_has 'result=("?)hit'
