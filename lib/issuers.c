@@ -16,6 +16,7 @@
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
+#include "atomicfile.h"
 #include "bounds.h"
 #include "digest.h"
 #include "err.h"
@@ -485,9 +486,9 @@ issuers_add(const char *dir, X509 *x, struct err *err)
 {
 	unsigned char h[EVP_MAX_MD_SIZE];
 	unsigned int hlen = 0, i;
-	char name[4096], tmp[4200];
+	char name[4096];
 	const ASN1_BIT_STRING *key = X509_get0_pubkey_bitstr(x);
-	FILE *f = NULL;
+	struct atomicfile af;
 	int n, rc = -1;
 
 	if (key == NULL ||
@@ -504,32 +505,20 @@ issuers_add(const char *dir, X509 *x, struct err *err)
 		goto out;
 	}
 	/* Written beside, then renamed: a handler reading the directory never sees half a file. */
-	snprintf(tmp, sizeof(tmp), "%s.tmp%ld", name, (long)getpid());
 	if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
 		err_set(err, ERR_IO, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
-	/* Not through a file or symlink already there ("x": O_EXCL after removing it). */
-	unlink(tmp);
-	if ((f = fopen(tmp, "wx")) == NULL) {
-		err_set(err, ERR_IO, "%s: %s", tmp, strerror(errno));
+	if (atomicfile_open(&af, name, 0644, err) == -1)
+		goto out;
+	if (PEM_write_X509(af.f, x) != 1) {
+		err_set(err, ERR_IO, "%s: cannot write", af.tmp);
+		atomicfile_abort(&af);
 		goto out;
 	}
-	if (PEM_write_X509(f, x) != 1 || fclose(f) != 0) {
-		f = NULL;
-		unlink(tmp);
-		err_set(err, ERR_IO, "%s: cannot write", tmp);
+	if (atomicfile_commit(&af, err) == -1)
 		goto out;
-	}
-	f = NULL;
-	if (rename(tmp, name) == -1) {
-		unlink(tmp);
-		err_set(err, ERR_IO, "%s: %s", name, strerror(errno));
-		goto out;
-	}
 	rc = 1;
 out:
-	if (f != NULL)
-		fclose(f);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "bounds.h"
 #include "lastgood.h"
 
@@ -50,51 +51,38 @@ fail:
 int
 lastgood_save(const struct config *cfg, struct err *err)
 {
-	char tmp[4200], *text = NULL;
+	struct atomicfile af = { .f = NULL, .tmp = NULL };
 	struct config check;
+	char *text = NULL;
 	struct err e;
 	size_t len;
-	FILE *f = NULL;
-	int fd, rc = -1;
+	int rc = -1;
 
 	if (cfg->path == NULL)
 		return 0; /* built-in defaults: nothing to keep */
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", lastgood_path()) >= (int)sizeof(tmp) ||
-	    (text = slurp(cfg->path, &len)) == NULL) {
+	if ((text = slurp(cfg->path, &len)) == NULL) {
 		err_set(err, ERR_IO, "cannot read %s", cfg->path);
 		goto out;
 	}
-	/* Not through a file or symlink already there (O_EXCL after removing it). */
-	unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) == -1 ||
-	    (f = fdopen(fd, "w")) == NULL) {
-		err_set(err, ERR_IO, "%s: %s", tmp, strerror(errno));
-		if (fd != -1)
-			close(fd);
+	/* 0640: the configuration may hold a password. */
+	if (atomicfile_open(&af, lastgood_path(), 0640, err) == -1)
+		goto out;
+	fprintf(af.f, HEADER "%s\n", cfg->path);
+	fwrite(text, 1, len, af.f);
+	if (fflush(af.f) != 0) {
+		err_set(err, ERR_IO, "%s: %s", af.tmp, strerror(errno));
 		goto out;
 	}
-	fprintf(f, HEADER "%s\n", cfg->path);
-	fwrite(text, 1, len, f);
-	if (fclose(f) != 0) {
-		f = NULL;
-		err_set(err, ERR_IO, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	f = NULL;
 	/* The file may have changed since cfg was read from it: keep only a copy that loads. */
-	if (config_load(&check, tmp, &e) == -1) {
+	if (config_load(&check, af.tmp, &e) == -1) {
 		err_set(err, ERR_INPUT, "%s changed since it was loaded; not kept", cfg->path);
 		goto out;
 	}
 	config_free(&check);
-	if (rename(tmp, lastgood_path()) == -1) {
-		err_set(err, ERR_IO, "%s: %s", lastgood_path(), strerror(errno));
-		goto out;
-	}
-	rc = 0;
+	rc = atomicfile_commit(&af, err);
 out:
 	if (rc == -1)
-		unlink(tmp);
+		atomicfile_abort(&af);
 	free(text);
 	return rc;
 }

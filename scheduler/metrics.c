@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "clock.h"
 #include "metrics.h"
 #include "overview.h"
@@ -85,37 +86,19 @@ write_cache(FILE *f, struct store *st, time_t now)
 int
 metrics_write(struct store *st, const char *path, time_t now)
 {
-	char tmp[4096];
-	FILE *f = NULL;
-	int fd, up;
+	struct atomicfile af;
+	struct err err;
+	int up;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+	if (atomicfile_open(&af, path, 0644, &err) == -1)
 		return -1;
-	/* Not through a file or symlink already there: see write_atomic in staple.c. */
-	unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) == -1)
-		return -1;
-	if (fchmod(fd, 0644) == -1 || (f = fdopen(fd, "w")) == NULL) {
-		close(fd);
-		goto out;
-	}
-	up = write_cache(f, st, now) == 0;
-	gauge(f, "ocsp_proxy_redis_up", "1 when Redis answered this file's questions, else 0.", up);
-	gauge(f, "ocsp_proxy_metrics_written_seconds", "When this file was written (unix time).",
+	up = write_cache(af.f, st, now) == 0;
+	gauge(af.f, "ocsp_proxy_redis_up", "1 when Redis answered this file's questions, else 0.", up);
+	gauge(af.f, "ocsp_proxy_metrics_written_seconds", "When this file was written (unix time).",
 	      (long long)now);
-	if (fclose(f) != 0) {
-		f = NULL;
-		goto out;
-	}
-	f = NULL;
-	if (rename(tmp, path) == -1)
-		goto out;
+	if (atomicfile_commit(&af, &err) == -1)
+		return -1;
 	return up ? 0 : -1;
-out:
-	if (f != NULL)
-		fclose(f);
-	unlink(tmp);
-	return -1;
 }
 
 int

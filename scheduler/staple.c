@@ -12,6 +12,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "answer.h"
+#include "atomicfile.h"
 #include "certfile.h"
 #include "haproxy.h"
 #include "log.h"
@@ -323,56 +324,6 @@ same_file(const char *path, const unsigned char *der, size_t len)
 	return same;
 }
 
-/* Replaces path with der at once: a server reading it sees the old file or the new one, never
- * a part. Mode 0644: a staple is public. 0 ok, -1 with why. */
-static int
-write_atomic(const char *path, const unsigned char *der, size_t len, struct err *why)
-{
-	char *tmp = NULL;
-	size_t off = 0;
-	ssize_t n;
-	int fd = -1, rc = -1;
-
-	if (asprintf(&tmp, "%s.%ld.tmp", path, (long)getpid()) == -1) {
-		tmp = NULL;
-		err_set(why, ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	/* A file of that name (stale, or a symlink someone with write access to the directory put
-	 * there) is removed, and O_EXCL refuses one put back: nothing is written through it. */
-	unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) == -1 ||
-	    fchmod(fd, 0644) == -1) {
-		err_set(why, ERR_IO, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	while (off < len) {
-		if ((n = write(fd, der + off, len - off)) == -1 && errno != EINTR) {
-			err_set(why, ERR_IO, "%s: %s", tmp, strerror(errno));
-			goto out;
-		}
-		off += n > 0 ? (size_t)n : 0;
-	}
-	if (fsync(fd) == -1 || close(fd) == -1) {
-		fd = -1;
-		err_set(why, ERR_IO, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1) {
-		err_set(why, ERR_IO, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	if (fd != -1)
-		close(fd);
-	if (rc == -1 && tmp != NULL)
-		unlink(tmp);
-	free(tmp);
-	return rc;
-}
-
 /* Writes t's cached response to its file when it is fit and new, then hands it to HAProxy. */
 static void
 publish(const struct config *cfg, struct target *t, struct issuers *issuers, time_t now)
@@ -388,7 +339,7 @@ publish(const struct config *cfg, struct target *t, struct issuers *issuers, tim
 	}
 	if (same_file(t->out, t->e.resp, t->e.resp_len))
 		return;
-	if (write_atomic(t->out, t->e.resp, t->e.resp_len, &why) == -1) {
+	if (atomicfile_write(t->out, t->e.resp, t->e.resp_len, 0644, &why) == -1) {
 		log_staple(LOG_ERR, t, "failed", why.msg);
 		return;
 	}

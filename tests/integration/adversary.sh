@@ -233,17 +233,18 @@ stop_handler
 mkdir -p "$A/st"
 cat "$CA_DIR/good.pem" "$CA_DIR/ca.pem" > "$A/st/site.pem"
 for v in victim victim2; do printf 'secret\n' > "$A/$v"; chmod 600 "$A/$v"; done
-ln -s "$A/victim2" "$A/st/m.prom.tmp"
 write_config "$T/w.conf" "default_upstream = $RESP_URL" "staple_cert = $A/st" "check_interval = 1s" \
-	"metrics_file = $A/st/m.prom"
+	"metrics_file = $A/st/m.prom" "metrics_interval = 1s"
 "$S" -c "$T/w.conf" > "$A/sched.out" 2>&1 &
 SP=$!
 register_pid $SP scheduler
 wait_file "$A/st/site.pem.ocsp" 20 || not_ok "the staple file written" "$(tail -3 "$A/sched.out")"
 wait_file "$A/st/m.prom" 20 || not_ok "the metrics file written"
 ln -s "$A/victim" "$A/st/site.pem.ocsp.$SP.tmp"
-rm -f "$A/st/site.pem.ocsp"
+ln -s "$A/victim2" "$A/st/m.prom.$SP.tmp"
+rm -f "$A/st/site.pem.ocsp" "$A/st/m.prom"
 wait_file "$A/st/site.pem.ocsp" 20 || not_ok "the staple file written again"
+wait_file "$A/st/m.prom" 20 || not_ok "the metrics file written again"
 stop_pid $SP
 check_eq "staple file: good" good "$(resp_cert_status "$A/st/site.pem.ocsp")"
 for v in victim victim2; do
