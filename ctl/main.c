@@ -284,36 +284,42 @@ cmd_purge(struct store *st, const struct opts *o)
 }
 
 /* The schedulers that reported a tick, on every host: "scheduler OWNER last tick TIME: SUMMARY". */
+/* Each scheduler's report with its state: running, stale (past twice its own interval and a
+ * minute) or once (a one-off --once run, not a running scheduler). */
 static void
-print_schedulers(const struct strlist *owners, const struct strlist *values, int json)
+print_schedulers(const struct strlist *owners, const struct strlist *values, time_t now,
+                 long long every_s, int json)
 {
+	struct sched_report r;
+	const char *state;
 	char when[32];
-	const char *summary;
 	size_t i;
 
 	if (json)
 		printf(",\"schedulers\":[");
 	for (i = 0; i < owners->n && i < values->n; i++) {
-		summary = strchr(values->v[i], ' ');
-		summary = summary != NULL ? summary + 1 : "";
+		if (!json)
+			ctl_printable(values->v[i]);
+		overview_report(values->v[i], &r);
+		state = overview_state_name(overview_state(&r, now, every_s));
 		if (json) {
 			printf("%s{\"owner\":", i > 0 ? "," : "");
 			ctl_json_str(owners->v[i]);
-			printf(",\"last_tick\":%lld,\"summary\":", atoll(values->v[i]));
-			ctl_json_str(summary);
+			printf(",\"last_tick\":%lld,\"state\":\"%s\",\"interval_s\":%lld,\"summary\":",
+			       (long long)r.last, state, r.every_s);
+			ctl_json_str(r.summary);
 			printf("}");
 		} else {
-			ctl_iso((time_t)atoll(values->v[i]), when);
+			ctl_iso(r.last, when);
 			ctl_printable(owners->v[i]);
-			ctl_printable(values->v[i]);
-			printf("scheduler %s last tick %s: %s\n", owners->v[i], when, summary);
+			printf("scheduler %s last tick %s (%s): %s\n", owners->v[i], when, state,
+			       r.summary);
 		}
 	}
 	if (json)
 		printf("]");
 }
 
-/* The upstreams misses do not ask right now (upstream_backoff): "backoff URL until TIME: WHY". */
 static void
 print_backoffs(const struct strlist *urls, const struct strlist *values, int json)
 {
@@ -346,12 +352,13 @@ print_backoffs(const struct strlist *urls, const struct strlist *values, int jso
 }
 
 static int
-cmd_stats(struct store *st, const struct opts *o)
+cmd_stats(const struct config *cfg, struct store *st, const struct opts *o)
 {
 	struct overview ov;
+	time_t now = time(NULL);
 	size_t i;
 
-	if (overview_read(st, time(NULL), &ov) == -1)
+	if (overview_read(st, now, &ov) == -1)
 		return ctl_store_failed(st);
 	if (o->json)
 		printf("{\"entries\":%lld,\"failing\":%lld", ov.entries, ov.failing);
@@ -368,7 +375,7 @@ cmd_stats(struct store *st, const struct opts *o)
 			printf("%s %s\n", ov.names.v[i], ov.values.v[i]);
 		}
 	}
-	print_schedulers(&ov.owners, &ov.ticks, o->json);
+	print_schedulers(&ov.owners, &ov.ticks, now, cfg->check_interval / 1000, o->json);
 	print_backoffs(&ov.backoff_urls, &ov.backoffs, o->json);
 	if (o->json)
 		printf("}\n");
@@ -449,7 +456,7 @@ run(const struct config *cfg, struct store *st, const struct opts *o)
 		return cmd_purge(st, o);
 	if (strcmp(o->cmd, "refresh") == 0)
 		return cmd_refresh(cfg, st, o);
-	return cmd_stats(st, o);
+	return cmd_stats(cfg, st, o);
 }
 
 /* --json anywhere on the command line (not as -c's file): known before anything can fail. */

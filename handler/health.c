@@ -6,6 +6,7 @@
 
 #include "bounds.h"
 #include "health.h"
+#include "overview.h"
 
 int
 health_wanted(const struct http_request *req)
@@ -18,19 +19,27 @@ health_wanted(const struct http_request *req)
 	       (req->target[n] == '\0' || req->target[n] == '?');
 }
 
-/* The newest report in {P}:schedulers: its time and owner. 0 when there is none. */
+/* The report health speaks of: the newest running scheduler's, else the newest stale one's (a
+ * --once run is no running scheduler, however recent). 0 when there is none. */
 static time_t
-newest_tick(struct strlist *owners, struct strlist *ticks, const char **owner)
+pick_report(struct strlist *owners, struct strlist *ticks, time_t now, long long every_s,
+            const char **owner, enum sched_state *state)
 {
-	time_t best = 0, t;
+	struct sched_report r;
+	enum sched_state st;
+	time_t best = 0;
 	size_t i;
 
 	*owner = NULL;
 	for (i = 0; i < owners->n && i < ticks->n; i++) {
-		t = (time_t)atoll(ticks->v[i]);
-		if (t > best) {
-			best = t;
+		overview_report(ticks->v[i], &r);
+		if ((st = overview_state(&r, now, every_s)) == SCHED_ONCE || r.last <= 0)
+			continue;
+		if (best == 0 || (st == SCHED_RUNNING && *state != SCHED_RUNNING) ||
+		    (st == *state && r.last > best)) {
+			best = r.last;
 			*owner = owners->v[i];
+			*state = st;
 		}
 	}
 	return best;
@@ -56,6 +65,7 @@ health_check(struct store *st, const struct config *cfg, time_t now, char *body,
 	const char *owner = NULL, *sched = "none";
 	char stamp[32] = "-", host[OWNER_NAME_MAX] = "-";
 	struct tm tm;
+	enum sched_state state = SCHED_STALE;
 	time_t last = 0;
 	long long age = -1;
 	int redis_up;
@@ -63,9 +73,10 @@ health_check(struct store *st, const struct config *cfg, time_t now, char *body,
 	memset(&owners, 0, sizeof(owners));
 	memset(&ticks, 0, sizeof(ticks));
 	redis_up = st != NULL && store_ping(st) == 0 && store_reports(st, &owners, &ticks) == 0;
-	if (redis_up && (last = newest_tick(&owners, &ticks, &owner)) > 0) {
+	if (redis_up && (last = pick_report(&owners, &ticks, now, cfg->check_interval / 1000, &owner,
+	                                    &state)) > 0) {
 		age = (long long)now - (long long)last;
-		sched = age <= cfg->check_interval / 1000 * 2 + 60 ? "ok" : "stale";
+		sched = state == SCHED_RUNNING ? "ok" : "stale";
 		gmtime_r(&last, &tm);
 		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	}

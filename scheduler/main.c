@@ -291,6 +291,11 @@ after_failure(struct sched *s)
 	if (!s->down)
 		log_msg(LOG_ERR, "redis unreachable: %s", store_error(s->rt->store));
 	s->down = 1;
+	/* The metrics file must not keep saying redis_up 1 until the next interval (or forever,
+	 * after --once): rewritten now, with redis_up 0 and no cache figures it cannot know (its
+	 * -1 is that Redis did not answer: a file it cannot write is logged after a good tick). */
+	(void)metrics_refresh(s->rt->store, s->rt->cfg.metrics_file, s->rt->cfg.metrics_interval,
+	                      &s->metrics_ms, 1);
 	sd_notifyf(0, "%sSTATUS=redis unreachable: %s, retrying in %llds",
 	           s->ready ? "" : "READY=1\n", store_error(s->rt->store), s->backoff_ms / 1000);
 	s->ready = 1;
@@ -323,6 +328,7 @@ after_success(struct sched *s, const struct tick_result *res)
 {
 	struct runtime *rt = s->rt;
 	long long n_entries, n_due, n_failing, max_age = rt->cfg.check_interval / 1000 * 3;
+	char report[sizeof(s->line) + 32];
 
 	if (s->down)
 		log_msg(LOG_INFO, "redis reachable again");
@@ -337,7 +343,14 @@ after_success(struct sched *s, const struct tick_result *res)
 	n_failing = store_count_failing(rt->store);
 	if (res->refreshed + res->failed + res->evicted + res->kept > 0 || s->once)
 		log_msg(LOG_INFO, "tick: %s", s->line);
-	if (store_report(rt->store, s->owner, time(NULL), s->line,
+	/* The report says how soon the next is due (health and stats judge staleness by it), or
+	 * that this run is a one-off that will not tick again. */
+	if (s->once)
+		snprintf(report, sizeof(report), "once %s", s->line);
+	else
+		snprintf(report, sizeof(report), "every=%lld %s", (rt->cfg.check_interval + 999) / 1000,
+		         s->line);
+	if (store_report(rt->store, s->owner, time(NULL), report,
 	                 max_age > SCHEDULER_REPORT_MAX_AGE_S ? max_age
 	                                                      : SCHEDULER_REPORT_MAX_AGE_S) == -1)
 		log_msg(LOG_WARNING, "cannot report the tick: %s", store_error(rt->store));

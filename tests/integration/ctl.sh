@@ -55,7 +55,7 @@ write_config "$T/m.conf" "default_upstream = $RESP_URL" "metrics_file = $T/metri
 check "scheduler writes metrics_file" grep -qx 'ocsp_proxy_entries 2' "$T/metrics.prom"
 check "metrics carry the counters" grep -Eq '^ocsp_proxy_events_total\{event="hits"\} [1-9]' "$T/metrics.prom"
 out=$(C stats)
-check "stats: the scheduler's last tick" sh -c "echo '$out' | grep -Eq '^scheduler [^ ]+:[0-9]+ last tick [0-9T:-]+Z: refreshed'"
+check "stats: the scheduler's last tick" sh -c "echo '$out' | grep -Eq '^scheduler [^ ]+:[0-9]+ last tick [0-9T:-]+Z \\(once\\): refreshed'"
 check "stats --json lists schedulers" sh -c "'$BUILD/ocsp-proxyctl' -c '$T/c.conf' --json stats | grep -q '\"schedulers\":\[{\"owner\":'"
 C --json stats | json_ok
 check_eq "stats --json with schedulers is JSON" 0 "$?"

@@ -22,6 +22,23 @@ curl -s -o "$T/post.der" --data-binary @"$T/req.der" -H 'Content-Type: applicati
 	"${PROXY_URL}-/health"
 check_eq "POST to /-/health is OCSP" successful "$(resp_status "$T/post.der")"
 
+# A one-off --once run is no running scheduler: health still says none (it used to count as one
+# for twice check_interval and a minute: two hours here), and stats says once.
+write_config "$T/once.conf" "default_upstream = $RESP_URL" "metrics_file = $T/once.prom"
+"$BUILD/ocsp-proxy-scheduler" -c "$T/once.conf" --once > /dev/null
+check_eq "after a --once run: HTTP 200" 200 "$(health)"
+check "  health still says scheduler=none" grep -q '^status=degraded redis=up scheduler=none ' "$T/health.body"
+check "  ocsp-proxyctl stats says once" sh -c "'$BUILD/ocsp-proxyctl' -c '$T/c.conf' stats | grep -q '^scheduler .* (once): refreshed'"
+check "  its metrics file says redis_up 1" grep -q '^ocsp_proxy_redis_up 1$' "$T/once.prom"
+# Staleness follows each scheduler's own interval, not the reader's check_interval (1h here): one
+# that ticks every second and has been silent for 200 s is stale.
+rcli HSET "$(rkey schedulers)" other:1 "$(($(date +%s) - 200)) every=1 refreshed 0, kept 0, failed 0, evicted 0, skipped 0" > /dev/null
+health > /dev/null
+check "a scheduler ticking every second, silent for 200 s: stale" grep -q '^status=degraded redis=up scheduler=stale .*scheduler_host=other:1$' "$T/health.body"
+check "  and stats says stale" sh -c "'$BUILD/ocsp-proxyctl' -c '$T/c.conf' stats | grep -q '^scheduler other:1 last tick .* (stale): '"
+check "  stats --json gives its state and interval" sh -c "'$BUILD/ocsp-proxyctl' -c '$T/c.conf' --json stats | jq -e '.schedulers[] | select(.owner == \"other:1\") | .state == \"stale\" and .interval_s == 1'"
+rcli HDEL "$(rkey schedulers)" other:1 > /dev/null
+
 check_eq "an entry is cached" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
 next=$(entry_field - next)
 
@@ -52,6 +69,10 @@ check_eq "health with Redis down: 503" 503 "$(health)"
 check "health says redis=down" grep -q '^status=down redis=down ' "$T/health.body"
 for _ in $(seq 50); do grep -q '^ocsp_proxy_redis_up 0$' "$M" 2>/dev/null && break; sleep 0.1; done
 check "with Redis down the file says ocsp_proxy_redis_up 0" grep -q '^ocsp_proxy_redis_up 0$' "$M"
+# A tick that fails rewrites the file at once (--once too): it must not keep redis_up 1.
+"$BUILD/ocsp-proxy-scheduler" -c "$T/once.conf" --once > /dev/null 2>&1
+check_rc "--once with Redis down: exit 1" 1 "$?"
+check "  its metrics file now says ocsp_proxy_redis_up 0" grep -q '^ocsp_proxy_redis_up 0$' "$T/once.prom"
 
 D=$ROOT/docs/monitoring
 if command -v promtool >/dev/null; then
