@@ -50,6 +50,7 @@ struct exchange {
 	struct outcome o;
 	char rid[REQUEST_ID_LEN + 1]; /* request id: log line and X-Request-Id */
 	char client[80];             /* peer address, taken before the client can go away */
+	long long t0;                /* clock_ms when the request began */
 };
 
 void
@@ -360,6 +361,17 @@ ask_upstream(struct exchange *x, struct ocsp_response_info *info, char *why, siz
 	return v;
 }
 
+/* Upstream failed or was not asked: a fresh cached answer may stand in, to a nonce request too
+ * unless nonce_missing = refuse. */
+static int
+fresh_instead(const struct exchange *x)
+{
+	const struct config *cfg = x->h->cfg;
+
+	return have_fresh(x) && !(x->oreq.has_nonce && cfg->nonce_missing != NULL &&
+	                          strcmp(cfg->nonce_missing, "refuse") == 0);
+}
+
 /* Upstream failed: a valid cached response is still the right answer, even to a nonce request
  * (RFC 9919 lets a responder answer from pre-produced responses) unless nonce_missing = refuse.
  * An answer that could not be verified is a failure too: never cached, never passed on. An
@@ -369,8 +381,6 @@ static void
 answer_failure(struct exchange *x, enum ocsp_verdict v, const struct ocsp_response_info *info,
                const char *why)
 {
-	const struct config *cfg = x->h->cfg;
-
 	if (v == OCSP_V_UNVERIFIED) {
 		count(x, "unverified");
 		log_msg(LOG_ERR, "upstream %s: answer for %s not verified, not used: %s",
@@ -380,8 +390,7 @@ answer_failure(struct exchange *x, enum ocsp_verdict v, const struct ocsp_respon
 		log_msg(LOG_WARNING, "upstream %s failed: %s", x->upstream, why);
 	}
 	lookup(x, 0);
-	if (have_fresh(x) && !(x->oreq.has_nonce && cfg->nonce_missing != NULL &&
-	                       strcmp(cfg->nonce_missing, "refuse") == 0)) {
+	if (fresh_instead(x)) {
 		count(x, "stale_served");
 		send_cached(x, "stale", why);
 		return;
@@ -393,10 +402,82 @@ answer_failure(struct exchange *x, enum ocsp_verdict v, const struct ocsp_respon
 	send_ocsp_error(x, OCSP_ST_TRYLATER, "error", why);
 }
 
-/* Miss, stale, or not cacheable: ask upstream and answer with what it says, or with the cache
- * when it fails. */
+/* herd.c's look in the cache while a miss waits for another's fetch: 1 when it holds an
+ * answer to serve now. */
+static int
+refreshed(void *arg)
+{
+	struct exchange *x = arg;
+
+	entry_free(&x->cached);
+	x->cache = CACHE_UNKNOWN;
+	lookup(x, 0);
+	return have_fresh(x);
+}
+
+/* Before asking upstream (herd.c): another request's fetch of the same certificate is waited
+ * for, a backed-off upstream not asked. 1 when the client was answered without asking. */
+static int
+herd_gate(struct exchange *x, struct herd *hd)
+{
+	char why[400];
+
+	memset(hd, 0, sizeof(*hd));
+	hd->st = x->cache == CACHE_DOWN ? NULL : get_store(x);
+	hd->cfg = x->h->cfg;
+	hd->certid = x->oreq.cacheable && x->oreq.n_ids == 1 ? x->oreq.certid : NULL;
+	hd->url = x->upstream;
+	hd->deadline_ms = x->t0 + x->h->cfg->upstream_timeout;
+	hd->given = &x->h->lease;
+	switch (herd_begin(hd, refreshed, x, why, sizeof(why))) {
+	case HERD_ASK:
+		return 0;
+	case HERD_READY:
+		send_cached(x, "coalesced", NULL);
+		return 1;
+	case HERD_BACKED_OFF:
+	case HERD_GAVE_UP:
+		break;
+	}
+	lookup(x, 0);
+	if (fresh_instead(x)) {
+		count(x, "stale_served");
+		send_cached(x, "stale", why);
+	} else {
+		send_ocsp_error(x, OCSP_ST_TRYLATER, "error", why);
+	}
+	return 1;
+}
+
+/* Whether what upstream did is the responder failing (herd.c backs it off): no answer, an HTTP
+ * error, tryLater or internalError, an answer that is not one or cannot be verified. What it
+ * says of the request (malformedRequest, unauthorized) is not: a client could make it. */
+static int
+upstream_failed(const struct exchange *x, enum ocsp_verdict v,
+                const struct ocsp_response_info *info)
+{
+	if (x->fr.http_status != 200 || v == OCSP_V_INVALID || v == OCSP_V_UNVERIFIED)
+		return 1;
+	return v == OCSP_V_STATUS &&
+	    (info->status == OCSP_ST_TRYLATER || info->status == OCSP_ST_INTERNAL);
+}
+
+static void ask_and_answer(struct exchange *x, struct herd *hd);
+
+/* Miss, stale, or not cacheable: ask upstream (once per CertID at a time, never a backed-off
+ * one) and answer with what it says, or with the cache when it fails. */
 static void
 forward(struct exchange *x)
+{
+	struct herd hd;
+
+	if (herd_gate(x, &hd))
+		return;
+	ask_and_answer(x, &hd);
+}
+
+static void
+ask_and_answer(struct exchange *x, struct herd *hd)
 {
 	struct ocsp_response_info info;
 	enum ocsp_verdict v;
@@ -404,8 +485,10 @@ forward(struct exchange *x)
 
 	why[0] = '\0';
 	memset(&info, 0, sizeof(info));
-	if (fetch_ready(x) == -1)
+	if (fetch_ready(x) == -1) {
+		herd_end(hd, 0, NULL);
 		return;
+	}
 	v = ask_upstream(x, &info, why, sizeof(why));
 	if (v == OCSP_V_CACHEABLE) {
 		struct answer a = { .certid = x->oreq.certid, .req = &x->oreq, .resp = x->fr.body,
@@ -414,10 +497,13 @@ forward(struct exchange *x)
 
 		set_outcome(x, 200, "miss", NULL);
 		cache_answer(x, &a);
+		/* Stored: the waiters find it as soon as the lease is given back. */
+		herd_end(hd, 0, NULL);
 		send_cacheable(x, x->fr.body, x->fr.len, info.this_update, info.next_update, a.due,
 		               a.etag);
 		return;
 	}
+	herd_end(hd, upstream_failed(x, v, &info), why);
 	/* A good answer, checked as a cacheable one, that is not to be cached: a request that is
 	 * not cacheable (nonce, several CertIDs) is a passthrough; a cacheable one whose answer
 	 * cannot be kept (no nextUpdate) is uncacheable. Both are answered as they came. */
@@ -614,6 +700,7 @@ handler_serve_request(struct handler *h, struct http_request *req, int rc, int i
 	x->req = *req;               /* taken over: freed with x */
 	memset(req, 0, sizeof(*req));
 	x->now = time(NULL);
+	x->t0 = t0;
 	if (rc == -1) {              /* the client sent nothing: nothing to answer or log */
 		exchange_free(x);
 		return 1;
@@ -623,6 +710,9 @@ handler_serve_request(struct handler *h, struct http_request *req, int rc, int i
 	/* The client has all it will get: let it go before the bookkeeping below. */
 	shutdown(out, SHUT_WR);
 	log_request(x, handler_method_name(&x->req), t0);
+	/* A lease taken for this request by a resident worker, given back whatever became of it. */
+	if (h->lease.owner[0] != '\0' && get_store(x) != NULL)
+		store_release(h->store, h->lease.certid, h->lease.owner);
 	if (x->h->store != NULL && store_flush(x->h->store) == -1)
 		log_msg(LOG_WARNING, "could not record the hit on the primary: %s",
 		        store_error(x->h->store));

@@ -4,6 +4,7 @@
 
 #include "config.h"
 #include "fetch.h"
+#include "herd.h"
 #include "http.h"
 #include "issuers.h"
 #include "ocsp.h"
@@ -17,6 +18,8 @@ struct handler {
 	struct store *store;
 	struct fetcher *fetcher;
 	struct issuers *issuers;     /* upstream answers are verified against it (verify = yes) */
+	struct herd_lease lease;     /* a resident worker's child: the lease the worker took for
+	                                its miss, given back when the request ends */
 };
 
 void handler_init(struct handler *h, const struct config *cfg);

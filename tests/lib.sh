@@ -358,7 +358,8 @@ start_fake_upstream() {
 stop_fake_upstream() { stop_pid "$FAKE_PID"; }
 
 # The default allow_upstream names the responder's and the fake upstream's port: no other port of
-# 127.0.0.1 is allowed.
+# 127.0.0.1 is allowed. upstream_backoff is 0 so that tests asking one failing upstream in turn
+# see each answer (tests/integration/herd.sh sets it).
 write_config() { # FILE [LINE...]: test defaults, then LINEs; a later key replaces an earlier one
 	local f=$1
 	shift
@@ -366,7 +367,7 @@ write_config() { # FILE [LINE...]: test defaults, then LINEs; a later key replac
 	make_ca "$CA_DIR"
 	printf '%s\n' "redis = ${REDIS_URL:-unix://$T/none.sock}" "key_prefix = test" \
 		"allow_upstream = 127.0.0.1:$FAKE_PORT${RESP_PORT:+ 127.0.0.1:$RESP_PORT}" \
-		"upstream_timeout = 3s" "read_timeout = 2s" \
+		"upstream_timeout = 3s" "upstream_backoff = 0" "read_timeout = 2s" \
 		"redis_timeout = 500ms" "log = $T/ocsp-proxy.log" \
 		"issuers = $CA_DIR/ca.pem $CA_DIR/other/ca.pem" "issuers_dir = $T/issuers" \
 		"system_issuers = no" "$@" |

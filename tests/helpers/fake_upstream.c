@@ -3,7 +3,9 @@
  * forger of issue 11: mode `forge` answers every CertID asked about with --status (good by
  * default), valid ten years, signed with --key/--cert (a self-signed key posing as the CA),
  * embedding that certificate unless --no-certs.
- * usage: fake_upstream --port PORT [--record FILE] [--delay MS] MODE [FILE]
+ * --count FILE appends a line to FILE for each request read, before any delay: what the
+ * responder's side saw, for tests and benchmarks that count upstream requests.
+ * usage: fake_upstream --port PORT [--record FILE] [--count FILE] [--delay MS] MODE [FILE]
  *        fake_upstream --port PORT --key KEY --cert CERT [--status S] [--no-certs] forge */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -160,6 +162,8 @@ out:
 	return out;
 }
 
+static const char *count_file;
+
 static void
 serve(int fd, const char *mode, const char *file, const char *record, int delay_ms,
       const struct forgery *fg)
@@ -173,6 +177,11 @@ serve(int fd, const char *mode, const char *file, const char *record, int delay_
 		return;
 	if (record != NULL && (rec = fopen(record, "ab")) != NULL) {
 		fwrite(body, 1, blen, rec);
+		fclose(rec);
+	}
+	/* One write(2) of a line to an O_APPEND file: concurrent children never mix lines. */
+	if (count_file != NULL && (rec = fopen(count_file, "a")) != NULL) {
+		fputs("request\n", rec);
 		fclose(rec);
 	}
 	if (strcmp(mode, "forge") == 0) {
@@ -235,6 +244,8 @@ main(int argc, char **argv)
 			port = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--record") == 0 && i + 1 < argc)
 			record = argv[++i];
+		else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc)
+			count_file = argv[++i];
 		else if (strcmp(argv[i], "--delay") == 0 && i + 1 < argc)
 			delay_ms = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc)
@@ -253,7 +264,8 @@ main(int argc, char **argv)
 			file = argv[i];
 	}
 	if (port <= 0 || mode == NULL) {
-		fprintf(stderr, "usage: fake_upstream --port PORT [--record FILE] [--delay MS] MODE [FILE]\n");
+		fprintf(stderr, "usage: fake_upstream --port PORT [--record FILE] [--count FILE] "
+		        "[--delay MS] MODE [FILE]\n");
 		return 2;
 	}
 	signal(SIGCHLD, SIG_IGN);
