@@ -14,11 +14,12 @@
 #include "conn.h"
 #include "fastpath.h"
 #include "log.h"
+#include "park.h"
 #include "peer.h"
 #include "respond.h"
 
 
-enum state { READING, WRITING };
+enum state { READING, WAITING, WRITING };
 
 struct conn {
 	int fd;
@@ -30,6 +31,7 @@ struct conn {
 	size_t len, alloc, scanned;
 	int continued;               /* "100 Continue" sent */
 	struct http_request req;
+	struct park_group *group;    /* WAITING: the fetch it waits for (park.c) */
 	char *out;                   /* the answer, out_off of out_len bytes written */
 	size_t out_len, out_off;
 	struct conn *prev, *next;
@@ -64,7 +66,7 @@ list_del(struct conn_list *l, struct conn *c)
 static struct conn_list *
 list_of(struct worker *w, const struct conn *c)
 {
-	return c->state == READING ? &w->reading : &w->writing;
+	return c->state == READING ? &w->reading : c->state == WAITING ? &w->waiting : &w->writing;
 }
 
 /* Forgets c; its descriptor is closed unless keep_fd. */
@@ -72,6 +74,8 @@ static void
 conn_free(struct worker *w, struct conn *c, int keep_fd)
 {
 	list_del(list_of(w, c), c);
+	if (c->state == WAITING)
+		park_leave(w, c->group);
 	if (c->in_epoll)
 		epoll_ctl(w->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	if (!keep_fd)
@@ -137,7 +141,9 @@ start_write(struct worker *w, struct conn *c, char *out, size_t len)
 {
 	int rc;
 
-	list_del(&w->reading, c);
+	list_del(list_of(w, c), c);
+	if (c->state == WAITING)
+		park_leave(w, c->group);
 	c->state = WRITING;
 	c->deadline = clock_ms() + w->cfg->read_timeout;
 	list_add(&w->writing, c);
@@ -165,19 +171,66 @@ send_answer(void *arg, char *out, size_t len)
 	start_write(s->w, s->c, out, len);
 }
 
-/* The request is complete (rc 0) or must be refused (rc a status): answer it here or hand it
- * to a child. c may be gone on return. */
+static void
+fast_conn_of(struct conn *c, struct sender *s, struct fast_conn *fc, char *miss)
+{
+	memset(fc, 0, sizeof(*fc));
+	fc->fd = c->fd;
+	fc->t0 = c->t0;
+	memcpy(fc->client, c->client, sizeof(fc->client));
+	fc->send = send_answer;
+	fc->arg = s;
+	fc->miss = miss;
+}
+
+/* A miss another request fetches: parked (no child, nothing of the loop's time) until
+ * park.c wakes it, or upstream_timeout passes. */
+static void
+park(struct worker *w, struct conn *c, struct park_group *g)
+{
+	list_del(list_of(w, c), c);
+	c->state = WAITING;
+	c->group = g;
+	g->parked++;
+	w->coalesced++;
+	/* The same timeout for every parked connection: the list stays in deadline order. */
+	c->deadline = clock_ms() + w->cfg->upstream_timeout;
+	list_add(&w->waiting, c);
+}
+
+/* To a child, with the lease taken for it when there is one; tryLater when none is free. */
+static void
+hand_off(struct worker *w, struct conn *c, struct fast_conn *fc, struct park_group *g,
+         const struct herd_lease *lease)
+{
+	pid_t pid = worker_handoff(w, c->fd, &c->req, c->t0, c->client, lease);
+
+	if (g != NULL) {
+		if (pid == -1)
+			store_release(w->h.store, lease->certid, lease->owner);
+		park_started(w, g, pid);
+	}
+	if (pid != -1) {
+		conn_free(w, c, 1);  /* the child has the descriptor, worker_handoff closed ours */
+		return;
+	}
+	if (fast_trylater(&c->req, fc, "no child free to serve the miss (max_misses)") == -1)
+		conn_free(w, c, 0);
+}
+
+/* The request is complete (rc 0) or must be refused (rc a status): answer it here, park it
+ * behind another request's fetch, or hand it to a child. c may be gone on return. */
 static void
 finish(struct worker *w, struct conn *c, int rc)
 {
+	char miss[CERTID_HEX_MAX + 1];
 	struct sender s = { w, c };
+	struct herd_lease lease;
+	struct park_group *g = NULL;
 	struct fast_conn fc;
 
-	fc.fd = c->fd;
-	fc.t0 = c->t0;
-	memcpy(fc.client, c->client, sizeof(fc.client));
-	fc.send = send_answer;
-	fc.arg = &s;
+	miss[0] = '\0';
+	fast_conn_of(c, &s, &fc, miss);
 	if (fast_answer(w->fp, &c->req, rc, &fc))
 		return;
 	if (rc != 0) {               /* out of memory for the error answer */
@@ -188,12 +241,47 @@ finish(struct worker *w, struct conn *c, int rc)
 		epoll_ctl(w->ep, EPOLL_CTL_DEL, c->fd, NULL);
 		c->in_epoll = 0;
 	}
-	if (worker_handoff(w, c->fd, &c->req, c->t0, c->client) == 0) {
-		conn_free(w, c, 1);  /* the child has the descriptor, worker_handoff closed ours */
-		return;
+	if (miss[0] != '\0') {
+		switch (park_miss(w, miss, &lease, &g)) {
+		case PARK_WAIT:
+			park(w, c, g);
+			return;
+		case PARK_FETCH:
+			hand_off(w, c, &fc, g, &lease);
+			return;
+		case PARK_PLAIN:
+			break;
+		}
 	}
-	if (fast_trylater(&c->req, &fc, "no child free to serve the miss (max_misses)") == -1)
+	hand_off(w, c, &fc, NULL, NULL);
+}
+
+/* A parked connection answered: from the cache (the fast path) when it can, else tryLater. */
+static void
+wake(struct worker *w, struct conn *c, const char *why)
+{
+	struct sender s = { w, c };
+	struct fast_conn fc;
+
+	fast_conn_of(c, &s, &fc, NULL);
+	fc.coalesced = 1;
+	if (fast_answer(w->fp, &c->req, 0, &fc))
+		return;
+	if (fast_trylater(&c->req, &fc, why != NULL ? why : "another request's fetch gave no "
+	                  "answer to serve") == -1)
 		conn_free(w, c, 0);
+}
+
+void
+conn_wake(struct worker *w, struct park_group *g, const char *why)
+{
+	struct conn *c, *next;
+
+	for (c = w->waiting.head; c != NULL; c = next) {
+		next = c->next;
+		if (c->group == g)
+			wake(w, c, why);
+	}
 }
 
 /* The most a request may be: the header block and a body. */
@@ -350,6 +438,8 @@ conn_expire(struct worker *w, long long now)
 {
 	while (w->reading.head != NULL && w->reading.head->deadline <= now)
 		finish(w, w->reading.head, 408);
+	while (w->waiting.head != NULL && w->waiting.head->deadline <= now)
+		wake(w, w->waiting.head, "another request's fetch still running after upstream_timeout");
 	while (w->writing.head != NULL && w->writing.head->deadline <= now)
 		conn_free(w, w->writing.head, 0);
 }
@@ -357,12 +447,16 @@ conn_expire(struct worker *w, long long now)
 long long
 conn_next_deadline(const struct worker *w)
 {
-	long long r = w->reading.head != NULL ? w->reading.head->deadline : -1;
-	long long wr = w->writing.head != NULL ? w->writing.head->deadline : -1;
+	long long d[3], best = -1;
+	int i;
 
-	if (r == -1 || (wr != -1 && wr < r))
-		return wr;
-	return r;
+	d[0] = w->reading.head != NULL ? w->reading.head->deadline : -1;
+	d[1] = w->waiting.head != NULL ? w->waiting.head->deadline : -1;
+	d[2] = w->writing.head != NULL ? w->writing.head->deadline : -1;
+	for (i = 0; i < 3; i++)
+		if (d[i] != -1 && (best == -1 || d[i] < best))
+			best = d[i];
+	return best;
 }
 
 void
@@ -370,6 +464,8 @@ conn_free_all(struct worker *w, int close_fds)
 {
 	while (w->reading.head != NULL)
 		conn_free(w, w->reading.head, !close_fds);
+	while (w->waiting.head != NULL)
+		conn_free(w, w->waiting.head, !close_fds);
 	while (w->writing.head != NULL)
 		conn_free(w, w->writing.head, !close_fds);
 }

@@ -22,6 +22,10 @@ void conn_event(struct worker *w, struct conn *c, uint32_t events);
 void conn_expire(struct worker *w, long long now);
 /* The earliest deadline of any connection, or -1 when there is none. */
 long long conn_next_deadline(const struct worker *w);
+struct park_group;
+/* Answers every connection parked on g (park.c): from the cache when it now holds an answer,
+ * else tryLater with why (the fast path's answer when why is NULL and it has none). */
+void conn_wake(struct worker *w, struct park_group *g, const char *why);
 /* Frees every connection (a child's copy of the worker, or a worker that must exit). With
  * close_fds 0 the descriptors are left to the caller. */
 void conn_free_all(struct worker *w, int close_fds);

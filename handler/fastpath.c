@@ -227,7 +227,7 @@ fast_answer(struct fastpath *fp, const struct http_request *req, int rc,
 	enum decode_result dr;
 	time_t now = time(NULL);
 	size_t len = 0;
-	int answered = 0, named_rc, pr;
+	int answered = 0, named_rc, pr, hrc = -1;
 
 	if (rc == 0 && health_wanted(req))
 		return 0;
@@ -260,11 +260,14 @@ fast_answer(struct fastpath *fp, const struct http_request *req, int rc,
 	named_rc = route_from_request(cfg, req, &in, c->fd, named, sizeof(named));
 	if (named_rc == -1 || (named_rc == 1 && !route_allowed(cfg, named)))
 		goto out;
-	if (hot_get(fp->hc, s.m->key, now, &e) != 1 ||
-	    hit(req, rid, e, now, &out, &len, &s.status) == -1)
+	if ((hrc = hot_get(fp->hc, s.m->key, now, &e)) != 1 ||
+	    hit(req, rid, e, now, &out, &len, &s.status) == -1) {
+		if (hrc == 0 && c->miss != NULL)
+			memcpy(c->miss, s.m->key, strlen(s.m->key) + 1);
 		goto out;
+	}
 	hot_hit(fp->hc, e, now);
-	s.result = "hit";
+	s.result = c->coalesced ? "coalesced" : "hit";
 	s.upstream = named_rc == 1 ? named : NULL;
 	answered = 1;
 out:

@@ -20,6 +20,10 @@ struct fast_conn {
 	char client[80];             /* peer_address, taken at accept */
 	void (*send)(void *arg, char *out, size_t len);
 	void *arg;
+	/* When not NULL (CERTID_HEX_MAX + 1 bytes): a cacheable request the cache cannot answer
+	 * now (absent or stale, Redis up) gets its CertID here, for the worker to coalesce. */
+	char *miss;
+	int coalesced;               /* a parked miss answered at last: logged as "coalesced" */
 };
 
 /* hc is the worker's memory cache (borrowed). NULL out of memory. */

@@ -26,7 +26,7 @@
 
 /* What became of the request, for the one log line it gets. */
 struct outcome {
-	const char *result;          /* hit miss stale passthrough relay error rejected */
+	const char *result;          /* hit miss coalesced stale passthrough relay error rejected */
 	const char *reason;
 	char why[256];               /* storage for reason when it is built */
 	const char *upstream;

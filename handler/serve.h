@@ -41,7 +41,7 @@ int handler_serve_request(struct handler *h, struct http_request *req, int rc, i
 struct request_log {
 	const struct ocsp_request *oreq; /* CertID and serial; NULL before one was parsed */
 	const char *certid, *serial; /* instead of oreq, when known without it */
-	const char *result;          /* hit miss stale passthrough relay error rejected health */
+	const char *result;          /* hit miss coalesced stale passthrough relay error rejected health */
 	int status;
 	const char *method;          /* handler_method_name */
 	const char *upstream;

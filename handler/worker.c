@@ -8,7 +8,9 @@
  * its deadline, answer checks, store), so a slow upstream or Redis holds one child and never
  * the loop; a child that crashes loses one request; and misses are rare once the cache is warm
  * (the scheduler refreshes entries before they expire). At most max_misses children per
- * worker: past that a miss is answered tryLater at once. */
+ * worker: past that a miss is answered tryLater at once. A cacheable miss whose certificate
+ * someone already fetches (its lease is held: park.c) gets no child: it is parked in this loop
+ * until the answer is stored. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -28,6 +30,7 @@
 #include "issuers.h"
 #include "log.h"
 #include "ocsp.h"
+#include "park.h"
 #include "worker.h"
 
 
@@ -102,7 +105,8 @@ prepare_misses(struct worker *w)
 
 /* The child's side of worker_handoff: the pipeline on fd alone, then exit. */
 static void __attribute__((noreturn))
-child(struct worker *w, int fd, struct http_request *req, long long t0, const char *client)
+child(struct worker *w, int fd, struct http_request *req, long long t0, const char *client,
+      const struct herd_lease *lease)
 {
 	struct handler h;
 	int fl, rc;
@@ -123,6 +127,8 @@ child(struct worker *w, int fd, struct http_request *req, long long t0, const ch
 	 * closed above, so a store of the child's own. */
 	h = w->h;
 	h.store = NULL;
+	if (lease != NULL)
+		h.lease = *lease;
 	rc = handler_serve_request(&h, req, 0, fd, fd, t0, client);
 	handler_cleanup(&h);
 	log_close();
@@ -131,7 +137,7 @@ child(struct worker *w, int fd, struct http_request *req, long long t0, const ch
 
 int
 worker_handoff(struct worker *w, int fd, struct http_request *req, long long t0,
-               const char *client)
+               const char *client, const struct herd_lease *lease)
 {
 	pid_t pid;
 
@@ -142,13 +148,13 @@ worker_handoff(struct worker *w, int fd, struct http_request *req, long long t0,
 		return -1;
 	}
 	if (pid == 0)
-		child(w, fd, req, t0, client);
+		child(w, fd, req, t0, client, lease);
 	w->kids[w->nkids] = pid;
 	w->kid_deadline[w->nkids] = clock_ms() + worker_drain_ms(w->cfg);
 	w->nkids++;
 	close(fd);
 	http_request_free(req);
-	return 0;
+	return pid;
 }
 
 static void
@@ -163,6 +169,7 @@ reap(struct worker *w)
 				w->nkids--;
 				w->kids[i] = w->kids[w->nkids];
 				w->kid_deadline[i] = w->kid_deadline[w->nkids];
+				park_reaped(w, pid);
 				break;
 			}
 }
@@ -304,11 +311,13 @@ setup(struct worker *w, int lfd, const struct config *cfg, const sigset_t *open_
 static int
 next_timeout(const struct worker *w, long long now, long long next_tick)
 {
-	long long t = next_tick, d = conn_next_deadline(w);
+	long long t = next_tick, d = conn_next_deadline(w), p = park_next(w);
 	int i;
 
 	if (d != -1 && d < t)
 		t = d;
+	if (p != -1 && p < t)
+		t = p;
 	if (w->accept_resume_ms != 0 && w->accept_resume_ms < t)
 		t = w->accept_resume_ms;
 	for (i = 0; i < w->nkids; i++)
@@ -329,6 +338,14 @@ read_signals(struct worker *w)
 		else
 			w->stop = 1;
 	}
+}
+
+/* Parked misses, counted in Redis once a second (and at exit). */
+static void
+count_coalesced(struct worker *w)
+{
+	if (w->coalesced > 0 && store_stat_incr(w->h.store, "coalesced", w->coalesced) == 0)
+		w->coalesced = 0;
 }
 
 /* One pass: wait, then handle invalidations and the tracked connection's loss before
@@ -358,10 +375,12 @@ turn(struct worker *w, struct epoll_event *evs, long long *next_tick)
 			conn_event(w, evs[i].data.ptr, evs[i].events);
 	}
 	now = clock_ms();
+	park_check(w, now);
 	conn_expire(w, now);
 	kill_overdue(w, now);
 	resume_accept(w, now);
 	if (now >= *next_tick) {
+		count_coalesced(w);
 		hot_flush(w->hc);
 		watch_invalidations(w);
 		prepare_misses(w);
@@ -400,8 +419,10 @@ worker_run(int lfd, const struct config *cfg, const sigset_t *open_mask, int rea
 			break;
 		turn(&w, evs, &next_tick);
 	}
+	count_coalesced(&w);
 	hot_flush(w.hc);
 	conn_free_all(&w, 1);
+	park_free_all(&w);
 	fast_free(w.fp);
 	hot_free(w.hc);
 	handler_cleanup(&w.h);

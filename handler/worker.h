@@ -11,6 +11,7 @@
 #include "fastpath.h"
 #include "hotcache.h"
 #include "http.h"
+#include "herd.h"
 #include "serve.h"
 
 struct conn;
@@ -33,7 +34,9 @@ struct worker {
 	struct handler h;            /* the store the fast path reads through */
 	struct hotcache *hc;
 	struct fastpath *fp;
-	struct conn_list reading, writing;
+	struct conn_list reading, waiting, writing; /* waiting: misses parked (park.c) */
+	struct park_group *groups;   /* the fetches parked misses wait for */
+	long long coalesced;         /* parked misses not yet counted in Redis */
 	int nconn;
 	pid_t *kids;                 /* children serving misses, cfg->max_misses slots */
 	long long *kid_deadline;
@@ -54,10 +57,11 @@ void worker_run(int lfd, const struct config *cfg, const sigset_t *open_mask, in
 long long worker_drain_ms(const struct config *cfg);
 
 /* Hands a complete request the fast path could not answer to a child running the pipeline on
- * fd (removed from epoll first); t0 and client as the fast path had them. 0 handed over: the worker's copy of fd is closed and req
- * freed. -1 when max_misses children are busy or fork fails: fd and req are untouched, the
+ * fd (removed from epoll first); t0 and client as the fast path had them; lease (or NULL) the
+ * lease on its CertID taken for it (park.c), given back by the child. Returns the child's pid
+ * once handed over: the worker's copy of fd is closed and req freed. -1 when max_misses children are busy or fork fails: fd and req are untouched, the
  * caller answers. */
 int worker_handoff(struct worker *w, int fd, struct http_request *req, long long t0,
-                   const char *client);
+                   const char *client, const struct herd_lease *lease);
 
 #endif
