@@ -6,7 +6,8 @@
 # cached "revoked" (also to nonce requests, which are relayed); a stored request naming another
 # CertID; a poisoned entry in the resident memory cache; a scheduler name that would add lines to
 # the health answer; a backoff ({P}:backoff) written to keep a responder off for good, or to
-# put escapes, broken UTF-8 or megabytes into ctl stats and the metrics.
+# put escapes, broken UTF-8 or megabytes into ctl stats and the metrics; clients' requests that
+# would back a good responder off for everyone.
 . "$(dirname "$0")/../lib.sh"
 
 setup_proxy --no-handler
@@ -370,5 +371,24 @@ for i in $(seq 3000); do printf 'HSET %s http://127.0.0.1/%d "%d many"\n' "$BK" 
 "$C" -c "$T/m.conf" stats > "$A/bk.out" 2>&1
 check "backoff: 3000 written, ctl stats shows at most 1000 (BACKOFF_URLS_MAX)" \
 	test "$(grep -c '^backoff ' "$A/bk.out")" -le 1000
+
+# 12. No client makes the proxy back off a good responder for everyone (upstream_backoff): a
+# certificate of another CA sent to the responder (which answers "unknown", signed by its own
+# delegate, unverifiable for that CA), through its routing and naming the responder itself
+# (Apache's absolute URL), each a few times. Good certificates are still asked right after.
+rcli FLUSHALL > /dev/null
+write_config "$T/b.conf" "default_upstream = $RESP_URL" "upstream_backoff = 1h"
+start_handler "$T/b.conf"
+make_request "$CA_DIR/other/good.pem" "$A/foreign.req" -issuer "$CA_DIR/other/ca.pem"
+for _ in 1 2 3; do
+	curl -s -o /dev/null --data-binary @"$A/foreign.req" -H 'Content-Type: application/ocsp-request' "$PROXY_URL"
+	curl -s -o /dev/null --data-binary @"$A/foreign.req" -H 'Content-Type: application/ocsp-request' \
+		--proxy "$PROXY_URL" "$RESP_URL"
+done
+check_eq "client's unverifiable answers: a good certificate still asked" good \
+	"$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
+check_eq "... and a revoked one" revoked "$(ocsp_query "$PROXY_URL" "$CA_DIR/revoked.pem")"
+check_eq "... the responder not backed off" "" "$(rcli HKEYS "$(rkey backoff)")"
+stop_handler
 
 echo "$_passed passed, $_failed failed"
