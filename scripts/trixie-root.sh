@@ -89,6 +89,10 @@ r=$work/root
 # remove it if something still is (rm -rf through a bind of /dev would be a disaster).
 # shellcheck disable=SC2317  # the trap calls it
 cleanup() {
+	if [ -n "${ns:-}" ]; then
+		kill -KILL "$ns" 2>/dev/null || :
+		wait "$ns" 2>/dev/null || :
+	fi
 	if [ -d "$r/src/tests/tmp/logs" ]; then
 		rm -rf "$src/tests/tmp/trixie-logs"
 		mkdir -p "$src/tests/tmp"
@@ -104,6 +108,7 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
+trap "exit 143" TERM INT HUP
 mkdir -p "$r"
 tar -xf "$tarball" -C "$r"
 cp /etc/resolv.conf "$r/etc/resolv.conf"
@@ -115,6 +120,12 @@ tar --exclude=./build --exclude='./build-*' --exclude=./tests/tmp --exclude=./ru
 
 [ $# -gt 0 ] || set -- sh -c 'scripts/deps.sh && make check'
 echo "trixie-root.sh: $* in Debian $(cat "$r/etc/debian_version")"
+# In the background, so a TERM reaches the traps at once: cleanup kills unshare (which ignores
+# TERM while it waits), whose --kill-child takes the namespace's init and with it every process
+# of the suite.
+unshare --mount --pid --fork --kill-child -- "$src/scripts/trixie-root.sh" --inside "$r" "$@" &
+ns=$!
 rc=0
-unshare --mount --pid --fork --kill-child -- "$src/scripts/trixie-root.sh" --inside "$r" "$@" || rc=$?
+wait "$ns" || rc=$?
+ns=
 exit "$rc"
