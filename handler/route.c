@@ -82,18 +82,6 @@ route_from_request(const struct config *cfg, const struct http_request *req,
 	return n > 0 && (size_t)n < outlen ? 1 : -1;
 }
 
-const char *
-route_from_config(const struct config *cfg, const struct ocsp_request *req)
-{
-	size_t i;
-
-	if (req->n_ids == 1)
-		for (i = 0; i < cfg->n_routes; i++)
-			if (ocsp_issuer_matches(req, cfg->routes[i].issuer))
-				return cfg->routes[i].url;
-	return cfg->default_upstream;
-}
-
 int
 route_allowed(const struct config *cfg, const char *url)
 {

@@ -16,10 +16,6 @@
 int route_from_request(const struct config *cfg, const struct http_request *req,
                        const struct ocsp_input *in, int fd, char *out, size_t outlen);
 
-/* The configured upstream for a request: the first route whose issuer matches, else
- * default_upstream. NULL when neither applies. */
-const char *route_from_config(const struct config *cfg, const struct ocsp_request *req);
-
 /* 1 when the upstream URL may be asked (allow_upstream), 0 otherwise: the one check both the
  * pipeline and a resident worker's fast path make of an upstream a request names. */
 int route_allowed(const struct config *cfg, const char *url);

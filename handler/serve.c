@@ -21,6 +21,7 @@
 #include "respond.h"
 #include "route.h"
 #include "serve.h"
+#include "upstream.h"
 #include "url.h"
 #include "verdict.h"
 
@@ -277,7 +278,7 @@ choose_upstream(struct exchange *x)
 		if (x->cache == CACHE_FOUND && x->cached.url != NULL && x->cached.url[0] != '\0')
 			x->upstream = x->cached.url;
 		else
-			x->upstream = route_from_config(cfg, &x->oreq);
+			x->upstream = upstream_configured(cfg, &x->oreq, NULL);
 	}
 	if (x->upstream == NULL) {
 		send_ocsp_error(x, OCSP_ST_UNAUTHORIZED, "rejected",

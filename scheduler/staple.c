@@ -20,6 +20,7 @@
 #include "policy.h"
 #include "bounds.h"
 #include "staple.h"
+#include "upstream.h"
 #include "verdict.h"
 
 struct target {
@@ -147,19 +148,6 @@ targets_free(struct targets *ts)
 	free(ts->v);
 }
 
-/* Where a certificate's responses come from: a route for its issuer, its own AIA URL, or
- * default_upstream (the handler's order). NULL when none. */
-static const char *
-upstream(const struct config *cfg, const struct target *t)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->n_routes; i++)
-		if (ocsp_issuer_matches(&t->req, cfg->routes[i].issuer))
-			return cfg->routes[i].url;
-	return t->cf.aia != NULL ? t->cf.aia : cfg->default_upstream;
-}
-
 /* Is der a response fit to staple for t: the verdict's CACHEABLE (valid now for its CertID,
  * verified), signed by the certificate's own issuer (or that issuer's responder), and good or
  * revoked (an "unknown" staple helps no client)? */
@@ -272,7 +260,7 @@ prefetch(const struct config *cfg, struct store *st, struct fetcher *f,
 
 			if (!t->loaded || t->cached)
 				continue;
-			if ((url = upstream(cfg, t)) == NULL) {
+			if ((url = upstream_configured(cfg, &t->req, t->cf.aia)) == NULL) {
 				log_staple(LOG_WARNING, t, "failed", "no responder: no AIA URL, route "
 				                                     "or default_upstream");
 				continue;
