@@ -361,9 +361,10 @@ cmd_stats(const struct config *cfg, struct store *st, const struct opts *o)
 	if (overview_read(st, now, &ov) == -1)
 		return ctl_store_failed(st);
 	if (o->json)
-		printf("{\"entries\":%lld,\"failing\":%lld", ov.entries, ov.failing);
+		printf("{\"entries\":%lld,\"failing\":%lld,\"unknown\":%lld", ov.entries, ov.failing,
+		       ov.unknown);
 	else
-		printf("entries %lld\nfailing %lld\n", ov.entries, ov.failing);
+		printf("entries %lld\nfailing %lld\nunknown %lld\n", ov.entries, ov.failing, ov.unknown);
 	for (i = 0; i < ov.names.n && i < ov.values.n; i++) {
 		if (o->json) {
 			printf(",");

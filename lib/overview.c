@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/ocsp.h>
+
 #include "overview.h"
 
 int
@@ -11,7 +13,8 @@ overview_read(struct store *st, time_t now, struct overview *out)
 	out->entries = store_count(st);
 	out->failing = store_count_failing(st);
 	out->due = store_count_due(st, now);
-	if (out->entries < 0 || out->failing < 0 || out->due < 0 ||
+	out->unknown = store_count_status(st, V_OCSP_CERTSTATUS_UNKNOWN);
+	if (out->entries < 0 || out->failing < 0 || out->due < 0 || out->unknown < 0 ||
 	    store_stats(st, &out->names, &out->values) == -1 ||
 	    store_reports(st, &out->owners, &out->ticks) == -1 ||
 	    store_backoffs(st, (long long)now * 1000, &out->backoff_urls, &out->backoffs) == -1) {

@@ -11,6 +11,7 @@ struct overview {
 	long long entries;           /* entries scheduled */
 	long long failing;           /* entries whose last refresh failed */
 	long long due;               /* entries due at the time asked */
+	long long unknown;           /* entries cached as `unknown` (clients refused until asked again) */
 	struct strlist names, values;   /* counters, same length */
 	struct strlist owners, ticks;   /* each scheduler (host:pid) and "UNIXTIME summary" */
 	struct strlist backoff_urls, backoffs; /* upstreams backed off and "UNTIL_MS reason" */

@@ -155,6 +155,16 @@ static const char earliest_lua[] =
     "end\n"
     "return {m, #ks}\n";
 
+/* KEYS: due; ARGV: entry key prefix, first, last, status. How many of the entries ranked
+ * first..last in the schedule have that status, and how many were looked at. */
+static const char status_lua[] =
+    "local ks = redis.call('ZRANGE', KEYS[1], ARGV[2], ARGV[3])\n"
+    "local c = 0\n"
+    "for i = 1, #ks do\n"
+    "  if redis.call('HGET', ARGV[1] .. ks[i], 'status') == ARGV[4] then c = c + 1 end\n"
+    "end\n"
+    "return {c, #ks}\n";
+
 /* KEYS: lease; ARGV: owner */
 static const char release_lua[] =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end\n"
@@ -1062,6 +1072,38 @@ store_ping(struct store *st)
 		return -1;
 	freeReplyObject(r);
 	return 0;
+}
+
+long long
+store_count_status(struct store *st, int status)
+{
+	enum { SLICE = 250, MAX_SLICES = 400000 }; /* as store_earliest_next */
+	char kd[KEYLEN], ke[KEYLEN];
+	long long first, count = 0, n;
+	redisReply *r;
+	int i;
+
+	if (redis_key(st, kd, sizeof(kd), "due", NULL) == -1 || redis_key(st, ke, sizeof(ke), "e", "") == -1)
+		return -1;
+	for (i = 0; i < MAX_SLICES; i++) {
+		first = (long long)i * SLICE;
+		if ((r = command(st, "EVAL %s 1 %s %s %lld %lld %d", status_lua, kd, ke, first,
+		                 first + SLICE - 1, status)) == NULL)
+			return -1;
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+		    r->element[0]->type != REDIS_REPLY_INTEGER ||
+		    r->element[1]->type != REDIS_REPLY_INTEGER) {
+			err_set(&st->err, ERR_PROTOCOL, "redis: unexpected reply");
+			freeReplyObject(r);
+			return -1;
+		}
+		count += r->element[0]->integer;
+		n = r->element[1]->integer;
+		freeReplyObject(r);
+		if (n < SLICE)
+			break;
+	}
+	return count;
 }
 
 int

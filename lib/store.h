@@ -139,6 +139,9 @@ long long store_count(struct store *st);
 long long store_count_due(struct store *st, time_t until);
 /* Entries whose last refresh failed. -1 on error. */
 long long store_count_failing(struct store *st);
+/* Entries whose cached answer has this certificate status (0 good, 1 revoked, 2 unknown): a
+ * pass over the whole schedule, a slice at a time as store_earliest_next. -1 on error. */
+long long store_count_status(struct store *st, int status);
 
 /* Takes the refresh lease on the entry for ms milliseconds when nobody holds it. 1 taken, 0 held
  * by someone else, -1 error. */

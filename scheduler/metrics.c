@@ -48,6 +48,8 @@ write_cache(FILE *f, struct store *st, time_t now)
 	gauge(f, "ocsp_proxy_entries", "Cached OCSP responses.", ov.entries);
 	gauge(f, "ocsp_proxy_failing", "Entries whose last refresh failed.", ov.failing);
 	gauge(f, "ocsp_proxy_due", "Entries due for a refresh now.", ov.due);
+	gauge(f, "ocsp_proxy_unknown", "Entries cached as unknown: the CA did not know the "
+	      "certificate when asked (ocsp-proxyctl list --status unknown).", ov.unknown);
 	gauge(f, "ocsp_proxy_earliest_next_update_seconds",
 	      "Earliest nextUpdate of any cached response (unix time; 0 when none).",
 	      (long long)earliest);

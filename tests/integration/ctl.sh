@@ -99,3 +99,18 @@ for cmd in list stats; do
 done
 C --json list --status bogus > "$T/out" 2>/dev/null
 check "--json, a bad option value: the JSON names it" sh -c "jq -e '.exit == 2 and (.error | test(\"--status takes\"))' '$T/out'"
+
+# A certificate the CA has not published yet is answered `unknown` and cached (clients are refused
+# until it is asked again): list shows and filters it, stats and the metrics file count it.
+openssl ecparam -name prime256v1 -genkey -noout -out "$T/new.key" 2>/dev/null
+openssl req -new -key "$T/new.key" -subj /CN=new -out "$T/new.csr" 2>/dev/null
+printf 'basicConstraints=CA:FALSE\n' > "$T/new.ext"
+openssl x509 -req -in "$T/new.csr" -CA "$CA_DIR/ca.pem" -CAkey "$CA_DIR/ca.key" -out "$T/new.pem" \
+	-days 30 -set_serial 0x1A2B3C -extfile "$T/new.ext" 2>/dev/null
+check_eq "an unpublished certificate: unknown" unknown "$(ocsp_query "$PROXY_URL" "$T/new.pem")"
+check "list: its STATUS column says unknown" sh -c "'$BUILD/ocsp-proxyctl' -c '$CONF' list | grep -Eq '^1A2B3C +unknown '"
+check_eq "list --status unknown: only it" "1A2B3C" "$(C list --status unknown | tail -n +2 | awk '{print $1}')"
+check "stats: counts it" sh -c "'$BUILD/ocsp-proxyctl' -c '$CONF' stats | grep -qx 'unknown 1'"
+check_eq "stats --json: unknown 1" 1 "$(C --json stats | jq .unknown)"
+"$BUILD/ocsp-proxy-scheduler" -c "$T/m.conf" --once >/dev/null
+check "the metrics file: ocsp_proxy_unknown 1" grep -qx 'ocsp_proxy_unknown 1' "$T/metrics.prom"
