@@ -235,15 +235,12 @@ admissible(struct hotcache *hc, const char *key, struct entry *e, time_t now)
 		ocsp_request_free(&req);
 		return 0;
 	}
-	if (hc->cfg->verify && hc->issuers != NULL && issuers_stale(hc->issuers)) {
-		issuers_free(hc->issuers);
-		hc->issuers = NULL;
-	}
-	if (hc->cfg->verify && hc->issuers == NULL &&
-	    (hc->issuers = issuers_load(hc->cfg, &err)) == NULL) {
+	if (issuers_refresh(&hc->issuers, hc->cfg, &err) == -1) {
 		log_msg(LOG_ERR, "memory cache: cannot load the issuer store: %s", err.msg);
-		ocsp_request_free(&req);
-		return 0;
+		if (hc->issuers == NULL) {
+			ocsp_request_free(&req);
+			return 0;
+		}
 	}
 	rules.issuers = hc->cfg->verify ? hc->issuers : NULL;
 	v = answer_check(&rules, &req, e->resp, e->resp_len, &info, why, sizeof(why));

@@ -330,15 +330,12 @@ fetch_ready(struct exchange *x)
 		return -1;
 	}
 	/* A resident worker reads the store again once ocsp-proxyctl prefetch --issuer added. */
-	if (x->h->issuers != NULL && issuers_stale(x->h->issuers)) {
-		issuers_free(x->h->issuers);
-		x->h->issuers = NULL;
-	}
-	if (cfg->verify && x->h->issuers == NULL &&
-	    (x->h->issuers = issuers_load(cfg, &ferr)) == NULL) {
+	if (issuers_refresh(&x->h->issuers, cfg, &ferr) == -1) {
 		log_msg(LOG_ERR, "cannot load the issuer store: %s", ferr.msg);
-		send_ocsp_error(x, OCSP_ST_TRYLATER, "error", "issuer store unavailable");
-		return -1;
+		if (x->h->issuers == NULL) {
+			send_ocsp_error(x, OCSP_ST_TRYLATER, "error", "issuer store unavailable");
+			return -1;
+		}
 	}
 	return 0;
 }

@@ -90,16 +90,13 @@ prepare_misses(struct worker *w)
 		if ((w->h.fetcher = fetch_new(w->cfg, &err)) == NULL)
 			log_msg(LOG_WARNING, "libcurl not loaded ahead, each miss will try: %s", err.msg);
 	}
-	if (w->h.issuers != NULL && issuers_stale(w->h.issuers)) {
-		issuers_free(w->h.issuers);
-		w->h.issuers = NULL;
-	}
-	if (w->cfg->verify && w->h.issuers == NULL) {
-		if ((w->h.issuers = issuers_load(w->cfg, &err)) == NULL)
-			log_msg(LOG_WARNING, "issuer store not loaded ahead, each miss will try: %s",
-			        err.msg);
-		else
-			issuers_anchors(w->h.issuers, &err);
+	switch (issuers_refresh(&w->h.issuers, w->cfg, &err)) {
+	case -1:
+		log_msg(LOG_WARNING, "issuer store not loaded ahead, each miss will try: %s", err.msg);
+		break;
+	case 1:
+		issuers_anchors(w->h.issuers, &err);
+		break;
 	}
 }
 

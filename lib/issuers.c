@@ -424,6 +424,20 @@ issuers_stale(const struct issuers *is)
 	return now.tv_sec != is->dir_mtime.tv_sec || now.tv_nsec != is->dir_mtime.tv_nsec;
 }
 
+int
+issuers_refresh(struct issuers **is, const struct config *cfg, struct err *err)
+{
+	struct issuers *fresh;
+
+	if (!cfg->verify || (*is != NULL && !issuers_stale(*is)))
+		return 0;
+	if ((fresh = issuers_load(cfg, err)) == NULL)
+		return -1;
+	issuers_free(*is);
+	*is = fresh;
+	return 1;
+}
+
 X509_STORE *
 issuers_anchors(struct issuers *is, struct err *err)
 {

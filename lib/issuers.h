@@ -30,6 +30,12 @@ X509 *issuers_find(struct issuers *is, int hash_nid, const unsigned char *name_h
 /* 1 when issuers_dir changed since the store was read (a file added by ocsp-proxyctl prefetch
  * --issuer): a long-running program reads the store again. */
 int issuers_stale(const struct issuers *is);
+/* Keeps a long-running program's store current (the one reload rule of the handler, its
+ * resident workers and memory cache, and the scheduler): *is read when NULL, read again when
+ * issuers_dir changed; verify = no: nothing. 1 read now, 0 already current, -1 with err when it
+ * cannot be read: then the store read before, if any, stays in *is (a directory caught half
+ * written must not stop verification, nor let anything unverified through). */
+int issuers_refresh(struct issuers **is, const struct config *cfg, struct err *err);
 
 /* `trust_anchors` as an X509_STORE (read on first need): an issuer must chain to it. NULL with
  * err->kind ERR_NONE when unset, with the error when it cannot be read. */

@@ -91,7 +91,6 @@ fail:
 static void
 reload_issuers(struct runtime *rt, int starting)
 {
-	struct issuers *is;
 	struct err err;
 
 	if (!rt->cfg.verify) {
@@ -101,14 +100,8 @@ reload_issuers(struct runtime *rt, int starting)
 			        "can forge them");
 		return;
 	}
-	if (starting || (rt->issuers != NULL && !issuers_stale(rt->issuers)))
-		return;
-	if ((is = issuers_load(&rt->cfg, &err)) == NULL) {
+	if (!starting && issuers_refresh(&rt->issuers, &rt->cfg, &err) == -1)
 		log_msg(LOG_ERR, "issuer store: %s; keeping the one read before", err.msg);
-		return;
-	}
-	issuers_free(rt->issuers);
-	rt->issuers = is;
 }
 
 /* Sleeps up to ms, waking at once for a signal. Signals are blocked outside this and the tick,

@@ -189,6 +189,7 @@ main(void)
 			o += snprintf(name + o, sizeof(name) - (size_t)o, "%02x", ikh->data[i]);
 		snprintf(name + o, sizeof(name) - (size_t)o, ".pem");
 		CHECK(stat(name, &sb) == 0 && S_ISREG(sb.st_mode));
+		CHECK_INT(sb.st_mode & 07777, 0644);   /* whatever the umask: handlers read it */
 		OCSP_CERTID_free(id);
 	}
 	CHECK_INT(issuers_stale(is), 1);
@@ -197,6 +198,34 @@ main(void)
 	CHECK_INT(issuers_stale(is), 0);
 	CHECK_INT(finds(is, leaf1, ca1, EVP_sha1()), 1);
 	issuers_free(is);
+	/* issuers_refresh, the one reload rule: read when none, kept while current, read again
+	 * when the directory changed; a store that no longer reads leaves the one before. */
+	{
+		struct issuers *cur = NULL, *before;
+
+		cfg.verify = 1;
+		CHECK_INT(issuers_refresh(&cur, &cfg, &err), 1);
+		CHECK(cur != NULL && finds(cur, leaf1, ca1, EVP_sha1()) == 1);
+		CHECK_INT(issuers_refresh(&cur, &cfg, &err), 0);
+		sleep(1);
+		CHECK_INT(issuers_add(addir, ca2, &err), 1);
+		CHECK_INT(issuers_refresh(&cur, &cfg, &err), 1);
+		CHECK(cur != NULL && finds(cur, leaf2, ca2, EVP_sha1()) == 1);
+		before = cur;
+		snprintf(path, sizeof(path), "%s/missing.pem", dir);
+		strlist_push(&cfg.issuers, path);
+		sleep(1);
+		CHECK_INT(issuers_add(addir, ca3, &err), 1);
+		CHECK_INT(issuers_refresh(&cur, &cfg, &err), -1);
+		CHECK(cur == before);
+		CHECK_INT(err.kind, ERR_INPUT);
+		strlist_free(&cfg.issuers);
+		issuers_free(cur);
+		cur = NULL;
+		cfg.verify = 0;                    /* verify = no: no store at all */
+		CHECK_INT(issuers_refresh(&cur, &cfg, &err), 0);
+		CHECK(cur == NULL);
+	}
 	snprintf(path, sizeof(path), "%s/nodir/sub", dir);
 	CHECK_INT(issuers_add(path, ca2, &err), -1);
 	CHECK(err.msg[0] != '\0');
