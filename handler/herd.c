@@ -12,27 +12,17 @@
 #include "clock.h"
 #include "herd.h"
 #include "log.h"
+#include "owner.h"
 #include "peer.h"
 
 void
 herd_owner(char out[HERD_OWNER_MAX])
 {
-	char host[256], rid[REQUEST_ID_LEN + 1];
+	char me[280], rid[REQUEST_ID_LEN + 1];   /* host (255) : pid */
 
-	if (gethostname(host, sizeof(host)) == -1)
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
+	owner_name(me, sizeof(me));
 	peer_request_id(rid);
-	snprintf(out, HERD_OWNER_MAX, "miss %s:%ld:%s", host, (long)getpid(), rid);
-}
-
-long long
-herd_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	snprintf(out, HERD_OWNER_MAX, "miss %s:%s", me, rid);
 }
 
 static void
@@ -77,7 +67,7 @@ wait_for(struct herd *hd, int (*ready)(void *), void *arg, char *why, size_t why
 		sleep_ms(left < step ? left : step);
 		step = step * 2 > HERD_POLL_MAX_MS ? HERD_POLL_MAX_MS : step * 2;
 		/* The state before the entry: a holder stores, then gives the lease back. */
-		if (store_wait_state(hd->st, hd->certid, hd->url, herd_now_ms(), &leased, &until,
+		if (store_wait_state(hd->st, hd->certid, hd->url, clock_wall_ms(), &leased, &until,
 		                     reason, sizeof(reason)) == -1) {
 			snprintf(why, whylen, "redis unavailable while waiting for another request's "
 			         "fetch: %s", store_error(hd->st));
@@ -113,11 +103,11 @@ herd_begin(struct herd *hd, int (*ready)(void *), void *arg, char *why, size_t w
 		return HERD_ASK;
 	/* Redis trouble on the way makes it a plain miss, as before coalescing. */
 	if (hd->cfg->upstream_backoff > 0 &&
-	    store_wait_state(hd->st, hd->certid != NULL ? hd->certid : "", hd->url, herd_now_ms(),
+	    store_wait_state(hd->st, hd->certid != NULL ? hd->certid : "", hd->url, clock_wall_ms(),
 	                     &leased, &until, reason, sizeof(reason)) == 0 && until > 0) {
 		store_stat_incr(hd->st, "backed_off", 1);
 		snprintf(why, whylen, "upstream backed off for %llds after a failed fetch: %s",
-		         (until - herd_now_ms() + 999) / 1000, reason);
+		         (until - clock_wall_ms() + 999) / 1000, reason);
 		return HERD_BACKED_OFF;
 	}
 	if (hd->certid == NULL || (rc = take_lease(hd)) == -1)
@@ -140,7 +130,7 @@ herd_end(struct herd *hd, int failed, const char *why)
 	if (hd->st == NULL)
 		return;
 	if (failed && hd->cfg->upstream_backoff > 0) {
-		now = herd_now_ms();
+		now = clock_wall_ms();
 		if (store_backoff(hd->st, hd->url, now + hd->cfg->upstream_backoff, why, now) == -1)
 			log_msg(LOG_WARNING, "could not back off %s: %s", hd->url,
 			        store_error(hd->st));

@@ -52,7 +52,4 @@ enum herd_turn herd_begin(struct herd *hd, int (*ready)(void *), void *arg, char
  * then the lease is given back (only its own). */
 void herd_end(struct herd *hd, int failed, const char *why);
 
-/* Wall-clock milliseconds (backoffs are compared across hosts). */
-long long herd_now_ms(void);
-
 #endif

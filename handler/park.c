@@ -123,7 +123,7 @@ check_group(struct worker *w, struct park_group *g, long long now)
 	int leased;
 
 	/* The state before the entry: a holder stores, then gives the lease back. */
-	if (store_wait_state(w->h.store, g->key, "", herd_now_ms(), &leased, &until, NULL, 0) == -1) {
+	if (store_wait_state(w->h.store, g->key, "", clock_wall_ms(), &leased, &until, NULL, 0) == -1) {
 		g->next_check_ms = now + HERD_POLL_MAX_MS;
 		return;
 	}

@@ -210,16 +210,6 @@ reload(struct gen *cur, struct gen *old, int lfd, const char *path, struct confi
 	log_msg(LOG_INFO, "configuration reloaded: %d workers", cur->n);
 }
 
-/* Sleeps until a signal, or for ms (-1: no limit). */
-static void
-wait_signal(long long ms, const sigset_t *open_mask)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	if (!signal_reload && !signal_child && !signal_stop)
-		ppoll(NULL, 0, ms < 0 ? NULL : &ts, open_mask);
-}
-
 /* SIGTERM: every worker drains, bounded; the rest are killed. */
 static void
 stop_all(struct gen *cur, struct gen *old, const struct config *cfg, const sigset_t *open_mask)
@@ -236,7 +226,7 @@ stop_all(struct gen *cur, struct gen *old, const struct config *cfg, const sigse
 			if (!forget(cur, pid))
 				forget(old, pid);
 		if (alive(cur) + alive(old) > 0)
-			wait_signal(100, open_mask);
+			signals_sleep(100, open_mask);
 	}
 	signal_gen(cur, SIGKILL);
 	signal_gen(old, SIGKILL);
@@ -264,7 +254,7 @@ resident_run(int lfd, const char *path, struct config *cfg)
 	log_msg(LOG_INFO, "resident mode: %d workers", cur.n);
 
 	while (!signal_stop) {
-		wait_signal(alive(&old) > 0 ? 100 : -1, &open_mask);
+		signals_sleep(alive(&old) > 0 ? 100 : -1, &open_mask);
 		if (signal_reload) {
 			signal_reload = 0;
 			reload(&cur, &old, lfd, path, cfg, &open_mask);

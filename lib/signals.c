@@ -1,5 +1,7 @@
 /* signals: one handler setting one flag per kind of signal (signals.h). */
+#include <poll.h>
 #include <string.h>
+#include <time.h>
 
 #include "signals.h"
 
@@ -33,4 +35,13 @@ signals_catch(const int *sigs, sigset_t *open_mask)
 	}
 	if (open_mask != NULL)
 		sigprocmask(SIG_BLOCK, &block, open_mask);
+}
+
+void
+signals_sleep(long long ms, const sigset_t *open_mask)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	if (!signal_stop && !signal_reload && !signal_child)
+		ppoll(NULL, 0, ms < 0 ? NULL : &ts, open_mask);
 }

@@ -15,4 +15,9 @@ extern volatile sig_atomic_t signal_child;   /* SIGCHLD came */
  * between checking a flag and sleeping. */
 void signals_catch(const int *sigs, sigset_t *open_mask);
 
+/* Sleeps up to ms (-1: no limit) with open_mask, waking at once for a signal; returns at once
+ * when a flag is already set. Signals are blocked outside it, and ppoll unblocks them
+ * atomically, so none is lost between the check and the sleep. */
+void signals_sleep(long long ms, const sigset_t *open_mask);
+
 #endif

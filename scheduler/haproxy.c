@@ -13,19 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "bounds.h"
 #include "b64.h"
 #include "haproxy.h"
 
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* where as a socket address. 0 ok, -1 when it is neither a path nor IP:PORT. */
 static int
@@ -87,7 +79,7 @@ wait_fd(int fd, short events, long long deadline)
 	int rc;
 
 	for (;;) {
-		if ((left = deadline - now_ms()) <= 0)
+		if ((left = deadline - clock_ms()) <= 0)
 			return 0;
 		rc = poll(&p, 1, (int)left);
 		if (rc > 0)
@@ -142,7 +134,7 @@ haproxy_push(const char *where, const unsigned char *der, size_t len, long long 
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = clock_ms() + timeout_ms;
 	char *cmd = NULL, ans[HAPROXY_ANSWER_MAX];
 	size_t n;
 	int fd = -1, rc = -1, soerr = 0;

@@ -12,6 +12,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "owner.h"
 #include "cli.h"
 #include "bounds.h"
 #include "clock.h"
@@ -104,18 +105,6 @@ reload_issuers(struct runtime *rt, int starting)
 		log_msg(LOG_ERR, "issuer store: %s; keeping the one read before", err.msg);
 }
 
-/* Sleeps up to ms, waking at once for a signal. Signals are blocked outside this and the tick,
- * and ppoll unblocks them atomically, so none is lost between the check and the sleep. */
-static void
-sleep_ms(long long ms, const sigset_t *open_mask)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	if (signal_stop || signal_reload)
-		return;
-	ppoll(NULL, 0, &ts, open_mask);
-}
-
 static void
 summary(char *buf, size_t len, const struct tick_result *r)
 {
@@ -162,7 +151,7 @@ doze(struct runtime *rt, long long wait_ms, struct watchdog *wd, long long *metr
 		if (rt->cfg.metrics_file != NULL && step > rt->cfg.metrics_interval)
 			step = rt->cfg.metrics_interval;
 		keepalive(wd);
-		sleep_ms(step, open_mask);
+		signals_sleep(step, open_mask);
 		if (metrics_refresh(rt->store, rt->cfg.metrics_file, rt->cfg.metrics_interval,
 		                    metrics_ms, 0) == -1)
 			log_msg(LOG_DEBUG, "cannot write metrics_file %s", rt->cfg.metrics_file);
@@ -209,18 +198,6 @@ parse_args(int argc, char **argv, struct sched *s)
 		s->once = 1;
 	}
 	return 0;
-}
-
-/* host:pid: which scheduler holds a lease or wrote a report. */
-static void
-make_owner(char *owner, size_t len)
-{
-	char host[256];
-
-	if (gethostname(host, sizeof(host)) == -1)
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
-	snprintf(owner, len, "%s:%ld", host, (long)getpid());
 }
 
 /* SIGHUP: the new configuration whole, or the old one kept. */
@@ -384,7 +361,7 @@ main(int argc, char **argv)
 	reload_issuers(s.rt, 1);
 	signals_catch(sigs, &s.open_mask);
 	signal(SIGPIPE, SIG_IGN);
-	make_owner(s.owner, sizeof(s.owner));
+	owner_name(s.owner, sizeof(s.owner));
 	if (sd_watchdog_enabled(0, &s.wd.usec) <= 0)
 		s.wd.usec = 0;
 	log_msg(LOG_INFO, "started (%s), config %s", s.owner,
