@@ -59,21 +59,25 @@ ctl_fetch_checked(struct run *r, const struct certfile *cf, const struct ocsp_re
                   char *why, size_t whylen)
 {
 	struct answer_rules rules = { .cfg = r->cfg, .issuers = r->is, .cf = cf, .now = time(NULL) };
-	char what[400];
+	char what[400], shown[201];
 
+	/* The URL as shown: a refresh's comes from Redis, a certificate's from its AIA, and
+	 * either may carry terminal escapes to the operator's screen. */
+	snprintf(shown, sizeof(shown), "%s", url);
+	ctl_printable(shown);
 	if (fetch_post(r->f, url, req->der, req->der_len, res) == -1) {
-		snprintf(why, whylen, "%.200s: %.300s", url, res->err.msg);
+		snprintf(why, whylen, "%s: %.300s", shown, res->err.msg);
 		return -1;
 	}
 	if (res->http_status != 200) {
-		snprintf(why, whylen, "%s answered HTTP %ld", url, res->http_status);
+		snprintf(why, whylen, "%s answered HTTP %ld", shown, res->http_status);
 		return -1;
 	}
 	/* Whatever trust_anchors says, the answer must come from this certificate's issuer too
 	 * (when the certificate is known: refresh of a cached entry knows only its CertID). */
 	if (answer_check(&rules, req, res->body, res->len, info, what, sizeof(what)) !=
 	    OCSP_V_CACHEABLE) {
-		snprintf(why, whylen, "%.200s: %.300s", url, what);
+		snprintf(why, whylen, "%s: %.300s", shown, what);
 		return -1;
 	}
 	return 0;

@@ -289,7 +289,8 @@ rcli SET "$(rkey due)" x > /dev/null
 check_eq "stats and due of the wrong type: still a hit" good "$(ocsp_query "$PROXY_URL" "$CA_DIR/good.pem")"
 stop_handler
 
-# 9. Text from Redis reaches the operator's terminal through ocsp-proxyctl: escape sequences and
+# 9. Text from Redis reaches the operator's terminal through ocsp-proxyctl (refresh too, which
+# names the responder recorded with the entry when asking it fails): escape sequences and
 # newlines written there (retitle or clear the terminal, forge a row) are shown as '?'.
 rcli FLUSHALL > /dev/null
 start_responder 60 "$RESP_PORT"
@@ -303,8 +304,10 @@ entry_set - subject $'\e]0;pwned\a\e[31mRED\nfake row' issuer $'\e[2J' serial $'
 rcli HSET "$(rkey stats)" $'hits\e[2J' $'1\e]0;x\a' > /dev/null
 rcli HSET "$(rkey schedulers)" $'host\e[2J:1' "$(date +%s) refreshed 1$(printf '\033[8m')" > /dev/null
 "$C" -c "$T/g.conf" stats > "$A/stats.out" 2>&1
+"$C" -c "$T/g.conf" refresh "$(certids | head -1)" > "$A/refresh.out" 2>&1
+"$C" -c "$T/g.conf" refresh --all > "$A/refresh-all.out" 2>&1
 check_eq "ctl list: one row under the header" 2 "$(wc -l < "$A/list.out")"
-for f in list.out show.out show.json stats.out; do
+for f in list.out show.out show.json stats.out refresh.out refresh-all.out; do
 	check "ctl $f: no control character from Redis" sh -c "! grep -q \"\$(printf '[\\033\\007\\r]')\" '$A/$f'"
 done
 check "ctl show: the subject shown, controls replaced" grep -q 'subject ?]0;pwned??\[31mRED?fake row' "$A/show.out"
