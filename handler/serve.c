@@ -447,15 +447,22 @@ herd_gate(struct exchange *x, struct herd *hd)
 	return 1;
 }
 
-/* Whether what upstream did is the responder failing (herd.c backs it off): no answer, an HTTP
- * error, tryLater or internalError, an answer that is not one or cannot be verified. What it
- * says of the request (malformedRequest, unauthorized) is not: a client could make it. */
+/* Whether what upstream did is the responder failing (herd.c backs it off, for every client of
+ * every host): no answer, an HTTP status that is no answer to the request (5xx, 3xx), tryLater
+ * or internalError. Never what a client's request can make it say: an HTTP 4xx,
+ * malformedRequest or unauthorized, an answer that cannot be verified (a certificate of another
+ * CA sent to it is answered "unknown", signed by its own delegate) or is not valid for this
+ * request (a CertID left out, a nonce not echoed): one such request every upstream_backoff would
+ * keep every miss off a good responder. A forger on the path is refused answer by answer; it
+ * could drop the connection anyway. */
 static int
 upstream_failed(const struct exchange *x, enum ocsp_verdict v,
                 const struct ocsp_response_info *info)
 {
-	if (x->fr.http_status != 200 || v == OCSP_V_INVALID || v == OCSP_V_UNVERIFIED)
+	if (!x->fr.ok)
 		return 1;
+	if (x->fr.http_status != 200)
+		return x->fr.http_status < 400 || x->fr.http_status >= 500;
 	return v == OCSP_V_STATUS &&
 	    (info->status == OCSP_ST_TRYLATER || info->status == OCSP_ST_INTERNAL);
 }
