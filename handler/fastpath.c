@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fnv.h"
 #include "decode.h"
 #include "bounds.h"
 #include "fastpath.h"
@@ -60,11 +61,7 @@ fast_free(struct fastpath *fp)
 static size_t
 memo_slot(const unsigned char *der, size_t len)
 {
-	size_t h = 14695981039346656037ULL, i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ der[i]) * 1099511628211ULL;
-	return h % FASTPATH_MEMO_SLOTS;
+	return fnv1a(der, len) % FASTPATH_MEMO_SLOTS;
 }
 
 /* The remembered parse of der, or NULL. */

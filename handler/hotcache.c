@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "clock.h"
 #include "bounds.h"
 #include "cached.h"
@@ -40,16 +41,6 @@ struct hotcache {
 	int last_fd;
 };
 
-static size_t
-hash(const char *s)
-{
-	size_t h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 struct hotcache *
 hot_new(const struct config *cfg, struct store *st)
 {
@@ -77,7 +68,7 @@ hot_new(const struct config *cfg, struct store *st)
 static void
 entry_drop(struct hotcache *hc, struct hot_entry *e)
 {
-	struct hot_entry **p = &hc->bucket[hash(e->key) & (hc->nbucket - 1)];
+	struct hot_entry **p = &hc->bucket[fnv1a(e->key, strlen(e->key)) & (hc->nbucket - 1)];
 
 	while (*p != e)
 		p = &(*p)->chain;
@@ -113,7 +104,7 @@ find(const struct hotcache *hc, const char *key, size_t len)
 		return NULL;
 	memcpy(k, key, len);
 	k[len] = '\0';
-	for (e = hc->bucket[hash(k) & (hc->nbucket - 1)]; e != NULL; e = e->chain)
+	for (e = hc->bucket[fnv1a(k, len) & (hc->nbucket - 1)]; e != NULL; e = e->chain)
 		if (strcmp(e->key, k) == 0)
 			return e;
 	return NULL;
@@ -272,7 +263,7 @@ insert(struct hotcache *hc, const char *key, struct entry *src)
 	e->this_update = src->this_update;
 	e->next_update = src->next_update;
 	e->due = src->due;
-	b = hash(key) & (hc->nbucket - 1);
+	b = fnv1a(key, strlen(key)) & (hc->nbucket - 1);
 	e->chain = hc->bucket[b];
 	hc->bucket[b] = e;
 	e->older = hc->newest;

@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "hex.h"
 #include "cacert.h"
 
 static X509 *
@@ -54,7 +55,6 @@ cacert_read(const char *path, struct cacert *out)
 	const ASN1_BIT_STRING *key;
 	X509 *x;
 	BIO *b = NULL;
-	size_t i;
 	long n;
 	int rc = -1;
 
@@ -65,8 +65,7 @@ cacert_read(const char *path, struct cacert *out)
 	key = X509_get0_pubkey_bitstr(x);
 	if (key == NULL || digest_sha1(key->data, (size_t)key->length, md) == -1)
 		goto out;
-	for (i = 0; i < sizeof(md); i++)
-		snprintf(out->key_hash + 2 * i, 3, "%02x", md[i]);
+	hex_encode(md, sizeof(md), out->key_hash, sizeof(out->key_hash));
 	out->why = not_ca_why(x);
 	out->ca = out->why == NULL;
 	/* The subject as openssl x509 -subject shows it (RFC 2253 order reversed, one line). */

@@ -16,6 +16,7 @@
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
+#include "hex.h"
 #include "atomicfile.h"
 #include "bounds.h"
 #include "digest.h"
@@ -499,7 +500,7 @@ int
 issuers_add(const char *dir, X509 *x, struct err *err)
 {
 	unsigned char h[EVP_MAX_MD_SIZE];
-	unsigned int hlen = 0, i;
+	unsigned int hlen = 0;
 	char name[4096];
 	const ASN1_BIT_STRING *key = X509_get0_pubkey_bitstr(x);
 	struct atomicfile af;
@@ -511,8 +512,11 @@ issuers_add(const char *dir, X509 *x, struct err *err)
 		goto out;
 	}
 	n = snprintf(name, sizeof(name), "%s/", dir);
-	for (i = 0; i < hlen && (size_t)n + 3 < sizeof(name); i++)
-		n += snprintf(name + n, sizeof(name) - (size_t)n, "%02x", h[i]);
+	if (n < 0 || (size_t)n >= sizeof(name)) {
+		err_set(err, ERR_INPUT, "%s: name too long", dir);
+		goto out;
+	}
+	n += (int)hex_encode(h, hlen, name + n, sizeof(name) - (size_t)n);
 	snprintf(name + n, sizeof(name) - (size_t)n, ".pem");
 	if (access(name, F_OK) == 0) {
 		rc = 0;

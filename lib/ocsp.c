@@ -15,21 +15,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "hex.h"
 #include "digest.h"
 #include "ocsp.h"
-
-static void
-hex(const unsigned char *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
 
 void
 ocsp_init_light(void)
@@ -131,7 +119,7 @@ rebuild(OCSP_CERTID *id, struct ocsp_request *out)
 		return -1;
 	}
 	if ((size_t)idlen * 2 <= CERTID_HEX_MAX)
-		hex(idder, (size_t)idlen, out->certid);
+		hex_encode(idder, (size_t)idlen, out->certid, sizeof(out->certid));
 	OPENSSL_free(idder);
 	return ocsp_request_encode(canon, &out->der, &out->der_len);
 }
@@ -438,7 +426,7 @@ ocsp_etag(const unsigned char *der, size_t len, char out[65])
 		out[0] = '\0';
 		return;
 	}
-	hex(md, sizeof(md), out);
+	hex_encode(md, sizeof(md), out, 65);
 }
 
 static X509 *
@@ -465,7 +453,7 @@ hex_equal(const char *h, const unsigned char *b, size_t n)
 
 	if (n * 2 >= sizeof(buf) || strlen(h) != n * 2)
 		return 0;
-	hex(b, n, buf);
+	hex_encode(b, n, buf, sizeof(buf));
 	return strcasecmp(h, buf) == 0;
 }
 

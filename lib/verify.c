@@ -10,17 +10,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "hex.h"
 #include "verify.h"
-
-static void
-hex(const unsigned char *p, size_t n, char *out, size_t outlen)
-{
-	size_t i;
-
-	out[0] = '\0';
-	for (i = 0; i < n && 2 * i + 2 < outlen; i++)
-		snprintf(out + 2 * i, 3, "%02x", p[i]);
-}
 
 /* The issuer the CertID names, or NULL with why saying what to configure. */
 static X509 *
@@ -40,7 +31,7 @@ issuer_of(struct issuers *is, const OCSP_CERTID *cid, char *why, size_t whylen)
 	nid = OBJ_obj2nid(md);
 	x = issuers_find(is, nid, inh->data, (size_t)inh->length, ikh->data, (size_t)ikh->length);
 	if (x == NULL) {
-		hex(ikh->data, (size_t)ikh->length, h, sizeof(h));
+		hex_encode(ikh->data, (size_t)ikh->length, h, sizeof(h));
 		snprintf(why, whylen, "issuer unknown: no certificate in the issuer store has the %s "
 		         "issuer key hash %s; add the issuing CA's certificate to `issuers` or "
 		         "issuers_dir (ocsp-proxyctl prefetch --issuer)",
