@@ -29,7 +29,7 @@ client() {
 }
 # run N GAP: N clients, GAP seconds apart; prints "requests median max answered".
 run() {
-	local d=$T/run i pids= f ok=0 want=${3:-good}
+	local d=$T/run i pids='' f ok=0 want=${3:-good}
 	rcli FLUSHALL >/dev/null
 	rm -rf "$d" "$T/count"
 	mkdir -p "$d"
