@@ -9,27 +9,9 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "certfile.h"
 #include "hex.h"
 #include "cacert.h"
-
-static X509 *
-read_first(const char *path)
-{
-	X509 *x;
-	FILE *f;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return NULL;
-	x = PEM_read_X509(f, NULL, NULL, NULL);
-	if (x == NULL) {
-		rewind(f);
-		x = d2i_X509_fp(f, NULL);
-	}
-	fclose(f);
-	if (x == NULL)
-		errno = 0; /* read, but not a certificate */
-	return x;
-}
 
 /* RFC 5280 4.2.1.9 and 4.2.1.3: basicConstraints CA:TRUE, and keyCertSign when a keyUsage is
  * there. X509_check_ca also takes a v1 self-signed root and a keyUsage keyCertSign without
@@ -54,13 +36,11 @@ cacert_read(const char *path, struct cacert *out)
 	unsigned char md[DIGEST_SHA1_LEN];
 	const ASN1_BIT_STRING *key;
 	X509 *x;
-	BIO *b = NULL;
-	long n;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	errno = 0;
-	if ((x = read_first(path)) == NULL)
+	if ((x = certfile_read_first(path)) == NULL)
 		return -1;
 	key = X509_get0_pubkey_bitstr(x);
 	if (key == NULL || digest_sha1(key->data, (size_t)key->length, md) == -1)
@@ -69,15 +49,9 @@ cacert_read(const char *path, struct cacert *out)
 	out->why = not_ca_why(x);
 	out->ca = out->why == NULL;
 	/* The subject as openssl x509 -subject shows it (RFC 2253 order reversed, one line). */
-	if ((b = BIO_new(BIO_s_mem())) != NULL &&
-	    X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
-	    (n = BIO_read(b, out->subject, sizeof(out->subject) - 1)) > 0 && BIO_pending(b) == 0)
-		out->subject[n] = '\0';
-	else
-		out->subject[0] = '\0';
+	certfile_name_line(X509_get_subject_name(x), out->subject, sizeof(out->subject));
 	rc = 0;
 out:
-	BIO_free(b);
 	X509_free(x);
 	return rc;
 }

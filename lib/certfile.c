@@ -1,5 +1,6 @@
 /* certfile: a TLS server's certificate file as HAProxy and nginx read it: the leaf, its issuer,
  * the OCSP request for the leaf, and whether a response was signed for it by that issuer. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,9 +163,27 @@ out:
 	return rc;
 }
 
-/* A name as one line, "CN = x, O = y" like openssl x509 -subject; "" when it does not fit. */
-static void
-one_line(const X509_NAME *name, char *out, size_t outlen)
+X509 *
+certfile_read_first(const char *path)
+{
+	X509 *x;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	if (x == NULL) {
+		rewind(f);
+		x = d2i_X509_fp(f, NULL);
+	}
+	fclose(f);
+	if (x == NULL)
+		errno = 0; /* read, but not a certificate */
+	return x;
+}
+
+void
+certfile_name_line(const X509_NAME *name, char *out, size_t outlen)
 {
 	BIO *b = BIO_new(BIO_s_mem());
 	char *p;
@@ -184,8 +203,8 @@ void
 certfile_names(const struct certfile *cf, char *subject, size_t subjlen, char *issuer,
                size_t isslen)
 {
-	one_line(X509_get_subject_name(cf->leaf), subject, subjlen);
-	one_line(X509_get_issuer_name(cf->leaf), issuer, isslen);
+	certfile_name_line(X509_get_subject_name(cf->leaf), subject, subjlen);
+	certfile_name_line(X509_get_issuer_name(cf->leaf), issuer, isslen);
 }
 
 int

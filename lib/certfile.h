@@ -24,6 +24,15 @@ int certfile_load(const char *path, struct certfile *out, struct err *err);
 int certfile_load_with(const char *path, const char *issuer_path, struct certfile *out,
                        struct err *err);
 void certfile_free(struct certfile *cf);
+
+struct x509_st;
+struct X509_name_st;
+/* The first certificate of a PEM or DER file (a route's issuer, ocsp-proxyctl's --cert), or
+ * NULL: errno says why, 0 when the file was read but holds no certificate. */
+struct x509_st *certfile_read_first(const char *path);
+/* A name as one line, "CN = x, O = y" as openssl x509 -subject prints it; "" when it does not
+ * fit in outlen. The one way a name reaches a log line or ctl's output. */
+void certfile_name_line(const struct X509_name_st *name, char *out, size_t outlen);
 /* The leaf's subject and issuer names, one line each as openssl x509 -subject prints them. */
 void certfile_names(const struct certfile *cf, char *subject, size_t subjlen, char *issuer,
                     size_t isslen);

@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "certfile.h"
 #include "hex.h"
 #include "digest.h"
 #include "ocsp.h"
@@ -429,23 +430,6 @@ ocsp_etag(const unsigned char *der, size_t len, char out[65])
 	hex_encode(md, sizeof(md), out, 65);
 }
 
-static X509 *
-read_cert(const char *path)
-{
-	X509 *x = NULL;
-	FILE *f;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return NULL;
-	x = PEM_read_X509(f, NULL, NULL, NULL);
-	if (x == NULL) {
-		rewind(f);
-		x = d2i_X509_fp(f, NULL);
-	}
-	fclose(f);
-	return x;
-}
-
 static int
 hex_equal(const char *h, const unsigned char *b, size_t n)
 {
@@ -484,7 +468,7 @@ ocsp_issuer_matches(const struct ocsp_request *req, const char *issuer)
 		return 0;
 	if ((dgst = EVP_get_digestbynid(OBJ_obj2nid(alg))) == NULL)
 		return 0;
-	if ((x = read_cert(issuer)) == NULL)
+	if ((x = certfile_read_first(issuer)) == NULL)
 		return 0;
 	key = X509_get0_pubkey_bitstr(x);
 	if (key == NULL || EVP_Digest(key->data, (size_t)key->length, md, &mdlen, dgst, NULL) != 1)
@@ -565,26 +549,6 @@ ocsp_request_serial(const struct ocsp_request *req, char *out, size_t outlen)
 	return 0;
 }
 
-/* A name as one line, "CN = x, O = y" like openssl x509 -subject; "" when it does not fit. */
-static void
-name_line(const X509_NAME *name, char *out, size_t outlen)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	unsigned long flags = XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB;
-	char *p;
-	long n;
-
-	out[0] = '\0';
-	if (b == NULL)
-		return;
-	if (X509_NAME_print_ex(b, name, 0, flags) >= 0 && (n = BIO_get_mem_data(b, &p)) > 0 &&
-	    (size_t)n < outlen) {
-		memcpy(out, p, (size_t)n);
-		out[n] = '\0';
-	}
-	BIO_free(b);
-}
-
 int
 ocsp_cert_names(const char *cert_path, char *subject, size_t subjlen, char *issuer,
                 size_t isslen)
@@ -592,10 +556,10 @@ ocsp_cert_names(const char *cert_path, char *subject, size_t subjlen, char *issu
 	X509 *x;
 
 	subject[0] = issuer[0] = '\0';
-	if ((x = read_cert(cert_path)) == NULL)
+	if ((x = certfile_read_first(cert_path)) == NULL)
 		return -1;
-	name_line(X509_get_subject_name(x), subject, subjlen);
-	name_line(X509_get_issuer_name(x), issuer, isslen);
+	certfile_name_line(X509_get_subject_name(x), subject, subjlen);
+	certfile_name_line(X509_get_issuer_name(x), issuer, isslen);
 	X509_free(x);
 	return 0;
 }
