@@ -10,8 +10,11 @@ function num(e) {
 	if (e == "DAY") return 86400000
 	if (e ~ /\*DAY$/) { sub(/\*DAY$/, "", e); return e * 86400000 }
 	if (e ~ /^1<</) { sub(/^1<</, "", e); return 2 ^ e }
+	if (e in bound) return bound[e]
 	return e + 0
 }
+# A bound named in lib/bounds.h (#define NAME NUMBER).
+FILENAME ~ /bounds\.h$/ { if ($1 == "#define" && $3 ~ /^[0-9]+$/) bound[$2] = $3; next }
 function dur(ms,   u, n, i) {
 	split("86400000 3600000 60000 1000 1", u, " ")
 	split("d h m s ms", n, " ")
@@ -47,4 +50,4 @@ on && /^\t\{ "/ {
 	else if (name == "nonce_missing") what = "relay or refuse"
 	else what = "a non-empty value"
 	printf "%-25s %-10s %s\n", name, def, what
-}' lib/config.c
+}' lib/bounds.h lib/config.c
