@@ -84,6 +84,10 @@
  * intervals up to the last: an answer is seen within that of its arrival. */
 #define HERD_POLL_FIRST_MS 10
 #define HERD_POLL_MAX_MS 100
+/* The longest lease the proxy takes (lease_time's bound; a miss's, upstream_timeout and
+ * HERD_LEASE_MARGIN_MS, is shorter). One without an expiry or longer than this was not written by
+ * the proxy and would keep its CertID from ever being fetched again: store_lease takes it over. */
+#define LEASE_MAX_MS 86400000LL
 /* Upstreams backed off at once, kept in Redis: a client can name any allowed URL, so the hash is
  * bounded; past it, the oldest goes. And the longest reason kept with one. */
 #define BACKOFF_URLS_MAX 1000

@@ -166,6 +166,14 @@ static const char status_lua[] =
     "return {c, #ks}\n";
 
 /* KEYS: lease; ARGV: owner */
+/* KEYS: lease; ARGV: owner, ms, longest. SET NX PX, but a lease no one of ours wrote (no expiry,
+ * or longer than any we take) is taken over: Redis is data, and such a key would hold the CertID
+ * forever, every miss waiting for a fetch that never comes. */
+static const char lease_lua[] =
+    "local t = redis.call('PTTL', KEYS[1])\n"
+    "if t == -1 or t > tonumber(ARGV[3]) then redis.call('DEL', KEYS[1]) end\n"
+    "return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])\n";
+
 static const char release_lua[] =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end\n"
     "return 0\n";
@@ -811,7 +819,8 @@ store_lease(struct store *st, const char *certid, const char *owner, long long m
 
 	if (redis_key(st, kl, sizeof(kl), "lease", certid) == -1)
 		return -1;
-	if ((r = command(st, "SET %s %s NX PX %lld", kl, owner, ms)) == NULL)
+	if ((r = command(st, "EVAL %s 1 %s %s %lld %lld", lease_lua, kl, owner, ms,
+	                 LEASE_MAX_MS)) == NULL)
 		return -1;
 	rc = r->type == REDIS_REPLY_STATUS ? 1 : 0; /* "OK", or nil when held */
 	freeReplyObject(r);

@@ -669,6 +669,14 @@ test_herd(struct store *st, const char *dir)
 	CHECK_INT(store_release(st, "h1", "sched:1"), 0);
 	CHECK_INT(store_wait_state(st, "h1", "http://ca/", 1000, &leased, &until, NULL, 0), 0);
 	CHECK_INT(leased, 0);
+	/* A lease no program of ours wrote (no expiry, or a year) would hold its CertID forever,
+	 * every miss waiting for a fetch that never comes: the next to lease it takes it over. */
+	raw(dir, "SET {%s}:lease:%s %s", "t1", "h9", "stuck");
+	CHECK_INT(store_lease(st, "h9", "miss:3:def", 10000), 1);
+	raw(dir, "SET {%s}:lease:%s %s PX 31536000000", "t1", "h9", "stuck");
+	CHECK_INT(store_lease(st, "h9", "miss:3:def", 10000), 1);
+	CHECK_INT(store_lease(st, "h9", "miss:4:ghi", 10000), 0);
+	CHECK_INT(store_release(st, "h9", "miss:3:def"), 0);
 
 	/* Backoff: until its time, with its reason, for that URL only. */
 	CHECK_INT(store_backoff(st, "http://ca/", 31000, "upstream: timed out\n", 1000), 0);
