@@ -96,6 +96,8 @@
  * was not written by the proxy, and keeping a responder off for good is what a writer to Redis
  * would want. */
 #define UPSTREAM_BACKOFF_MAX_MS 3600000
+/* Slack on that: the hosts' clocks differ, and ctl and the metrics look in whole seconds. */
+#define BACKOFF_SKEW_MS 60000
 /* The longest upstream URL kept with a backoff: a request names one of 2 kB at most (serve.c). */
 #define BACKOFF_URL_MAX 2048
 

@@ -910,7 +910,8 @@ backoff_parse(const char *v, size_t len, long long now_ms, long long *until_ms, 
 			return -1;
 		u = u * 10 + (v[i] - '0');
 	}
-	if (i == 0 || (i < len && v[i] != ' ') || u <= now_ms || u - now_ms > UPSTREAM_BACKOFF_MAX_MS)
+	if (i == 0 || (i < len && v[i] != ' ') || u <= now_ms ||
+	    u - now_ms > UPSTREAM_BACKOFF_MAX_MS + BACKOFF_SKEW_MS)
 		return -1;
 	*until_ms = u;
 	if (why == NULL || whylen == 0)

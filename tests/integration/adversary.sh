@@ -349,6 +349,8 @@ M=$A/metrics.prom
 write_config "$T/m.conf" "default_upstream = $RESP_URL" "metrics_file = $M" "metrics_interval = 1s" \
 	"check_interval = 1h"
 rcli HSET "$BK" "$RESP_URL" "$((now_ms + 20000)) HTTP 503" > /dev/null
+# The longest a handler writes (upstream_backoff = 1h), from a host whose clock runs 5 s ahead.
+rcli HSET "$BK" "http://127.0.0.1/max" "$((now_ms + 3605999)) upstream_backoff at its most" > /dev/null
 rcli HSET "$BK" $'http://127.0.0.1/\xff\xfe\e[2J\r' "$((now_ms + 20000)) bad$(printf '\377\r\033')bytes" > /dev/null
 rcli HSET "$BK" "http://127.0.0.1/forever" "253402300799000 kept off for good" > /dev/null
 { printf '%d ' "$((now_ms + 20000))"; head -c 100000 /dev/zero | tr '\0' a; } |
@@ -361,6 +363,7 @@ for _ in $(seq 100); do grep -q '^ocsp_proxy_upstreams_backed_off' "$M" 2>/dev/n
 stop_pid $! scheduler
 printable() { python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); sys.exit(any(b > 0x7e or (b < 0x20 and b != 10) for b in d))' "$1"; }
 check "backoff: ctl stats shows the genuine one" grep -q "^backoff $RESP_URL until .*: HTTP 503$" "$A/bk.out"
+check "backoff: ... and the longest one a handler writes" grep -q "^backoff http://127.0.0.1/max until .*: upstream_backoff at its most$" "$A/bk.out"
 check "backoff: ctl stats, printable text only" printable "$A/bk.out"
 check "backoff: ctl stats --json, printable JSON" sh -c "python3 -c 'import json,sys; json.load(sys.stdin)' < '$A/bk.json'"
 check "backoff: ctl stats --json, printable text only" printable "$A/bk.json"
