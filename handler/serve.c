@@ -47,6 +47,8 @@ struct exchange {
 	enum { CACHE_UNKNOWN, CACHE_FOUND, CACHE_ABSENT, CACHE_DOWN } cache;
 	char named[2048];            /* upstream named by the request */
 	const char *upstream;
+	char *stored_url;            /* the cached entry's responder, copied: a look in the cache
+	                                while waiting (refreshed) frees cached */
 	struct fetch_result fr;
 	struct outcome o;
 	char rid[REQUEST_ID_LEN + 1]; /* request id: log line and X-Request-Id */
@@ -275,9 +277,13 @@ choose_upstream(struct exchange *x)
 
 	if (x->upstream == NULL) {
 		lookup(x, 0);
-		if (x->cache == CACHE_FOUND && x->cached.url != NULL && x->cached.url[0] != '\0')
-			x->upstream = x->cached.url;
-		else
+		if (x->cache == CACHE_FOUND && x->cached.url != NULL && x->cached.url[0] != '\0') {
+			if ((x->stored_url = strdup(x->cached.url)) == NULL) {
+				send_plain(x, 503, "error", "out of memory");
+				return -1;
+			}
+			x->upstream = x->stored_url;
+		} else
 			x->upstream = upstream_configured(cfg, &x->oreq, NULL);
 	}
 	if (x->upstream == NULL) {
@@ -679,6 +685,7 @@ exchange_free(struct exchange *x)
 {
 	fetch_result_free(&x->fr);
 	entry_free(&x->cached);
+	free(x->stored_url);
 	if (x->have_oreq)
 		ocsp_request_free(&x->oreq);
 	ocsp_input_free(&x->input);
